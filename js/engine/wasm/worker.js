@@ -1,0 +1,2 @@
+// Placeholder until the Wasm worker lands (issue 3).
+self.onmessage = () => {};

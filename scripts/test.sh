@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, the JS engine tests under Node, then pytest
+# (unit tests and the headless-Chromium end-to-end tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m ruff check src tests benchmarks
+python3 -m ruff format --check src tests benchmarks
+(cd js && npm run build)
+node --test js/test/
+python3 -m pytest -q -p no:cacheprovider tests "$@"

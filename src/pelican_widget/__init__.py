@@ -1,0 +1,25 @@
+"""pelican-widget: fit a small vector drawing to an image, live in Jupyter.
+
+The optimiser runs in the browser (WebGPU, or a WebAssembly SIMD kernel);
+this package holds the widget, the scene model, target loading, the NumPy
+reference renderer and SVG export. numpy and pillow are imported lazily, so
+the package imports in Pyodide without them.
+"""
+
+from .raster import loss, render
+from .scene import Circle, Ellipse, Scene, Triangle
+from .target import default_target, load_target
+from .widget import PelicanWidget
+
+__all__ = [
+    "Circle",
+    "Ellipse",
+    "PelicanWidget",
+    "Scene",
+    "Triangle",
+    "default_target",
+    "load_target",
+    "loss",
+    "render",
+]
+__version__ = "0.1.0"
