@@ -74,6 +74,7 @@ const inlineWorker = {
         bundle: true,
         format: "esm",
         platform: "browser",
+        target: "es2022",
         write: false,
         metafile: true,
         minify: true,
@@ -93,7 +94,7 @@ const common = {
   format: "esm",
   platform: "browser",
   target: "es2022",
-  loader: { ".wasm": "binary", ".wgsl": "text" },
+  loader: { ".wasm": "binary", ".wgsl": "text", ".css": "text" },
   plugins: [inlineWorker],
   logLevel: "info",
 };

@@ -1,4 +1,206 @@
-// Placeholder until the engine lands (issue 3).
-export async function createEngine() {
-  throw new Error("engine not built yet");
+// Engine entry point: picks a backend and wraps it in the public Engine API of
+// the design notes. Also re-exports the pieces the Node tests and the other
+// engine modules (refine, WebGPU) build on.
+
+import { createCpuEngine } from "./cpu.js";
+import { createReferenceEvaluator } from "./reference.js";
+import { refine } from "./refine.js";
+import { toGreyTarget } from "./target.js";
+import { createWasmEvaluator } from "./wasm/evaluator.js";
+import { createWebGPUBackend, probeWebGPU } from "./webgpu/index.js";
+
+export { createReferenceEvaluator } from "./reference.js";
+export { computePriors } from "./priors.js";
+export { toGreyTarget } from "./target.js";
+export { createWasmEvaluator } from "./wasm/evaluator.js";
+export {
+  CIRCLE,
+  ELLIPSE,
+  FILL_SLOT,
+  STRIDE,
+  TRIANGLE,
+  TYPE_CODES,
+  TYPE_NAMES,
+  USED_SLOTS,
+  rawToShapes,
+  representable,
+  sceneToRaw,
+  validateScene,
+} from "./params.js";
+export {
+  DEFAULT_WEIGHTS,
+  defaultTaus,
+  evaluateLoss,
+  lrAt,
+  resolveWeights,
+  runAdam,
+  tauAt,
+} from "./optimizer.js";
+
+/**
+ * @typedef {object} Engine
+ * @property {string} backend "webgpu" | "wasm" | "reference"
+ * @property {string} backendReason why this backend runs, for people
+ * @property {(target: {data: ArrayLike<number>, width: number, height: number}) => void | Promise<void>} setTarget
+ * @property {(scene: object) => void | Promise<void>} setScene
+ * @property {() => object} getScene
+ * @property {(options?: object) => Promise<{scene: object, loss: Record<string, number>, steps: number, bestStep: number, aborted: boolean, skipped: number}>} optimize
+ * @property {(scene?: object, options?: {tau?: number}) => Promise<Float32Array>} render
+ * @property {(scene?: object, options?: {tau?: number, weights?: object}) => Promise<Record<string, number>>} loss
+ * @property {() => {data: Float32Array, width: number, height: number} | null} getTarget
+ * @property {(options?: object) => Promise<object>} refine greedy shape search (refine.js)
+ * @property {() => void} dispose
+ */
+
+/** Workers for the Wasm pool when the caller does not say: leave a core to the page. */
+function defaultWorkers() {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
+async function createWasmEngine(workers, why) {
+  const inProcess = workers === 0 || typeof Worker === "undefined";
+  const count = inProcess ? 0 : (workers ?? defaultWorkers());
+  if (count > 0) {
+    try {
+      const evaluator = await createWasmEvaluator({ workers: count });
+      const where = `in ${count} Worker${count === 1 ? "" : "s"}`;
+      return createCpuEngine(evaluator, { backend: "wasm", backendReason: `Wasm SIMD kernel ${where} (${why})` });
+    } catch (error) {
+      // e.g. a page whose content security policy forbids blob: Workers
+      const evaluator = await createWasmEvaluator({ workers: 0 });
+      const reason = `Wasm SIMD kernel on this thread: Workers failed to start (${error.message}) (${why})`;
+      return createCpuEngine(evaluator, { backend: "wasm", backendReason: reason });
+    }
+  }
+  const evaluator = await createWasmEvaluator({ workers: 0 });
+  return createCpuEngine(evaluator, { backend: "wasm", backendReason: `Wasm SIMD kernel on this thread (${why})` });
+}
+
+function createReferenceEngine() {
+  return createCpuEngine(createReferenceEvaluator(), {
+    backend: "reference",
+    backendReason: "scalar JS reference (asked for)",
+  });
+}
+
+/**
+ * Wraps a backend: converts targets, and moves a run that the WebGPU backend
+ * gives up on (error with `.fallback`) to the Wasm engine, from the scene it
+ * reached. Exported for the tests.
+ * @param {object} first the backend to start on
+ * @param {((why: string) => Promise<object>) | null} makeFallback makes the engine to fall back to
+ * @returns {Engine}
+ */
+export function wrapBackend(first, makeFallback) {
+  let current = first;
+  let target = null;
+
+  const fallBack = async (error) => {
+    const next = await makeFallback(`WebGPU failed during the run (${error.message})`);
+    if (target) next.setTarget(target);
+    next.setScene(error.scene ?? current.getScene());
+    try {
+      current.dispose();
+    } catch {
+      // the failed device may refuse to clean up; it is dropped either way
+    }
+    current = next;
+    makeFallback = null;
+  };
+  const guarded = async (fn) => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!error?.fallback || !makeFallback) throw error;
+      await fallBack(error);
+      return fn();
+    }
+  };
+
+  /** @type {Engine} */
+  const engine = {
+    get backend() {
+      return current.backend;
+    },
+    get backendReason() {
+      return current.backendReason;
+    },
+    setTarget(t) {
+      target = toGreyTarget(t);
+      return current.setTarget(target);
+    },
+    /** @returns {{data: Float32Array, width: number, height: number} | null} the grey target (do not mutate) */
+    getTarget() {
+      return target;
+    },
+    setScene(scene) {
+      return current.setScene(scene);
+    },
+    getScene() {
+      return current.getScene();
+    },
+    render(scene, options) {
+      return guarded(() => current.render(scene, options));
+    },
+    loss(scene, options) {
+      return guarded(() => current.loss(scene, options));
+    },
+    async optimize(options = {}) {
+      try {
+        return await current.optimize(options);
+      } catch (error) {
+        if (!error?.fallback || !makeFallback) throw error;
+        await fallBack(error);
+        const total = options.steps ?? 500;
+        const done = Math.min(error.step ?? 0, total);
+        const { onProgress } = options;
+        const rest = await current.optimize({
+          ...options,
+          steps: total - done,
+          scheduleOffset: done,
+          scheduleTotal: total,
+          onProgress: onProgress && ((p) => onProgress({ ...p, step: done + p.step, steps: total })),
+        });
+        return { ...rest, steps: done + rest.steps, bestStep: done + rest.bestStep };
+      }
+    },
+    refine(options) {
+      return refine(engine, options);
+    },
+    dispose() {
+      current.dispose();
+    },
+  };
+  return engine;
+}
+
+/**
+ * @param {{backend?: "auto"|"wasm"|"webgpu"|"reference", workers?: number, gpu?: any}} [options]
+ *   workers: Wasm Workers (0 = in-process); gpu: the `navigator.gpu` to use
+ * @returns {Promise<Engine>}
+ */
+export async function createEngine({ backend = "auto", workers, gpu } = {}) {
+  const wasm = (why) => createWasmEngine(workers, why);
+  switch (backend) {
+    case "reference":
+      return wrapBackend(createReferenceEngine(), null);
+    case "wasm":
+      return wrapBackend(await wasm("asked for"), null);
+    case "webgpu": {
+      const probe = await probeWebGPU(gpu);
+      if (!probe.ok) throw new Error(`WebGPU backend unavailable: ${probe.reason}`);
+      return wrapBackend(await createWebGPUBackend({ gpu }), wasm);
+    }
+    case "auto": {
+      const probe = await probeWebGPU(gpu);
+      if (probe.ok && !probe.isFallbackAdapter) return wrapBackend(await createWebGPUBackend({ gpu }), wasm);
+      const why = probe.ok
+        ? "the WebGPU adapter is a software fallback, about 20x slower than Wasm"
+        : `WebGPU unavailable (${probe.reason})`;
+      return wrapBackend(await wasm(why), null);
+    }
+    default:
+      throw new Error(`createEngine: unknown backend ${JSON.stringify(backend)} (use "auto", "wasm", "webgpu" or "reference")`);
+  }
 }

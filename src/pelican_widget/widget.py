@@ -1,15 +1,551 @@
-"""The Jupyter widget (placeholder until issue 5 lands)."""
+"""The Jupyter widget: synced traits and the user's methods.
+
+Protocol (see DESIGN.md, "Widget protocol")
+-------------------------------------------
+The optimiser runs in the browser, in the anywidget ``initialize`` hook (one
+engine per model and frontend); views only draw. Python asks for work by
+changing request traits and the browser answers through state traits:
+
+* requests (Python, or the widget's buttons): ``_run_request`` (a dict with a
+  growing ``id``, the ``steps`` and the ``_stop_request`` count at request
+  time), ``_stop_request`` and ``_reset_request`` (counters);
+* ownership: a frontend that sees a new run request writes ``_claim``; the
+  kernel grants the first claim per request by setting ``_owner``, so a second
+  browser tab on the same kernel shows the run but does not start another;
+* state (written by the browser, read-only in Python): ``status``,
+  ``backend``, ``backend_reason``, ``step``, ``total_steps``,
+  ``steps_per_second``, ``loss``, ``loss_history`` (sent about once a second),
+  ``frame`` (PNG, at most ~10 per second), ``error``; and ``scene``, which
+  also streams during a run (~10 per second).
+
+A second ``run()`` while a run is in progress raises ``RuntimeError`` (it is
+not queued). Errors in the browser land in ``status == "error"`` and
+``error``; the ``scene`` keeps the last good drawing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import pathlib
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
+from . import _png
+from ._traits import (
+    DEFAULT_WEIGHTS,
+    LOSS_TERMS,
+    FiniteFloat,
+    SceneTrait,
+    StrictInt,
+    check_loss,
+    check_weights,
+    scene_from_json,
+    scene_to_json,
+)
+from .scene import Scene
+from .target import MAX_RESOLUTION, MIN_RESOLUTION, default_target_png
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BACKENDS = ("auto", "webgpu", "wasm", "reference")
+STATUSES = ("waiting for browser", "ready", "running", "done", "stopped", "error")
+HISTORY_COLUMNS = ("step", "total", *LOSS_TERMS)
+MAX_STEPS = 1_000_000
+MAX_WORKERS = 16
+
+# Traits that only the browser writes; Python code that sets them raises.
+BROWSER_STATE = (
+    "status",
+    "backend",
+    "backend_reason",
+    "step",
+    "total_steps",
+    "steps_per_second",
+    "loss",
+    "loss_history",
+    "frame",
+    "error",
+    "_claim",
+)
+
+
+def _sync(trait: traitlets.TraitType) -> traitlets.TraitType:
+    return trait.tag(sync=True)
+
 
 class PelicanWidget(anywidget.AnyWidget):
-    """Placeholder widget."""
+    """Fit a drawing of circles, ellipses and triangles to an image, live in the browser.
+
+    Parameters
+    ----------
+    target : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray, optional
+        The image to fit: a path, PNG/JPEG bytes, a PIL image or an array (as
+        :func:`pelican_widget.load_target` takes). Default: the built-in target.
+        It is sent as a grey PNG at ``resolution`` (longer side); without
+        Pillow (Pyodide) paths and bytes are sent as they are and the browser
+        decodes and resizes them.
+    scene : Scene, dict or str, optional
+        The start drawing. Default: :meth:`Scene.pelican`. Its width and
+        height follow the target.
+    resolution : int
+        Longer side of the target in pixels, in [8, 2048].
+    steps : int
+        Steps of a run, in [1, 1000000].
+    lr : float
+        Adam learning rate, in (0, 1].
+    backend : {"auto", "webgpu", "wasm", "reference"}
+        The engine the browser should use; ``"auto"`` takes WebGPU on a
+        hardware adapter, else Wasm. The one in use is in ``backend`` and the
+        reason in ``backend_reason``.
+    workers : int
+        Web Workers for the Wasm engine, in [1, 16].
+    **kwargs
+        Other traits: ``tau_start``, ``tau_end`` (soft-edge width in pixels at
+        the start and end of a run), ``weights`` (loss weights), ``seed``.
+
+    Examples
+    --------
+    >>> w = PelicanWidget()            # doctest: +SKIP
+    >>> w                              # doctest: +SKIP
+    >>> w.run(steps=300)               # returns at once  # doctest: +SKIP
+    >>> w.wait()                       # blocks until done (ipykernel)  # doctest: +SKIP
+    >>> w.save_svg("pelican.svg")      # doctest: +SKIP
+    """
 
     _esm = pathlib.Path(__file__).parent / "static" / "widget.js"
-    status = traitlets.Unicode("waiting for browser").tag(sync=True)
+
+    # hyperparameters
+    steps = _sync(StrictInt(500, min=1, max=MAX_STEPS))
+    lr = _sync(FiniteFloat(0.02, min=0.0, max=1.0, exclusive_min=True))
+    tau_start = _sync(FiniteFloat(1.0, min=0.0, max=64.0, exclusive_min=True))
+    tau_end = _sync(FiniteFloat(0.2, min=0.0, max=64.0, exclusive_min=True))
+    weights = _sync(traitlets.Dict(dict(DEFAULT_WEIGHTS)))
+    seed = _sync(StrictInt(0, min=0, max=2**31 - 1))
+    requested_backend = _sync(traitlets.Enum(BACKENDS, "auto"))
+    workers = _sync(StrictInt(2, min=1, max=MAX_WORKERS))
+
+    # target: an encoded image and the size the optimiser works at
+    resolution = _sync(StrictInt(128, min=MIN_RESOLUTION, max=MAX_RESOLUTION))
+    target_image = _sync(traitlets.Bytes(b""))
+    target_size = _sync(traitlets.List(traitlets.Int(), [0, 0], minlen=2, maxlen=2))
+
+    # the drawing (two-way) and where reset() goes back to
+    scene = SceneTrait(Scene.pelican()).tag(
+        sync=True, to_json=scene_to_json, from_json=scene_from_json
+    )
+    _initial_scene = SceneTrait(Scene.pelican()).tag(
+        sync=True, to_json=scene_to_json, from_json=scene_from_json
+    )
+
+    # state written by the browser
+    status = _sync(traitlets.Enum(STATUSES, "waiting for browser"))
+    backend = _sync(traitlets.Unicode(""))
+    backend_reason = _sync(traitlets.Unicode(""))
+    step = _sync(StrictInt(0, min=0))
+    total_steps = _sync(StrictInt(0, min=0))
+    steps_per_second = _sync(FiniteFloat(0.0, min=0.0))
+    loss = _sync(traitlets.Dict())
+    loss_history = _sync(traitlets.List(traitlets.Dict()))
+    frame = _sync(traitlets.Bytes(b""))
+    error = _sync(traitlets.Unicode(""))
+
+    # requests and ownership
+    _run_request = _sync(traitlets.Dict({"id": 0, "steps": 0, "stop": 0}))
+    _stop_request = _sync(StrictInt(0, min=0))
+    _reset_request = _sync(StrictInt(0, min=0))
+    _claim = _sync(traitlets.Dict({"frontend": "", "request": 0}))
+    _owner = _sync(traitlets.Dict({"frontend": "", "request": 0}))
+
+    def __init__(
+        self,
+        target: Any = None,
+        scene: Scene | dict[str, Any] | str | None = None,
+        *,
+        resolution: int = 128,
+        steps: int = 500,
+        lr: float = 0.02,
+        backend: str = "auto",
+        workers: int = 2,
+        **kwargs: Any,
+    ) -> None:
+        for name in kwargs:
+            if name in BROWSER_STATE or name.startswith("_") or name.startswith("target_"):
+                raise TypeError(f"PelicanWidget() got an unexpected keyword argument {name!r}")
+        self._internal_depth = 1
+        self._reset_pending = False
+        self._target_source = target
+        self._target_resolution = _check_resolution(resolution)
+        image, size = _encode_target(target, resolution)
+        start = _as_scene(Scene.pelican() if scene is None else scene)
+        start = start.copy(width=size[0], height=size[1])
+        try:
+            super().__init__(
+                resolution=resolution,
+                steps=steps,
+                lr=lr,
+                requested_backend=backend,
+                workers=workers,
+                target_image=image,
+                target_size=list(size),
+                scene=start,
+                _initial_scene=start,
+                **kwargs,
+            )
+        finally:
+            self._internal_depth = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    @contextlib.contextmanager
+    def _internal(self) -> Iterator[None]:
+        """Let this class write browser-state traits."""
+        self._internal_depth += 1
+        try:
+            yield
+        finally:
+            self._internal_depth -= 1
+
+    def _from_browser(self, name: str) -> bool:
+        return name in getattr(self, "_property_lock", {})
+
+    def _running(self) -> bool:
+        return self.status == "running"
+
+    # --------------------------------------------------------------- validation
+
+    @traitlets.validate(*BROWSER_STATE)
+    def _check_browser_state(self, proposal: dict[str, Any]) -> Any:
+        name = proposal["trait"].name
+        if not (self._from_browser(name) or getattr(self, "_internal_depth", 0)):
+            raise traitlets.TraitError(
+                f"'{name}' is written by the browser and is read-only in Python"
+            )
+        value = proposal["value"]
+        if name == "loss":
+            return check_loss(value, "loss")
+        if name == "loss_history":
+            return [check_loss(row, "loss_history row") for row in value]
+        if name == "_claim":
+            if not isinstance(value.get("frontend"), str) or not _is_int(value.get("request")):
+                raise traitlets.TraitError(f"bad claim {value!r}")
+        return value
+
+    @traitlets.validate("weights")
+    def _check_weights(self, proposal: dict[str, Any]) -> dict[str, float]:
+        return check_weights(proposal["value"])
+
+    @traitlets.validate("scene")
+    def _check_scene(self, proposal: dict[str, Any]) -> Scene:
+        scene: Scene = proposal["value"]
+        if not self._from_browser("scene") and not self._internal_depth:
+            if self._running():
+                raise traitlets.TraitError(
+                    "cannot change the scene while a run is in progress; call stop() "
+                    "and wait for the status to leave 'running' first"
+                )
+        width, height = self.target_size
+        if width and (scene.width, scene.height) != (width, height):
+            scene = scene.copy(width=width, height=height)
+        return scene
+
+    @traitlets.validate("target_image", "target_size")
+    def _check_target(self, proposal: dict[str, Any]) -> Any:
+        if not self._internal_depth:
+            raise traitlets.TraitError("set the target with set_target() or the target property")
+        return proposal["value"]
+
+    @traitlets.validate("_run_request")
+    def _check_run_request(self, proposal: dict[str, Any]) -> dict[str, int]:
+        value = proposal["value"]
+        keys = ("id", "steps", "stop")
+        if not isinstance(value, dict) or set(value) != set(keys):
+            raise traitlets.TraitError(f"a run request needs exactly {keys}, got {value!r}")
+        if not all(_is_int(value[k]) for k in keys):
+            raise traitlets.TraitError(f"run request fields must be integers, got {value!r}")
+        if not 1 <= value["steps"] <= MAX_STEPS and value["id"]:
+            raise traitlets.TraitError(f"steps must be in [1, {MAX_STEPS}], got {value['steps']}")
+        if self._from_browser("_run_request") and self._running():
+            raise traitlets.TraitError("a run is already in progress")
+        return value
+
+    # ---------------------------------------------------------------- observers
+
+    @traitlets.observe("_claim")
+    def _grant_claim(self, change: dict[str, Any]) -> None:
+        claim = change["new"]
+        request = self._run_request
+        if (
+            claim.get("request") == request["id"]
+            and request["id"] > self._owner.get("request", 0)
+            and self._stop_request <= request["stop"]
+        ):
+            self._owner = {"frontend": claim["frontend"], "request": request["id"]}
+
+    @traitlets.observe("_run_request")
+    def _on_run_request(self, change: dict[str, Any]) -> None:
+        if self._from_browser("_run_request"):
+            with self._internal():
+                self.status = "running"
+                self.error = ""
+
+    @traitlets.observe("_reset_request")
+    def _on_reset_request(self, change: dict[str, Any]) -> None:
+        if self._running():
+            self._reset_pending = True
+            self._request_stop()
+        else:
+            self._do_reset()
+
+    @traitlets.observe("status")
+    def _on_status(self, change: dict[str, Any]) -> None:
+        if change["new"] != "running" and self._reset_pending:
+            self._reset_pending = False
+            self._do_reset()
+
+    @traitlets.observe("resolution")
+    def _on_resolution(self, change: dict[str, Any]) -> None:
+        if change["new"] != self._target_resolution:
+            self.set_target(self._target_source)
+
+    # ------------------------------------------------------------------ target
+
+    @property
+    def target(self) -> np.ndarray:
+        """The target as the optimiser sees it: float32 (H, W) grey in [0, 1].
+
+        Setting it calls :meth:`set_target`. Reading needs numpy and pillow.
+        """
+        from .target import load_target
+
+        width, height = self.target_size
+        return load_target(bytes(self.target_image), size=(width, height))
+
+    @target.setter
+    def target(self, source: Any) -> None:
+        self.set_target(source)
+
+    def set_target(self, source: Any = None) -> None:
+        """Set the image to fit.
+
+        Parameters
+        ----------
+        source : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray, optional
+            As for the constructor; None means the built-in target.
+
+        Raises
+        ------
+        RuntimeError
+            While a run is in progress.
+        ValueError, TypeError, FileNotFoundError
+            For unreadable images, as :func:`pelican_widget.load_target` raises.
+        """
+        if self._running():
+            raise RuntimeError("cannot change the target while a run is in progress; stop() first")
+        image, size = _encode_target(source, self.resolution)
+        with self._internal(), self.hold_sync():
+            self._target_source = source
+            self._target_resolution = self.resolution
+            self.target_image = image
+            self.target_size = list(size)
+            # the scene's size follows the target (validation copies it)
+            self.scene = self.scene
+            self._initial_scene = self._initial_scene
+
+    # ----------------------------------------------------------------- actions
+
+    @traitlets.observe("scene")
+    def _remember_start(self, change: dict[str, Any]) -> None:
+        if not self._from_browser("scene") and not self._internal_depth:
+            self._initial_scene = change["new"]
+
+    def run(self, steps: int | None = None) -> None:
+        """Start optimising in the browser; returns at once.
+
+        Parameters
+        ----------
+        steps : int, optional
+            Steps of this run (default: the ``steps`` trait).
+
+        Raises
+        ------
+        RuntimeError
+            If a run is already in progress (runs are not queued).
+        traitlets.TraitError
+            If ``steps`` is not an integer in [1, 1000000].
+
+        Notes
+        -----
+        The run starts when a browser shows the widget (at once if one does).
+        Follow it with ``observe`` on ``step``/``loss``/``status``, read the
+        results in a later cell, or block with :meth:`wait` (ipykernel only).
+        """
+        if self._running():
+            raise RuntimeError(
+                "a run is already in progress (status 'running'); call stop() or wait() first"
+            )
+        if steps is None:
+            steps = self.steps
+        if isinstance(steps, bool) or not _is_int(steps) or not 1 <= steps <= MAX_STEPS:
+            raise traitlets.TraitError(f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}")
+        with self._internal(), self.hold_sync():
+            self.error = ""
+            self.status = "running"
+            self._run_request = {
+                "id": self._run_request["id"] + 1,
+                "steps": int(steps),
+                "stop": self._stop_request,
+            }
+
+    def stop(self) -> None:
+        """Stop the run; the browser keeps the best drawing found so far. Returns at once."""
+        if self._running():
+            self._request_stop()
+
+    def _request_stop(self) -> None:
+        self._stop_request += 1
+        if self._owner.get("request", 0) < self._run_request["id"]:
+            # no browser has taken the request yet: it will not run
+            with self._internal():
+                self.status = "stopped"
+
+    def reset(self) -> None:
+        """Go back to the start drawing and clear the progress; returns at once.
+
+        The start drawing is the last scene set from Python (or the default).
+        A run in progress is stopped first.
+        """
+        self._reset_request += 1
+
+    def _do_reset(self) -> None:
+        with self._internal(), self.hold_sync():
+            self.scene = self._initial_scene
+            self.step = 0
+            self.total_steps = 0
+            self.steps_per_second = 0.0
+            self.loss = {}
+            self.loss_history = []
+            self.frame = b""
+            self.error = ""
+            if self.status != "waiting for browser":
+                self.status = "ready"
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the run ends, processing widget messages meanwhile.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most (default: no limit).
+
+        Returns
+        -------
+        str
+            The final ``status`` ("done", "stopped" or "error").
+
+        Raises
+        ------
+        TimeoutError
+            If the run is still going after ``timeout`` seconds.
+        RuntimeError
+            Where the kernel cannot receive widget messages while a cell runs
+            (JupyterLite/Pyodide, or outside ipykernel): read the results in a
+            later cell, or use ``observe``.
+        """
+        if not self._running():
+            return self.status
+        from ._wait import kernel_poller
+
+        poller = kernel_poller()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._running():
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"the run is still going after {timeout} s (step {self.step})")
+            poller.poll(0.05)
+        return self.status
+
+    # ----------------------------------------------------------------- results
+
+    def to_svg(self, scale: float = 1.0) -> str:
+        """Return the current drawing as SVG text (see :meth:`Scene.to_svg`)."""
+        return self.scene.to_svg(scale)
+
+    def save_svg(self, path: str | os.PathLike[str], scale: float = 1.0) -> None:
+        """Write the current drawing as an SVG file."""
+        self.scene.save_svg(path, scale)
+
+    def save_png(self, path: str | os.PathLike[str], size: int | None = None) -> None:
+        """Write the current drawing as a grey PNG.
+
+        Renders with the NumPy reference renderer (``size`` = longer side,
+        default the target's). Without numpy/pillow (Pyodide) it writes the
+        last frame the browser rendered, at the target's size.
+        """
+        try:
+            self.scene.save_png(path, size)
+        except ImportError:
+            if not self.frame:
+                raise RuntimeError(
+                    "no frame from the browser yet, and numpy/pillow are missing to render one"
+                ) from None
+            pathlib.Path(path).write_bytes(bytes(self.frame))
+
+    def loss_history_array(self) -> np.ndarray:
+        """Return ``loss_history`` as a float64 array with columns :data:`HISTORY_COLUMNS`.
+
+        Missing terms are NaN. Needs numpy.
+        """
+        import numpy as np
+
+        rows = [[row.get(col, math.nan) for col in HISTORY_COLUMNS] for row in self.loss_history]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(HISTORY_COLUMNS))
+
+
+def _check_resolution(value: Any) -> int:
+    if not _is_int(value) or not MIN_RESOLUTION <= value <= MAX_RESOLUTION:
+        raise traitlets.TraitError(
+            f"'resolution' must be an integer in [{MIN_RESOLUTION}, {MAX_RESOLUTION}], got {value!r}"
+        )
+    return int(value)
+
+
+def _as_scene(value: Any) -> Scene:
+    trait = SceneTrait()
+    trait.name = "scene"
+    return trait.validate(None, value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int]]:
+    """Return ``(image bytes, (width, height))`` to send for a target source."""
+    if source is None:
+        source = default_target_png()
+    if isinstance(source, (str, os.PathLike)):
+        source = pathlib.Path(source).read_bytes()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if _png.image_format(data) is None:
+            raise ValueError("target bytes are not a PNG or JPEG file")
+        try:
+            import numpy  # noqa: F401
+            import PIL  # noqa: F401
+        except ImportError:
+            # Pyodide: the browser decodes and resizes; the header gives the size.
+            width, height = _png.image_size(data)
+            return data, _png.fit_size(width, height, resolution)
+        source = data
+    from .target import load_target
+
+    grey = load_target(source, resolution)
+    height, width = grey.shape
+    pixels = (grey.clip(0.0, 1.0) * 255.0 + 0.5).astype("uint8").tobytes()
+    return _png.encode_grey_png(width, height, pixels), (width, height)

@@ -1,2 +1,414 @@
-/* Placeholder until the Wasm kernel lands (issue 3). */
-int pelican_kernel_version(void) { return 0; }
+/* The Wasm SIMD CPU kernel: forward render, image loss terms and the
+ * analytic backward pass for one band of rows [y0, y1) of an H x W image.
+ *
+ * A band renders its rows plus a halo of 6 rows (SSIM needs its maps 3 rows
+ * around a pixel, and the maps need the image 3 rows further), computes the
+ * loss sums over its own rows and the gradient contributions of its own
+ * pixels. Summing the outputs of disjoint bands that cover the image gives
+ * the whole-image result (docs/engine.md, "Wasm kernel").
+ *
+ * Call order from JS (kernel.js): band_setup, write the target rows into the
+ * returned staging buffer, band_set_target; shapes_reserve(K) whenever the
+ * shape count changes, write the records and types; evaluate(...) as often as
+ * needed; band_render(...) for the image alone. */
+#include "loss.h"
+#include "shapes.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define HALO 6
+#define PAD_ROWS 3
+
+extern unsigned char __heap_base;
+
+/* ---- memory: a bump allocator over the linear memory ------------------- */
+
+static unsigned int heap_top;
+
+static void *take(unsigned int bytes) {
+  unsigned int at = (heap_top + 15u) & ~15u;
+  unsigned int end = at + bytes;
+  unsigned int have = (unsigned int)__builtin_wasm_memory_size(0) * 65536u;
+  if (end > have) {
+    unsigned int pages = (end - have + 65535u) / 65536u;
+    if (__builtin_wasm_memory_grow(0, pages) < 0) return 0;
+  }
+  heap_top = end;
+  float *p = (float *)(unsigned long)at;
+  /* fresh buffers start zeroed: the pads around the rows must stay zero */
+  for (unsigned int i = 0; i < (bytes + 3u) / 4u; i++) p[i] = 0.0f;
+  return p;
+}
+
+/* ---- band state --------------------------------------------------------- */
+
+static int W, H, y0, y1, r0, r1, m0, m1, e0, e1, Wv, P;
+static float invL;
+static float *Y, *X, *muY, *eYY, *magT, *hX, *hXX, *hXY, *mA, *mB, *mC, *AX, *AY;
+static float *staging;
+static f4 *px, *lanemask, *drow;
+static f4 clo, chi;
+static unsigned int band_top;
+
+static int K;
+static float *recs, *boxes;
+static int *types;
+/* per band row and shape: coverage and the composite below the shape (only
+ * inside the shape's vector range), and that range */
+static f4 *cstore, *pstore, *acc;
+static int *ranges;
+static double *gacc, *outbuf;
+static unsigned char *dirty;
+
+static inline float *row(float *buf, int j) { return buf + (j - r0 + PAD_ROWS) * P + 4; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
+static float *take_rows(void) { return take((unsigned int)((r1 - r0 + 2 * PAD_ROWS) * P) * 4u); }
+
+/* Lays out the buffers of a band; returns the staging buffer where JS writes
+ * the target rows [r0, r1) (W floats each), or 0 when memory runs out. */
+EXPORT("band_setup")
+float *band_setup(int width, int height, int band_y0, int band_y1) {
+  W = width;
+  H = height;
+  y0 = band_y0;
+  y1 = band_y1;
+  r0 = imax(0, y0 - HALO);
+  r1 = imin(H, y1 + HALO);
+  m0 = imax(0, y0 - 3);
+  m1 = imin(H, y1 + 3);
+  e0 = imax(0, y0 - 1);
+  e1 = imin(H, y1 + 1);
+  Wv = (W + 3) / 4;
+  P = 4 * Wv + 8;
+  invL = 1.0f / (float)(W > H ? W : H);
+  K = 0;
+  heap_top = (unsigned int)(unsigned long)&__heap_base;
+  float **bufs[] = {&Y, &X, &muY, &eYY, &magT, &hX, &hXX, &hXY, &mA, &mB, &mC, &AX, &AY};
+  for (unsigned int i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+    *bufs[i] = take_rows();
+    if (!*bufs[i]) return 0;
+  }
+  px = take((unsigned int)Wv * 16u);
+  lanemask = take((unsigned int)Wv * 16u);
+  drow = take((unsigned int)Wv * 16u);
+  staging = take((unsigned int)((r1 - r0) * W) * 4u);
+  if (!px || !lanemask || !drow || !staging) return 0;
+  for (int v = 0; v < Wv; v++) {
+    float i = (float)(4 * v);
+    px[v] = MUL(ADD(wasm_f32x4_make(i, i + 1.0f, i + 2.0f, i + 3.0f), SPLAT(0.5f)), SPLAT(invL));
+    lanemask[v] = wasm_i32x4_make(4 * v < W ? -1 : 0, 4 * v + 1 < W ? -1 : 0,
+                                  4 * v + 2 < W ? -1 : 0, 4 * v + 3 < W ? -1 : 0);
+  }
+  gauss_init();
+  clo = v_coverage(SPLAT(10.0f), SPLAT(1.0f));
+  chi = v_coverage(SPLAT(-10.0f), SPLAT(1.0f));
+  band_top = heap_top;
+  return staging;
+}
+
+/* Pads the staged target rows and precomputes the target-only maps. */
+EXPORT("band_set_target")
+void band_set_target(void) {
+  for (int j = r0; j < r1; j++) {
+    float *dst = row(Y, j);
+    const float *src = staging + (j - r0) * W;
+    for (int i = 0; i < W; i++) dst[i] = src[i];
+  }
+  for (int j = r0; j < r1; j++) blur_h3(row(Y, j), row(Y, j), row(hX, j), row(hXX, j), row(hXY, j), Wv);
+  for (int j = m0; j < m1; j++) {
+    f4 *mu = (f4 *)row(muY, j), *e2 = (f4 *)row(eYY, j);
+    for (int v = 0; v < Wv; v++) {
+      mu[v] = blur_v(row(hX, j) + 4 * v, P);
+      e2[v] = blur_v(row(hXX, j) + 4 * v, P);
+    }
+  }
+  for (int j = e0; j < e1; j++) {
+    f4 *mag = (f4 *)row(magT, j);
+    for (int v = 0; v < Wv; v++) {
+      f4 gx, gy;
+      sobel(row(Y, j) + 4 * v, P, &gx, &gy);
+      mag[v] = SQRT(madd(gx, gx, madd(gy, gy, SPLAT(1e-8f))));
+    }
+  }
+}
+
+/* Sizes the per-shape buffers for n shapes; returns the record buffer
+ * (REC floats per shape) or 0 when memory runs out. */
+EXPORT("shapes_reserve")
+float *shapes_reserve(int n) {
+  heap_top = band_top;
+  K = n;
+  unsigned int k = (unsigned int)(n > 0 ? n : 1);
+  recs = take(k * REC * 4u);
+  boxes = take(k * 4u * 4u);
+  types = take(k * 4u);
+  unsigned int plane = (unsigned int)(y1 - y0) * (unsigned int)Wv * k * 16u;
+  cstore = take(plane);
+  pstore = take(plane);
+  ranges = take((unsigned int)(y1 - y0) * k * 8u);
+  acc = take(k * ACC * 16u);
+  gacc = take(k * ACC * 8u);
+  outbuf = take((3u + k * GRAD) * 8u);
+  dirty = take(k);
+  if (!recs || !boxes || !types || !cstore || !pstore || !ranges || !acc || !gacc || !outbuf || !dirty) return 0;
+  return recs;
+}
+
+EXPORT("shape_types") int *shape_types(void) { return types; }
+EXPORT("band_output") double *band_output(void) { return outbuf; }
+
+/* ---- forward ------------------------------------------------------------ */
+
+static void vector_range(const float *box, float py, int *va, int *vb) {
+  if (py < box[2] || py > box[3]) {
+    *va = *vb = 0;
+    return;
+  }
+  float L = 1.0f / invL;
+  float lo = box[0] * L - 0.5f, hi = box[1] * L - 0.5f;
+  float top = (float)(4 * Wv);
+  /* written so that a NaN box (non-finite parameters) covers the whole row:
+   * the loss then comes out NaN, and the float-to-int casts never see NaN */
+  if (!(lo >= 0.0f)) lo = 0.0f;
+  if (lo > top) lo = top;
+  if (!(hi <= top)) hi = top;
+  if (hi < 0.0f) hi = -1.0f;
+  *va = (int)lo >> 2;
+  *vb = hi < 0.0f ? 0 : imin(Wv, ((int)hi >> 2) + 1);
+  if (*vb < *va) *vb = *va;
+}
+
+/* Renders rows [r0, r1) into X; with `store`, keeps what the backward pass
+ * needs for rows [y0, y1). */
+static void render_rows(float tau, int store) {
+  f4 invtau = SPLAT(1.0f / tau);
+  for (int k = 0; k < K; k++) shape_bbox(types[k], recs + k * REC, tau, 2.0f * invL, boxes + 4 * k);
+  for (int j = r0; j < r1; j++) {
+    float py = ((float)j + 0.5f) * invL;
+    f4 *out = (f4 *)row(X, j);
+    for (int v = 0; v < Wv; v++) out[v] = SPLAT(1.0f);
+    int keep = store && j >= y0 && j < y1;
+    for (int k = 0; k < K; k++) {
+      const float *s = recs + k * REC;
+      unsigned int at = (unsigned int)(j - y0) * K + k;
+      int va, vb;
+      vector_range(boxes + 4 * k, py, &va, &vb);
+      /* outside the box the clamp holds: the coverage is the constant clo */
+      f4 fill = SPLAT(s[FILL_SLOT]);
+      for (int v = 0; v < va; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
+      for (int v = vb; v < Wv; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
+      if (keep) {
+        ranges[2 * at] = va;
+        ranges[2 * at + 1] = vb;
+        f4 *below = pstore + at * Wv;
+        for (int v = va; v < vb; v++) below[v] = out[v];
+      }
+      shape_row(types[k], s, py, va, vb, invtau, px, out, keep ? cstore + at * Wv : 0);
+    }
+    /* zero the columns past the image: they are padding for the stencils */
+    float *o = row(X, j);
+    for (int i = W; i < 4 * Wv; i++) o[i] = 0.0f;
+  }
+}
+
+/* ---- loss and its adjoint ----------------------------------------------- */
+
+static void ssim_pass(double *ssim_sum, f4 kssim, int grad) {
+  for (int j = r0; j < r1; j++) blur_h3(row(X, j), row(Y, j), row(hX, j), row(hXX, j), row(hXY, j), Wv);
+  f4 c1 = SPLAT(SSIM_C1), c2 = SPLAT(SSIM_C2), two = SPLAT(2.0f);
+  for (int j = m0; j < m1; j++) {
+    const f4 *my = (const f4 *)row(muY, j), *eyy = (const f4 *)row(eYY, j);
+    f4 *a = (f4 *)row(mA, j), *b = (f4 *)row(mB, j), *c = (f4 *)row(mC, j);
+    f4 rs = SPLAT(0.0f);
+    for (int v = 0; v < Wv; v++) {
+      f4 mx = blur_v(row(hX, j) + 4 * v, P);
+      f4 exx = blur_v(row(hXX, j) + 4 * v, P);
+      f4 exy = blur_v(row(hXY, j) + 4 * v, P);
+      f4 mxy = MUL(mx, my[v]);
+      f4 mxx = MUL(mx, mx), myy = MUL(my[v], my[v]);
+      f4 A1 = madd(two, mxy, c1);
+      f4 A2 = madd(two, SUB(exy, mxy), c2);
+      f4 B1 = ADD(ADD(mxx, myy), c1);
+      f4 B2 = ADD(ADD(SUB(exx, mxx), SUB(eyy[v], myy)), c2);
+      f4 inv = DIV(SPLAT(1.0f), MUL(B1, B2));
+      f4 S = MUL(MUL(A1, A2), inv);
+      rs = ADD(rs, wasm_v128_and(S, lanemask[v]));
+      if (grad) {
+        f4 iB1 = MUL(B2, inv), iB2 = MUL(B1, inv);
+        /* dS/dmx, dS/dE[x^2], dS/dE[xy] */
+        f4 dmx = MUL(two, madd(MUL(my[v], SUB(A2, A1)), inv, MUL(MUL(mx, S), SUB(iB2, iB1))));
+        f4 dxx = wasm_f32x4_neg(MUL(S, iB2));
+        f4 dxy = MUL(MUL(two, A1), inv);
+        a[v] = wasm_v128_and(MUL(kssim, dmx), lanemask[v]);
+        b[v] = wasm_v128_and(MUL(kssim, dxx), lanemask[v]);
+        c[v] = wasm_v128_and(MUL(kssim, dxy), lanemask[v]);
+      }
+    }
+    if (j >= y0 && j < y1) *ssim_sum += hsum_f64(rs);
+  }
+}
+
+static void edge_pass(double *mse_sum, double *edge_sum, f4 kedge, int grad) {
+  for (int j = e0; j < e1; j++) {
+    const f4 *mt = (const f4 *)row(magT, j);
+    const f4 *x = (const f4 *)row(X, j), *y = (const f4 *)row(Y, j);
+    f4 *ax = (f4 *)row(AX, j), *ay = (f4 *)row(AY, j);
+    int own = j >= y0 && j < y1;
+    f4 re = SPLAT(0.0f), rm = re;
+    for (int v = 0; v < Wv; v++) {
+      f4 gx, gy;
+      sobel(row(X, j) + 4 * v, P, &gx, &gy);
+      f4 mag = SQRT(madd(gx, gx, madd(gy, gy, SPLAT(1e-8f))));
+      f4 diff = wasm_v128_and(SUB(mag, mt[v]), lanemask[v]);
+      if (own) {
+        f4 d = SUB(x[v], y[v]);
+        re = madd(diff, diff, re);
+        rm = madd(d, d, rm);
+      }
+      if (grad) {
+        f4 k = DIV(MUL(kedge, diff), mag);
+        ax[v] = MUL(k, gx);
+        ay[v] = MUL(k, gy);
+      }
+    }
+    if (own) {
+      *edge_sum += hsum_f64(re);
+      *mse_sum += hsum_f64(rm);
+    }
+  }
+}
+
+/* dL/dX for row j into drow (zero past the image) */
+static void image_adjoint_row(int j, f4 kmse) {
+  const f4 *x = (const f4 *)row(X, j), *y = (const f4 *)row(Y, j);
+  f4 two = SPLAT(2.0f);
+  for (int v = 0; v < Wv; v++) {
+    f4 ba = blur_v(row(hX, j) + 4 * v, P);
+    f4 bb = blur_v(row(hXX, j) + 4 * v, P);
+    f4 bc = blur_v(row(hXY, j) + 4 * v, P);
+    f4 d = madd(kmse, SUB(x[v], y[v]), ba);
+    d = madd(MUL(two, x[v]), bb, d);
+    d = madd(y[v], bc, d);
+    d = ADD(d, sobel_adjoint(row(AX, j) + 4 * v, row(AY, j) + 4 * v, P));
+    drow[v] = wasm_v128_and(d, lanemask[v]);
+  }
+}
+
+/* ---- backward through compositing, coverage and the shapes -------------- */
+
+/* Back-propagates g (the composite's adjoint, updated to the adjoint below
+ * the shape) through one shape over the vectors [va, vb) of a row. */
+static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py, int va,
+                                                             int vb, const f4 *cov, const f4 *below,
+                                                             f4 *g, f4 *a, f4 invtau) {
+  f4 fill = SPLAT(s[FILL_SLOT]), one = SPLAT(1.0f), af = a[ACC_FILL];
+  int touched = 0;
+  for (int v = va; v < vb; v++) {
+    f4 c = cov[v], gv = g[v];
+    af = madd(gv, c, af);
+    v128_t active = wasm_v128_and(wasm_f32x4_gt(c, clo), wasm_f32x4_lt(c, chi));
+    if (wasm_v128_any_true(active)) {
+      /* dL/dsdf = g (fill - below) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
+      f4 wz = MUL(MUL(MUL(gv, SUB(fill, below[v])), MUL(c, SUB(c, one))), invtau);
+      shape_grad(type, s, py, px[v], wasm_v128_and(wz, active), a);
+      touched = 1;
+    }
+    g[v] = MUL(gv, SUB(one, c));
+  }
+  a[ACC_FILL] = af;
+  return touched;
+}
+
+/* The backward pass of row j, shapes in reverse order; drow holds dL/dX. */
+static void backward_row(int j, f4 invtau) {
+  float py = ((float)j + 0.5f) * invL;
+  f4 *g = drow;
+  f4 oneclo = SUB(SPLAT(1.0f), clo);
+  for (int k = K - 1; k >= 0; k--) {
+    const float *s = recs + k * REC;
+    unsigned int at = (unsigned int)(j - y0) * K + k;
+    int va = ranges[2 * at], vb = ranges[2 * at + 1];
+    f4 *a = acc + k * ACC;
+    f4 af = a[ACC_FILL];
+    for (int v = 0; v < va; v++) {
+      af = madd(g[v], clo, af);
+      g[v] = MUL(g[v], oneclo);
+    }
+    for (int v = vb; v < Wv; v++) {
+      af = madd(g[v], clo, af);
+      g[v] = MUL(g[v], oneclo);
+    }
+    a[ACC_FILL] = af;
+    const f4 *cov = cstore + at * Wv, *below = pstore + at * Wv;
+    int touched;
+    if (types[k] == CIRCLE) touched = grad_range(CIRCLE, s, py, va, vb, cov, below, g, a, invtau);
+    else if (types[k] == ELLIPSE) touched = grad_range(ELLIPSE, s, py, va, vb, cov, below, g, a, invtau);
+    else touched = grad_range(TRIANGLE, s, py, va, vb, cov, below, g, a, invtau);
+    dirty[k] |= touched;
+  }
+  /* row sums in float32 are short; the band total is float64 */
+  for (int k = 0; k < K; k++) {
+    f4 *a = acc + k * ACC;
+    double *ga = gacc + k * ACC;
+    ga[ACC_FILL] += hsum_f64(a[ACC_FILL]);
+    a[ACC_FILL] = SPLAT(0.0f);
+    if (dirty[k]) {
+      for (int i = 0; i < ACC_FILL; i++) {
+        ga[i] += hsum_f64(a[i]);
+        a[i] = SPLAT(0.0f);
+      }
+      dirty[k] = 0;
+    }
+  }
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+/* One evaluation: output[0..2] = sums over the band's pixels of (X-Y)^2,
+ * (|sobel X| - |sobel Y|)^2 and the SSIM map; with grad, output[3 + 8k ..]
+ * = d(weighted loss)/d(natural parameters of shape k) (see shapes.h). The
+ * weighted loss is w_mse*mse + w_edge*edge + w_ssim*(1 - mean SSIM), each
+ * mean over all W*H pixels. */
+EXPORT("evaluate")
+double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
+  float n = (float)W * (float)H;
+  double mse = 0.0, edge = 0.0, ssim = 0.0;
+  render_rows(tau, grad);
+  ssim_pass(&ssim, SPLAT(-w_ssim / n), grad);
+  edge_pass(&mse, &edge, SPLAT(2.0f * w_edge / n), grad);
+  outbuf[0] = mse;
+  outbuf[1] = edge;
+  outbuf[2] = ssim;
+  if (!grad) return outbuf;
+  for (int j = m0; j < m1; j++) {
+    blur_h(row(mA, j), row(hX, j), Wv);
+    blur_h(row(mB, j), row(hXX, j), Wv);
+    blur_h(row(mC, j), row(hXY, j), Wv);
+  }
+  for (int i = 0; i < K * ACC; i++) {
+    acc[i] = SPLAT(0.0f);
+    gacc[i] = 0.0;
+  }
+  for (int k = 0; k < K; k++) dirty[k] = 0;
+  f4 invtau = SPLAT(1.0f / tau), kmse = SPLAT(2.0f * w_mse / n);
+  for (int j = y0; j < y1; j++) {
+    image_adjoint_row(j, kmse);
+    backward_row(j, invtau);
+  }
+  for (int k = 0; k < K; k++)
+    shape_finalize(types[k], recs + k * REC, gacc + k * ACC, outbuf + 3 + k * GRAD);
+  return outbuf;
+}
+
+/* Renders the band; returns its rows [y0, y1) packed, W floats each. */
+EXPORT("band_render")
+float *band_render(float tau) {
+  render_rows(tau, 0);
+  for (int j = y0; j < y1; j++) {
+    const float *src = row(X, j);
+    float *dst = staging + (j - y0) * W;
+    for (int i = 0; i < W; i++) dst[i] = src[i];
+  }
+  return staging;
+}

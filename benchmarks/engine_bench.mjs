@@ -1,0 +1,135 @@
+// ms per full optimiser step (forward + loss + backward + priors + Adam) for
+// the scalar JS reference and the Wasm kernel in-process and in 1 and 2
+// Workers, at 128x128 with the 9-shape pelican start scene and 256x256 with
+// 35 shapes (the 9 plus 26 seeded random ones, as a greedy run would reach).
+//
+//   cd js && npm run build && cd .. && node benchmarks/engine_bench.mjs [--quick]
+//
+// Each backend runs the engine's own Adam loop (runAdam + evaluateLoss) and
+// the time per step is the median of the step-to-step intervals after a
+// warm-up, so a busy shared machine skews it less. Workers run on
+// node:worker_threads (Node has no Web Worker global); the browser pool uses
+// the same Worker code. The target is a smooth synthetic grey image: the
+// cost does not depend on its content.
+
+import { readFileSync } from "node:fs";
+import { createReferenceEvaluator, createWasmEvaluator, defaultTaus, evaluateLoss, resolveWeights, runAdam, sceneToRaw } from "../js/build/engine.mjs";
+import { spawnNodeWorker } from "../js/test/node-worker.mjs";
+
+const quick = process.argv.includes("--quick");
+const startScene = JSON.parse(readFileSync(new URL("../../shared/data/initial_pelican.json", import.meta.url), "utf8"));
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sceneWith(count, size) {
+  const r = rng(35);
+  const u = (a, b) => a + (b - a) * r();
+  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
+  for (let i = shapes.length; i < count; i++) {
+    const fill = u(0.1, 0.9);
+    const cx = u(0.15, 0.85);
+    const cy = u(0.15, 0.85);
+    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: u(0.02, 0.1), fill });
+    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: u(0.02, 0.12), ry: u(0.02, 0.12), angle: u(-1.5, 1.5), fill });
+    else {
+      const p = () => [Math.min(0.95, Math.max(0.05, cx + u(-0.1, 0.1))), Math.min(0.95, Math.max(0.05, cy + u(-0.1, 0.1)))];
+      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
+    }
+  }
+  return { ...startScene, width: size, height: size, shapes };
+}
+
+function syntheticTarget(size) {
+  const data = new Float32Array(size * size);
+  for (let j = 0; j < size; j++) {
+    for (let i = 0; i < size; i++) {
+      const x = i / size - 0.45;
+      const y = j / size - 0.55;
+      data[j * size + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
+    }
+  }
+  return data;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median ms per step over `steps` timed steps after `warmup` steps. */
+async function timeSteps(evaluator, scene, target, warmup, steps) {
+  const { width, height } = scene;
+  const { raw, types } = sceneToRaw(scene);
+  await evaluator.setTarget(target, width, height);
+  await evaluator.setTypes(types);
+  const weights = resolveWeights();
+  const taus = defaultTaus(width, height);
+  const stamps = [];
+  await runAdam({
+    evaluate: (r, tau, wantGrad) => evaluateLoss(evaluator, r, types, tau, weights, wantGrad),
+    raw,
+    steps: warmup + steps + 1,
+    lr: 0.02,
+    tau0: taus.tau0,
+    tau1: taus.tau1,
+    frozen: new Set(),
+    progressEvery: 1,
+    onProgress: () => stamps.push(performance.now()),
+  });
+  const intervals = [];
+  for (let k = warmup + 1; k < stamps.length; k++) intervals.push(stamps[k] - stamps[k - 1]);
+  return median(intervals);
+}
+
+const BACKENDS = [
+  { key: "js", label: "JS reference", make: () => createReferenceEvaluator(), steps: [1, 3] },
+  { key: "wasm0", label: "Wasm in-process", make: () => createWasmEvaluator({ workers: 0 }), steps: [3, 30] },
+  { key: "wasm1", label: "Wasm 1 Worker", make: () => createWasmEvaluator({ workers: 1, spawnWorker: spawnNodeWorker }), steps: [3, 30] },
+  { key: "wasm2", label: "Wasm 2 Workers", make: () => createWasmEvaluator({ workers: 2, spawnWorker: spawnNodeWorker }), steps: [3, 30] },
+];
+
+const CONFIGS = [
+  { key: "128x9", size: 128, shapes: 9 },
+  { key: "256x35", size: 256, shapes: 35 },
+];
+
+const results = {};
+for (const config of CONFIGS) {
+  const scene = sceneWith(config.shapes, config.size);
+  const target = syntheticTarget(config.size);
+  for (const backend of BACKENDS) {
+    const [warmup, steps] = quick ? [1, Math.min(3, backend.steps[1])] : backend.steps;
+    const evaluator = await backend.make();
+    try {
+      results[`${backend.key}_${config.key}`] = await timeSteps(evaluator, scene, target, warmup, steps);
+    } finally {
+      evaluator.dispose();
+    }
+  }
+}
+
+const pad = (s, n) => String(s).padStart(n);
+console.log(`engine step time, ms per full step (median), Node ${process.version}`);
+console.log(`${"backend".padEnd(18)}${pad("128x128, 9", 14)}${pad("x JS", 8)}${pad("256x256, 35", 14)}${pad("x JS", 8)}`);
+for (const backend of BACKENDS) {
+  let line = backend.label.padEnd(18);
+  for (const config of CONFIGS) {
+    const ms = results[`${backend.key}_${config.key}`];
+    const speedup = results[`js_${config.key}`] / ms;
+    line += pad(ms.toFixed(2), 14) + pad(`${speedup.toFixed(1)}x`, 8);
+  }
+  console.log(line);
+}
+const keys = ["js_128x9", "wasm1_128x9", "wasm2_128x9", "js_256x35", "wasm1_256x35", "wasm2_256x35"];
+const extra = ["wasm0_128x9", "wasm0_256x35"];
+console.log(`RESULT ${[...keys, ...extra].map((k) => `${k.replace("wasm0", "wasm0")}_ms=${results[k].toFixed(2)}`).join(" ")}`);

@@ -1,0 +1,195 @@
+"""Quality benchmark: 500 Adam steps on the pelican target from the 9 start shapes.
+
+Runs the real engine (the built ``js/build/engine.mjs``) under Node through
+``benchmarks/quality_driver.mjs``, or with ``--browser`` in headless Chromium
+(Playwright; always for ``webgpu``, which Node lacks), scores the result with the
+Python reference loss at tau 0.5 px, and writes ``DIR/quality_<backend>.svg``.
+The PyTorch reference reached 0.0345 on this run.
+
+Usage::
+
+    cd js && npm run build && cd ..
+    python benchmarks/quality.py --backend wasm --out bench-out
+    python benchmarks/quality.py --backend wasm --browser --workers 1 --out bench-out
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+import pelican_widget as pw
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+RESOLUTION = 128
+REFERENCE_LOSS = 0.0345
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-webgpu",
+    "--enable-features=Vulkan",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+# Served through Playwright's request routing (nothing listens): localhost is a
+# secure context, which WebGPU needs.
+ORIGIN = "http://localhost:9"
+PAGE = """<!doctype html><script type="module">
+import { createEngine } from "./engine.mjs";
+window.runQuality = async ({ backend, workers, data, width, height, scene, steps }) => {
+  const engine = await createEngine({ backend, workers });
+  if (engine.backend !== backend) {
+    throw new Error(`asked for ${backend}, got ${engine.backend}: ${engine.backendReason}`);
+  }
+  await engine.setTarget({ data: Float32Array.from(data), width, height });
+  await engine.setScene(scene);
+  const started = performance.now();
+  const result = await engine.optimize({ steps });
+  const seconds = (performance.now() - started) / 1000;
+  engine.dispose();
+  const { loss, bestStep, skipped } = result;
+  const reason = engine.backendReason;
+  return { backend, backendReason: reason, seconds, steps: result.steps, bestStep, skipped,
+           loss, scene: result.scene };
+};
+window.pageReady = true;
+</script>"""
+
+
+def load_pelican() -> np.ndarray:
+    """The target as the reference used it: grey, square 128x128, in [0, 1]."""
+    image = Image.open(DATA / "pelican.jpg").convert("L").resize((RESOLUTION, RESOLUTION))
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["wasm", "reference", "webgpu"], default="wasm")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--browser", action="store_true", help="run in headless Chromium")
+    parser.add_argument("--workers", type=int, default=1, help="Wasm Workers in the browser")
+    return parser.parse_args(argv)
+
+
+def run_driver(backend: str, steps: int, target: np.ndarray, scene: pw.Scene) -> dict:
+    """Run one optimisation in Node and return the driver's DONE record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target_path = Path(tmp) / "target.f32"
+        scene_path = Path(tmp) / "start.json"
+        target_path.write_bytes(target.astype("<f4").tobytes())
+        scene_path.write_text(scene.to_json())
+        command = [
+            "node",
+            str(REPO / "benchmarks" / "quality_driver.mjs"),
+            "--backend",
+            backend,
+            "--target",
+            str(target_path),
+            "--width",
+            str(RESOLUTION),
+            "--height",
+            str(RESOLUTION),
+            "--scene",
+            str(scene_path),
+            "--steps",
+            str(steps),
+        ]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"quality_driver.mjs failed ({proc.returncode}):\n{proc.stderr.strip()}")
+    done = [line for line in proc.stdout.splitlines() if line.startswith("DONE ")]
+    if not done:
+        sys.exit(f"quality_driver.mjs printed no DONE line:\n{proc.stdout}")
+    return json.loads(done[-1][len("DONE ") :])
+
+
+def run_browser(args: argparse.Namespace, target: np.ndarray, scene: pw.Scene) -> dict:
+    """Run one optimisation in headless Chromium and return the same record as the driver."""
+    from playwright.sync_api import sync_playwright
+
+    files = {
+        "/index.html": ("text/html", PAGE.encode()),
+        "/engine.mjs": ("text/javascript", (REPO / "js" / "build" / "engine.mjs").read_bytes()),
+    }
+
+    def serve(route: Any) -> None:
+        path = route.request.url[len(ORIGIN) :]
+        if path not in files:
+            route.fulfill(status=404, body="")
+            return
+        content_type, body = files[path]
+        route.fulfill(status=200, content_type=content_type, body=body)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route(f"{ORIGIN}/**", serve)
+            page.goto(f"{ORIGIN}/index.html")
+            page.wait_for_function("window.pageReady === true")
+            return page.evaluate(
+                "args => window.runQuality(args)",
+                {
+                    "backend": args.backend,
+                    "workers": args.workers,
+                    "data": target.ravel().tolist(),
+                    "width": RESOLUTION,
+                    "height": RESOLUTION,
+                    "scene": scene.to_dict(),
+                    "steps": args.steps,
+                },
+            )
+        finally:
+            browser.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its table and RESULT line."""
+    args = parse_args(argv)
+    target = load_pelican()
+    start = pw.Scene.pelican()
+    started = time.perf_counter()
+    if args.browser or args.backend == "webgpu":
+        record = run_browser(args, target, start)
+    else:
+        record = run_driver(args.backend, args.steps, target, start)
+    wall = time.perf_counter() - started
+    scene = pw.Scene.from_dict(record["scene"])
+    tau = 0.5 / RESOLUTION
+    before = pw.loss(start, target, tau=tau)
+    after = pw.loss(scene, target, tau=tau)
+    args.out.mkdir(parents=True, exist_ok=True)
+    svg = args.out / f"quality_{args.backend}.svg"
+    scene.save_svg(svg)
+
+    print(f"backend: {record['backend']} ({record['backendReason']})")
+    steps, best, skipped = record["steps"], record["bestStep"], record["skipped"]
+    print(f"steps: {steps}  best step: {best}  skipped: {skipped}")
+    print(f"{'term':<12}{'start':>12}{'final':>12}{'engine':>12}")
+    for key in ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total"):
+        print(f"{key:<12}{before[key]:>12.6f}{after[key]:>12.6f}{record['loss'][key]:>12.6f}")
+    print(f"reference (PyTorch) total: {REFERENCE_LOSS}")
+    where = "Chromium" if args.browser or args.backend == "webgpu" else "Node"
+    print(f"optimize time: {record['seconds']:.2f} s  wall time with {where} start: {wall:.2f} s")
+    print(f"RESULT loss={after['total']:.6f} seconds={record['seconds']:.2f} svg={svg}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+// Node driver for benchmarks/quality.py: one engine.optimize run with default
+// hyperparameters, timed around the optimize call.
+//
+//   node benchmarks/quality_driver.mjs --backend wasm --target T.f32 --width 128 --height 128 \
+//     --scene start.json [--steps 500]
+//
+// T.f32 holds width*height little-endian float32 grey values in [0, 1].
+// Prints one line: `DONE {"backend", "backendReason", "seconds", "steps", "bestStep", "skipped", "loss", "scene"}`.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createEngine } from "../js/build/engine.mjs";
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    target: { type: "string" },
+    width: { type: "string" },
+    height: { type: "string" },
+    scene: { type: "string" },
+    steps: { type: "string", default: "500" },
+  },
+});
+
+const width = Number(values.width);
+const height = Number(values.height);
+const bytes = readFileSync(values.target);
+const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+if (data.length !== width * height) throw new Error(`target has ${data.length} values, expected ${width * height}`);
+
+const engine = await createEngine({ backend: values.backend, workers: 0 });
+if (engine.backend !== values.backend) {
+  throw new Error(`asked for the ${values.backend} backend, got ${engine.backend}: ${engine.backendReason}`);
+}
+await engine.setTarget({ data, width, height });
+await engine.setScene(JSON.parse(readFileSync(values.scene, "utf8")));
+const started = performance.now();
+const result = await engine.optimize({ steps: Number(values.steps) });
+const seconds = (performance.now() - started) / 1000;
+engine.dispose();
+const { scene, loss, steps, bestStep, skipped } = result;
+console.log(`DONE ${JSON.stringify({ backend: engine.backend, backendReason: engine.backendReason, seconds, steps, bestStep, skipped, loss, scene })}`);

@@ -1,0 +1,137 @@
+"""Greedy shape search benchmark: pelican target, 9 start shapes -> 35 shapes.
+
+Runs ``engine.refine`` on the Wasm backend (in-process kernel under Node,
+through ``benchmarks/refine_driver.mjs`` and the built ``js/build/engine.mjs``),
+prints one table row per round, scores the final scene with the Python
+reference loss at tau 0.5 px and writes ``DIR/refine_<proposal>.svg``.
+
+Usage::
+
+    cd js && npm run build && cd ..
+    python benchmarks/refine.py --proposal error --out bench-out
+    python benchmarks/refine.py --proposal random --out bench-out
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import pelican_widget as pw
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+RESOLUTION = 128
+
+
+def load_pelican() -> np.ndarray:
+    """The target as the reference used it: grey, square 128x128, in [0, 1]."""
+    image = Image.open(DATA / "pelican.jpg").convert("L").resize((RESOLUTION, RESOLUTION))
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proposal", choices=["error", "random"], default="error")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-shapes", type=int, default=35)
+    parser.add_argument("--settle-steps", type=int, default=None, help="engine default if omitted")
+    parser.add_argument("--reoptimize-steps", type=int, default=None, help="engine default if omitted")
+    parser.add_argument("--initial-steps", type=int, default=None, help="engine default if omitted")
+    return parser.parse_args(argv)
+
+
+def driver_command(args: argparse.Namespace, target_path: Path, scene_path: Path) -> list[str]:
+    """The Node command line that runs the search."""
+    command = [
+        "node",
+        str(REPO / "benchmarks" / "refine_driver.mjs"),
+        "--target",
+        str(target_path),
+        "--width",
+        str(RESOLUTION),
+        "--height",
+        str(RESOLUTION),
+        "--scene",
+        str(scene_path),
+        "--proposal",
+        args.proposal,
+        "--seed",
+        str(args.seed),
+        "--max-shapes",
+        str(args.max_shapes),
+    ]
+    for flag in ("settle_steps", "reoptimize_steps", "initial_steps"):
+        value = getattr(args, flag)
+        if value is not None:
+            command += [f"--{flag.replace('_', '-')}", str(value)]
+    return command
+
+
+def run_driver(command: list[str]) -> dict:
+    """Runs the driver, printing a table row per round; returns its DONE record."""
+    print(f"{'round':>5} {'type':<9} {'before':>9} {'after':>9} {'kept':>5} {'shapes':>6} {'t [s]':>7}")
+    done = None
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("ROUND "):
+                r = json.loads(line[6:])
+                print(
+                    f"{r['round']:>5} {r['type']:<9} {r['lossBefore']:>9.5f} {r['lossAfter']:>9.5f} "
+                    f"{'yes' if r['accepted'] else 'no':>5} {r['shapes']:>6} {r['seconds']:>7.1f}",
+                    flush=True,
+                )
+            elif line.startswith("DONE "):
+                done = json.loads(line[5:])
+    if process.returncode != 0 or done is None:
+        sys.exit(f"refine driver failed (exit {process.returncode})")
+    return done
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    target = load_pelican()
+    start = pw.Scene.pelican()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        target_path = Path(tmp) / "target.f32"
+        scene_path = Path(tmp) / "start.json"
+        target_path.write_bytes(target.astype("<f4").tobytes())
+        scene_path.write_text(start.to_json())
+        began = time.perf_counter()
+        done = run_driver(driver_command(args, target_path, scene_path))
+        wall = time.perf_counter() - began
+
+    scene = pw.Scene.from_dict(done["scene"])
+    tau = 0.5 / RESOLUTION
+    start_loss = pw.loss(start, target, tau=tau)["total"]
+    final = pw.loss(scene, target, tau=tau)
+    svg = args.out / f"refine_{args.proposal}.svg"
+    svg.write_text(scene.to_svg())
+
+    print()
+    print(f"backend              {done['backend']} (in-process under Node {subprocess.getoutput('node --version')})")
+    print(f"proposal             {args.proposal} (seed {args.seed})")
+    print(f"start loss (9)       {start_loss:.5f}")
+    print(f"final loss (python)  {final['total']:.5f}   engine {done['loss']:.5f}")
+    print(f"shapes               {len(scene.shapes)}  (accepted {done['accepted']}, rejected {done['rejected']})")
+    print(f"stopped by           {done['stopped']}")
+    print(f"refine time          {done['seconds']:.1f} s   wall (incl. Node start) {wall:.1f} s")
+    print(
+        f"RESULT loss={final['total']:.5f} shapes={len(scene.shapes)} accepted={done['accepted']} "
+        f"rejected={done['rejected']} seconds={wall:.1f} svg={svg}"
+    )
+
+
+if __name__ == "__main__":
+    main()

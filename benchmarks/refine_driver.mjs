@@ -1,0 +1,66 @@
+// Node driver for benchmarks/refine.py: runs engine.refine on the Wasm
+// backend (in-process kernel, no Workers) and streams one JSON line per round.
+//
+//   node benchmarks/refine_driver.mjs --target T.f32 --width 128 --height 128 \
+//     --scene start.json --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
+//     [--reoptimize-steps N] [--initial-steps N]
+//
+// T.f32 holds width*height little-endian float32 grey values in [0, 1].
+// Output lines: `ROUND {...}` per round, then `DONE {...}` with the final scene.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createEngine } from "../js/build/engine.mjs";
+
+const { values } = parseArgs({
+  options: {
+    target: { type: "string" },
+    width: { type: "string" },
+    height: { type: "string" },
+    scene: { type: "string" },
+    proposal: { type: "string", default: "error" },
+    seed: { type: "string", default: "0" },
+    "max-shapes": { type: "string", default: "35" },
+    "settle-steps": { type: "string" },
+    "reoptimize-steps": { type: "string" },
+    "initial-steps": { type: "string" },
+  },
+});
+
+const width = Number(values.width);
+const height = Number(values.height);
+const bytes = readFileSync(values.target);
+const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+if (data.length !== width * height) throw new Error(`target has ${data.length} values, expected ${width * height}`);
+const scene = JSON.parse(readFileSync(values.scene, "utf8"));
+
+const optional = (key, name) => (values[key] !== undefined ? { [name]: Number(values[key]) } : {});
+
+const engine = await createEngine({ backend: "wasm", workers: 0 });
+await engine.setTarget({ data, width, height });
+await engine.setScene(scene);
+const started = performance.now();
+const result = await engine.refine({
+  maxShapes: Number(values["max-shapes"]),
+  seed: Number(values.seed),
+  proposal: values.proposal,
+  ...optional("settle-steps", "settleSteps"),
+  ...optional("reoptimize-steps", "reoptimizeSteps"),
+  ...optional("initial-steps", "initialSteps"),
+  onRound: ({ scene: _scene, ...record }) => {
+    record.seconds = (performance.now() - started) / 1000;
+    console.log(`ROUND ${JSON.stringify(record)}`);
+  },
+});
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  `DONE ${JSON.stringify({
+    backend: engine.backend,
+    seconds,
+    loss: result.loss,
+    accepted: result.accepted,
+    rejected: result.rejected,
+    stopped: result.stopped,
+    scene: result.scene,
+  })}`,
+);
+engine.dispose?.();

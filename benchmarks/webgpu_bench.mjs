@@ -1,0 +1,171 @@
+// ms per full optimiser step of the WebGPU backend (forward, loss terms and
+// adjoints, backward, gradient reduction, priors, clipping, Adam, best state:
+// everything stays on the GPU) under Node with the npm package `webgpu` (Dawn),
+// at 128², 256² and 512² with 9, 35 and 100 shapes.
+//
+//   cd js && npm run build && cd .. && node benchmarks/webgpu_bench.mjs [--quick] [--sizes 128,256] [--pix 1,2,4]
+//       [--quality target.f32]
+//
+// The time per step is the difference between a long and a short run over
+// the difference in steps, so the fixed cost of a run (start, final
+// evaluation, readbacks) drops out; each is the median of 3 repeats.
+// --pix times each backward pixels-per-invocation choice at 256x35.
+// --quality T.f32 (128x128 grey float32) also runs 500 steps from the pelican
+// start scene on WebGPU and on the in-process Wasm kernel and compares the
+// final losses. Needs a WebGPU adapter: on a machine without a GPU, point
+// Dawn at a Vulkan ICD (e.g. SwiftShader) through VK_ICD_FILENAMES.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createEngine } from "../js/build/engine.mjs";
+import { gpu } from "../js/engine/webgpu/node-gpu.mjs";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    sizes: { type: "string", default: "128,256,512" },
+    shapes: { type: "string", default: "9,35,100" },
+    pix: { type: "string", default: "" },
+    quality: { type: "string", default: "" },
+  },
+});
+
+const startScene = JSON.parse(readFileSync(new URL("../../shared/data/initial_pelican.json", import.meta.url), "utf8"));
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The 9 start shapes plus seeded random ones, as a greedy run would add them. */
+function sceneWith(count, size) {
+  const r = rng(count);
+  const u = (a, b) => a + (b - a) * r();
+  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
+  for (let i = shapes.length; i < count; i++) {
+    const fill = u(0.1, 0.9);
+    const cx = u(0.15, 0.85);
+    const cy = u(0.15, 0.85);
+    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: u(0.02, 0.1), fill });
+    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: u(0.02, 0.12), ry: u(0.02, 0.12), angle: u(-1.5, 1.5), fill });
+    else {
+      const p = () => [Math.min(0.95, Math.max(0.05, cx + u(-0.1, 0.1))), Math.min(0.95, Math.max(0.05, cy + u(-0.1, 0.1)))];
+      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
+    }
+  }
+  return { ...startScene, width: size, height: size, shapes };
+}
+
+function syntheticTarget(size) {
+  const data = new Float32Array(size * size);
+  for (let j = 0; j < size; j++) {
+    for (let i = 0; i < size; i++) {
+      const x = i / size - 0.45;
+      const y = j / size - 0.55;
+      data[j * size + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
+    }
+  }
+  return data;
+}
+
+/** The backend module alone (the engine bundle does not export it), bundled on the fly. */
+async function loadBackendModule() {
+  const esbuild = await import("../js/node_modules/esbuild/lib/main.js");
+  const out = await esbuild.build({
+    entryPoints: [new URL("../js/engine/webgpu/index.js", import.meta.url).pathname],
+    bundle: true,
+    format: "esm",
+    write: false,
+    loader: { ".wgsl": "text" },
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeRun(engine, scene, steps) {
+  engine.setScene(scene);
+  const t = performance.now();
+  const result = await engine.optimize({ steps });
+  return { ms: performance.now() - t, result };
+}
+
+/** ms per step from a short and a long run (median of 3 each). */
+async function msPerStep(engine, scene, short, long) {
+  await timeRun(engine, scene, short);
+  const a = [];
+  const b = [];
+  let loss = NaN;
+  for (let rep = 0; rep < 3; rep++) {
+    a.push((await timeRun(engine, scene, short)).ms);
+    const run = await timeRun(engine, scene, long);
+    b.push(run.ms);
+    loss = run.result.loss.total;
+  }
+  return { ms: (median(b) - median(a)) / (long - short), loss };
+}
+
+const engine = await createEngine({ backend: "webgpu", gpu });
+if (engine.backend !== "webgpu") throw new Error(`got ${engine.backend}: ${engine.backendReason}`);
+console.log(`adapter: ${engine.backendReason}`);
+const sizes = values.sizes.split(",").map(Number);
+const counts = values.shapes.split(",").map(Number);
+const [short, long] = values.quick ? [5, 25] : [100, 600];
+
+const rows = [];
+const result = [];
+console.log(`${"size".padEnd(10)}${"shapes".padStart(8)}${"ms/step".padStart(12)}${"steps/s".padStart(12)}${"final loss".padStart(14)}`);
+for (const size of sizes) {
+  engine.setTarget({ data: syntheticTarget(size), width: size, height: size });
+  for (const count of counts) {
+    const { ms, loss } = await msPerStep(engine, sceneWith(count, size), short, long);
+    rows.push({ size, count, ms });
+    result.push(`webgpu_${size}x${count}_ms=${ms.toFixed(4)}`);
+    console.log(`${`${size}x${size}`.padEnd(10)}${String(count).padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
+  }
+}
+engine.dispose();
+
+if (values.pix) {
+  const { createWebGPUBackend } = await loadBackendModule();
+  console.log("\nbackward pixels per invocation, 256x256 x 35 shapes");
+  for (const pix of values.pix.split(",").map(Number)) {
+    const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix });
+    backend.setTarget({ data: syntheticTarget(256), width: 256, height: 256 });
+    const { ms } = await msPerStep(backend, sceneWith(35, 256), short, long);
+    backend.dispose();
+    console.log(`pix=${pix}  ${ms.toFixed(4)} ms/step`);
+    result.push(`webgpu_256x35_pix${pix}_ms=${ms.toFixed(4)}`);
+  }
+}
+
+if (values.quality) {
+  const bytes = readFileSync(values.quality);
+  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const side = Math.round(Math.sqrt(data.length));
+  const scene = { ...startScene, width: side, height: side };
+  console.log(`\nquality: 500 steps from the pelican start scene, ${side}x${side}`);
+  const losses = {};
+  for (const backend of ["webgpu", "wasm"]) {
+    const e = await createEngine({ backend, gpu, workers: 0 });
+    e.setTarget({ data, width: side, height: side });
+    e.setScene(scene);
+    const t = performance.now();
+    const r = await e.optimize({ steps: 500 });
+    const s = (performance.now() - t) / 1000;
+    e.dispose();
+    losses[backend] = r.loss.total;
+    console.log(`${e.backend.padEnd(8)} final loss ${r.loss.total.toFixed(6)}  best step ${r.bestStep}  ${s.toFixed(2)} s`);
+  }
+  const rel = Math.abs(losses.webgpu - losses.wasm) / losses.wasm;
+  console.log(`relative difference ${(100 * rel).toFixed(3)} %`);
+  result.push(`quality_webgpu=${losses.webgpu.toFixed(6)} quality_wasm=${losses.wasm.toFixed(6)}`);
+}
+console.log(`RESULT ${result.join(" ")}`);
+process.exit(0);

@@ -1,0 +1,202 @@
+// The engine on a CPU Evaluator (scalar reference, in-process Wasm or the
+// Worker pool): holds target and scene, serialises evaluator access, and runs
+// the shared optimiser.
+
+import { STRIDE, rawToShapes, representable, sceneToRaw, validateScene } from "./params.js";
+import { defaultTaus, evaluateLoss, resolveWeights, runAdam } from "./optimizer.js";
+
+function sameTypes(a, b) {
+  return a !== null && a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
+function checkFrozen(frozen, count) {
+  if (!Array.isArray(frozen) && !(frozen instanceof Set)) throw new Error("optimize: frozen must be an array of shape indices");
+  const set = new Set(frozen);
+  for (const i of set) {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`optimize: frozen index ${i} is not a shape index (0..${count - 1})`);
+  }
+  return set;
+}
+
+function positive(value, name) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+/**
+ * @param {object} evaluator an Evaluator of docs/engine.md
+ * @param {{backend: string, backendReason: string}} info
+ */
+export function createCpuEngine(evaluator, info) {
+  let target = null;
+  /** what setScene received, with its raw parameters: the base for getScene */
+  let base = null;
+  let raw = new Float32Array(0);
+  let types = new Uint8Array(0);
+  let running = false;
+  let disposed = false;
+
+  // Evaluator calls are queued so that a render or loss asked for while an
+  // optimisation runs cannot interleave with its steps.
+  let queue = Promise.resolve();
+  let evaluatorTarget = null;
+  let evaluatorTypes = null;
+  const withEvaluator = (forTypes, fn) => {
+    const task = queue.then(async () => {
+      if (disposed) throw new Error("engine disposed");
+      if (!target) throw new Error("setTarget() must be called before rendering or optimising");
+      if (evaluatorTarget !== target) {
+        await evaluator.setTarget(target.data, target.width, target.height);
+        evaluatorTarget = target;
+      }
+      if (!sameTypes(evaluatorTypes, forTypes)) {
+        await evaluator.setTypes(forTypes);
+        evaluatorTypes = Uint8Array.from(forTypes);
+      }
+      return fn(evaluator);
+    });
+    queue = task.catch(() => {});
+    return task;
+  };
+
+  const notBusy = (what) => {
+    if (running) throw new Error(`${what}: an optimisation is running; abort it first`);
+  };
+
+  /** raw/types of an explicit scene argument, or the current ones */
+  const resolveScene = (scene) => {
+    if (scene === undefined || scene === null) return { raw, types };
+    validateScene(scene);
+    return sceneToRaw(scene);
+  };
+
+  const taus = () => defaultTaus(target.width, target.height);
+
+  const makeScene = (r) => {
+    const scene = base ? structuredClone({ ...base.scene, shapes: undefined }) : {};
+    scene.version = 1;
+    scene.width = target?.width ?? base?.scene.width ?? 128;
+    scene.height = target?.height ?? base?.scene.height ?? 128;
+    scene.background = 1.0;
+    scene.shapes = rawToShapes(r, types, base ?? undefined);
+    return scene;
+  };
+
+  const engine = {
+    backend: info.backend,
+    backendReason: info.backendReason,
+
+    /** @param {{data: Float32Array, width: number, height: number}} t grey target (see target.js) */
+    setTarget(t) {
+      notBusy("setTarget");
+      target = t;
+    },
+
+    setScene(scene) {
+      notBusy("setScene");
+      validateScene(scene);
+      const packed = sceneToRaw(scene);
+      // a shape the raw parameters can only clamp is reported as clamped, not as given
+      const baseRaw = Float32Array.from(packed.raw);
+      scene.shapes.forEach((shape, i) => {
+        if (!representable(shape)) baseRaw.fill(NaN, i * STRIDE, (i + 1) * STRIDE);
+      });
+      base = { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw };
+      raw = packed.raw;
+      types = packed.types;
+    },
+
+    getScene() {
+      return makeScene(raw);
+    },
+
+    async render(scene, { tau } = {}) {
+      const s = resolveScene(scene);
+      return withEvaluator(s.types, (ev) => ev.render(s.raw, tau ?? taus().tauEval));
+    },
+
+    async loss(scene, { tau, weights } = {}) {
+      const s = resolveScene(scene);
+      const w = resolveWeights(weights);
+      const { breakdown } = await withEvaluator(s.types, (ev) => evaluateLoss(ev, s.raw, s.types, tau ?? taus().tauEval, w, false));
+      return breakdown;
+    },
+
+    /**
+     * @param {object} [options] see the Engine API in docs/engine.md
+     */
+    async optimize(options = {}) {
+      notBusy("optimize");
+      if (!target) throw new Error("optimize: setTarget() must be called first");
+      if (!base) throw new Error("optimize: setScene() must be called first");
+      const {
+        steps = 500,
+        lr = 0.02,
+        tauStart,
+        tauEnd,
+        weights,
+        frozen = [],
+        signal,
+        onProgress,
+        progressEvery = 10,
+        scheduleOffset = 0,
+        scheduleTotal,
+      } = options;
+      if (!Number.isInteger(steps) || steps < 0) throw new Error(`optimize: steps must be a non-negative integer, got ${steps}`);
+      if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error("optimize: progressEvery must be a positive integer");
+      const defaults = taus();
+      const w = resolveWeights(weights);
+      const frozenSet = checkFrozen(frozen, types.length);
+      const shapeTypes = types;
+      running = true;
+      try {
+        const evaluate = (r, tau, wantGrad) => withEvaluator(shapeTypes, (ev) => evaluateLoss(ev, r, shapeTypes, tau, w, wantGrad));
+        const result = await runAdam({
+          evaluate,
+          raw,
+          steps,
+          lr: positive(lr, "optimize: lr"),
+          tau0: positive(tauStart ?? defaults.tau0, "optimize: tauStart"),
+          tau1: positive(tauEnd ?? defaults.tau1, "optimize: tauEnd"),
+          frozen: frozenSet,
+          signal,
+          progressEvery,
+          scheduleOffset,
+          scheduleTotal: scheduleTotal ?? steps,
+          onProgress:
+            onProgress &&
+            ((p) =>
+              onProgress({
+                step: p.step,
+                steps: p.steps,
+                loss: p.loss,
+                breakdown: p.breakdown,
+                tau: p.tau,
+                lr: p.lr,
+                stepsPerSecond: p.stepsPerSecond,
+                getScene: () => makeScene(p.raw),
+                getFrame: () => withEvaluator(shapeTypes, (ev) => ev.render(p.raw, defaults.tauEval)),
+              })),
+        });
+        raw = result.raw;
+        const { breakdown } = await withEvaluator(shapeTypes, (ev) => evaluateLoss(ev, raw, shapeTypes, defaults.tauEval, w, false));
+        return {
+          scene: makeScene(raw),
+          loss: breakdown,
+          steps: result.steps,
+          bestStep: result.bestStep,
+          aborted: result.aborted,
+          skipped: result.skipped,
+        };
+      } finally {
+        running = false;
+      }
+    },
+
+    dispose() {
+      disposed = true;
+      evaluator.dispose();
+    },
+  };
+  return engine;
+}

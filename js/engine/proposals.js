@@ -1,0 +1,334 @@
+// Candidate shapes for the greedy shape search (refine.js).
+//
+// "random" places a candidate the way the PyTorch reference did: anywhere in
+// the middle of the canvas, about 0.08 in size, with a dark fill, and lets
+// gradient descent pull it into place. "error" looks at where the drawing is
+// most wrong (the blurred absolute residual |render - target|), fits an
+// ellipse to that blob through its second moments and takes the fill from the
+// target there, so the candidate starts close to where it helps.
+//
+// Lengths follow docs/engine.md: metric units of the longer side L; scene
+// positions are fractions of the width and height.
+
+/** @typedef {"circle" | "ellipse" | "triangle"} ShapeType */
+/** @typedef {{x: number, y: number, s: number}} Site  metric centre and size of a proposal */
+
+/** The order in which the greedy search cycles through shape types. */
+export const SHAPE_TYPES = /** @type {const} */ (["circle", "ellipse", "triangle"]);
+
+/**
+ * A small, fast, seedable PRNG (mulberry32), so that a seed fixes every round.
+ * @param {number} seed
+ * @returns {() => number} uniform numbers in [0, 1)
+ */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * A candidate placed like the reference: centre uniform in [0.15, 0.85]²,
+ * size around 0.08, fill uniform in [0.05, 0.55] (the subject is dark on white).
+ * @param {ShapeType} type
+ * @param {() => number} rng
+ * @returns {{shape: object, site: null}}
+ */
+export function proposeRandom(type, rng) {
+  const u = (lo, hi) => lo + (hi - lo) * rng();
+  const base = 0.08;
+  const cx = u(0.15, 0.85);
+  const cy = u(0.15, 0.85);
+  const fill = u(0.05, 0.55);
+  if (type === "circle") {
+    const r = base * u(0.5, 1.5);
+    return { shape: { type, cx, cy, r, fill }, site: null };
+  }
+  if (type === "ellipse") {
+    const rx = base * u(0.5, 2.0);
+    const ry = base * u(0.3, 1.5);
+    const angle = u(-1.5, 1.5);
+    return { shape: { type, cx, cy, rx, ry, angle, fill }, site: null };
+  }
+  if (type === "triangle") {
+    const spread = 2 * base;
+    const points = [0, 1, 2].map(() => [
+      clamp(cx + u(-spread, spread), 0.05, 0.95),
+      clamp(cy + u(-spread, spread), 0.05, 0.95),
+    ]);
+    return { shape: { type, points, fill }, site: null };
+  }
+  throw new Error(`unknown shape type ${type}`);
+}
+
+/**
+ * Separable Gaussian blur with zero padding (in place on a copy).
+ * @param {Float32Array} src
+ * @param {number} width
+ * @param {number} height
+ * @param {number} sigma in pixels
+ */
+export function gaussianBlur(src, width, height, sigma) {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let k = -radius; k <= radius; k++) {
+    kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+    sum += kernel[k + radius];
+  }
+  for (let k = 0; k < kernel.length; k++) kernel[k] /= sum;
+  const tmp = new Float32Array(width * height);
+  const out = new Float32Array(width * height);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let acc = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const x = i + k;
+        if (x >= 0 && x < width) acc += kernel[k + radius] * src[j * width + x];
+      }
+      tmp[j * width + i] = acc;
+    }
+  }
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let acc = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const y = j + k;
+        if (y >= 0 && y < height) acc += kernel[k + radius] * tmp[y * width + i];
+      }
+      out[j * width + i] = acc;
+    }
+  }
+  return out;
+}
+
+/**
+ * The pixels connected (4-neighbours) to `seed` whose value is at least `threshold`.
+ * @returns {Int32Array} pixel indices
+ */
+function connectedRegion(map, width, height, seed, threshold) {
+  const seen = new Uint8Array(width * height);
+  const stack = [seed];
+  const region = [];
+  seen[seed] = 1;
+  while (stack.length > 0) {
+    const p = stack.pop();
+    region.push(p);
+    const i = p % width;
+    const j = (p - i) / width;
+    const next = [i > 0 ? p - 1 : -1, i < width - 1 ? p + 1 : -1, j > 0 ? p - width : -1, j < height - 1 ? p + width : -1];
+    for (const q of next) {
+      if (q >= 0 && !seen[q] && map[q] >= threshold) {
+        seen[q] = 1;
+        stack.push(q);
+      }
+    }
+  }
+  return Int32Array.from(region);
+}
+
+/** Metric centre of pixel p (docs/engine.md). */
+const pixelX = (p, width, L) => ((p % width) + 0.5) / L;
+const pixelY = (p, width, L) => (Math.floor(p / width) + 0.5) / L;
+
+/**
+ * Weighted centre and principal axes of a blob; a uniform ellipse with
+ * semi-axis a has variance a²/4 along that axis.
+ */
+function blobMoments(region, weight, width, L) {
+  let w = 0;
+  let mx = 0;
+  let my = 0;
+  for (const p of region) {
+    w += weight[p];
+    mx += weight[p] * pixelX(p, width, L);
+    my += weight[p] * pixelY(p, width, L);
+  }
+  mx /= w;
+  my /= w;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (const p of region) {
+    const dx = pixelX(p, width, L) - mx;
+    const dy = pixelY(p, width, L) - my;
+    sxx += weight[p] * dx * dx;
+    syy += weight[p] * dy * dy;
+    sxy += weight[p] * dx * dy;
+  }
+  sxx /= w;
+  syy /= w;
+  sxy /= w;
+  const mean = 0.5 * (sxx + syy);
+  const diff = Math.sqrt(0.25 * (sxx - syy) ** 2 + sxy * sxy);
+  const minSize = 1.5 / L;
+  const a = clamp(2 * Math.sqrt(mean + diff), minSize, 0.3);
+  const b = clamp(2 * Math.sqrt(Math.max(mean - diff, 0)), minSize, a);
+  return { x: mx, y: my, a, b, angle: 0.5 * Math.atan2(2 * sxy, sxx - syy) };
+}
+
+/** The region's extreme points: farthest from the centre, farthest from that, farthest from their line. */
+function extremeTriangle(region, blob, width, L) {
+  const pts = Array.from(region, (p) => [pixelX(p, width, L), pixelY(p, width, L)]);
+  const argmax = (f) => pts.reduce((best, q) => (f(q) > f(best) ? q : best), pts[0]);
+  const v0 = argmax(([x, y]) => (x - blob.x) ** 2 + (y - blob.y) ** 2);
+  const v1 = argmax(([x, y]) => (x - v0[0]) ** 2 + (y - v0[1]) ** 2);
+  const v2 = argmax(([x, y]) => Math.abs((v1[0] - v0[0]) * (y - v0[1]) - (v1[1] - v0[1]) * (x - v0[0])));
+  return [v0, v1, v2];
+}
+
+/** A triangle inscribed in the blob's ellipse, grown so that its area matches the ellipse's. */
+function ellipseTriangle(blob) {
+  const grow = Math.sqrt((4 * Math.PI) / (3 * Math.sqrt(3)));
+  const c = Math.cos(blob.angle);
+  const s = Math.sin(blob.angle);
+  return [0, 1, 2].map((k) => {
+    const u = grow * blob.a * Math.cos((2 * Math.PI * k) / 3);
+    const v = grow * blob.b * Math.sin((2 * Math.PI * k) / 3);
+    return [blob.x + c * u - s * v, blob.y + s * u + c * v];
+  });
+}
+
+/**
+ * Shapes of the given type fitted to a blob, in metric units, without fill.
+ * Triangles get two fits (the region's corners, and the moment ellipse's
+ * inscribed triangle); the caller keeps the better one.
+ */
+function fitShapes(type, region, blob, width, L) {
+  if (type === "circle") return [{ type, cx: blob.x, cy: blob.y, r: Math.sqrt(blob.a * blob.b) }];
+  if (type === "ellipse") return [{ type, cx: blob.x, cy: blob.y, rx: blob.a, ry: blob.b, angle: blob.angle }];
+  if (type === "triangle") {
+    return [extremeTriangle(region, blob, width, L), ellipseTriangle(blob)].map((points) => ({ type, points }));
+  }
+  throw new Error(`unknown shape type ${type}`);
+}
+
+/**
+ * A hard inside test for a shape in metric units, and its bounding box.
+ * @returns {{inside: (x: number, y: number) => boolean, box: number[]}}
+ */
+function insideTest(shape) {
+  if (shape.type === "circle") {
+    const { cx, cy, r } = shape;
+    return { inside: (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r, box: [cx - r, cy - r, cx + r, cy + r] };
+  }
+  if (shape.type === "ellipse") {
+    const { cx, cy, rx, ry, angle } = shape;
+    const c = Math.cos(angle);
+    const s = Math.sin(angle);
+    const e = Math.max(rx, ry);
+    return {
+      inside: (x, y) => {
+        const u = c * (x - cx) + s * (y - cy);
+        const v = -s * (x - cx) + c * (y - cy);
+        return (u / rx) ** 2 + (v / ry) ** 2 <= 1;
+      },
+      box: [cx - e, cy - e, cx + e, cy + e],
+    };
+  }
+  const [[x0, y0], [x1, y1], [x2, y2]] = shape.points;
+  const cross = (ax, ay, bx, by, x, y) => (bx - ax) * (y - ay) - (by - ay) * (x - ax);
+  return {
+    inside: (x, y) => {
+      const d0 = cross(x0, y0, x1, y1, x, y);
+      const d1 = cross(x1, y1, x2, y2, x, y);
+      const d2 = cross(x2, y2, x0, y0, x, y);
+      return (d0 >= 0 && d1 >= 0 && d2 >= 0) || (d0 <= 0 && d1 <= 0 && d2 <= 0);
+    },
+    box: [Math.min(x0, x1, x2), Math.min(y0, y1, y2), Math.max(x0, x1, x2), Math.max(y0, y1, y2)],
+  };
+}
+
+/**
+ * Paints a metric shape onto the image with the fill that minimises the
+ * squared error under it (the target's mean there), and returns the drop in
+ * the summed squared error and that fill.
+ */
+function scoreShape(shape, image, target, width, height, L) {
+  const { inside, box } = insideTest(shape);
+  const i0 = Math.max(0, Math.floor(box[0] * L));
+  const j0 = Math.max(0, Math.floor(box[1] * L));
+  const i1 = Math.min(width - 1, Math.ceil(box[2] * L));
+  const j1 = Math.min(height - 1, Math.ceil(box[3] * L));
+  const covered = [];
+  let sum = 0;
+  for (let j = j0; j <= j1; j++) {
+    for (let i = i0; i <= i1; i++) {
+      if (inside((i + 0.5) / L, (j + 0.5) / L)) {
+        covered.push(j * width + i);
+        sum += target[j * width + i];
+      }
+    }
+  }
+  if (covered.length === 0) return { gain: -Infinity, fill: 0.5 };
+  const fill = clamp(sum / covered.length, 0.01, 0.99);
+  let gain = 0;
+  for (const p of covered) gain += (image[p] - target[p]) ** 2 - (fill - target[p]) ** 2;
+  return { gain, fill };
+}
+
+/** A metric shape in scene units (positions as fractions of the width and height). */
+function toScene(shape, width, height, fill) {
+  const L = Math.max(width, height);
+  const toX = (mx) => clamp((mx * L) / width, 0.02, 0.98);
+  const toY = (my) => clamp((my * L) / height, 0.02, 0.98);
+  if (shape.type === "triangle") return { type: "triangle", points: shape.points.map(([x, y]) => [toX(x), toY(y)]), fill };
+  return { ...shape, cx: toX(shape.cx), cy: toY(shape.cy), fill };
+}
+
+/**
+ * A candidate at a strong blob of the blurred residual |render - target|.
+ *
+ * The strongest few blobs are each fitted with a shape of the requested type
+ * (centre and axes from the residual's moments, triangle corners from the
+ * blob's extreme points); the one that would remove the most squared error,
+ * painted with the target's mean grey under it, is proposed. Sites of earlier
+ * rejected candidates are damped (`tabu`), so a rejection moves the next
+ * proposal elsewhere instead of retrying the same spot.
+ *
+ * @param {ShapeType} type
+ * @param {{image: Float32Array, target: Float32Array, width: number, height: number,
+ *   tabu?: Site[], blobs?: number}} input
+ *   image: the current render at evaluation tau; target: grey in [0, 1];
+ *   blobs: how many blobs to try (default 6)
+ * @returns {{shape: object, site: Site}}
+ */
+export function proposeFromError(type, { image, target, width, height, tabu = [], blobs = 6 }) {
+  if (!SHAPE_TYPES.includes(type)) throw new Error(`unknown shape type ${type}`);
+  const L = Math.max(width, height);
+  const n = width * height;
+  const residual = new Float32Array(n);
+  for (let p = 0; p < n; p++) residual[p] = Math.abs(image[p] - target[p]) + 1e-6;
+  const work = gaussianBlur(residual, width, height, Math.max(1, L / 64));
+  const keep = (x, y) =>
+    tabu.reduce((k, t) => k * (1 - Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) / (2 * Math.max(t.s, 2 / L) ** 2))), 1);
+  if (tabu.length > 0) for (let p = 0; p < n; p++) work[p] *= keep(pixelX(p, width, L), pixelY(p, width, L));
+
+  let best = null;
+  for (let k = 0; k < blobs; k++) {
+    let peak = 0;
+    for (let p = 1; p < n; p++) if (work[p] > work[peak]) peak = p;
+    if (k > 0 && work[peak] <= 0) break;
+    const region = connectedRegion(work, width, height, peak, 0.5 * work[peak]);
+    const blob = blobMoments(region, residual, width, L);
+    for (const shape of fitShapes(type, region, blob, width, L)) {
+      const { gain, fill } = scoreShape(shape, image, target, width, height, L);
+      // A blob next to a rejected site must not win on the error it still shares with that site.
+      const score = gain * keep(blob.x, blob.y);
+      if (best === null || score > best.score) best = { score, fill, shape, blob };
+    }
+    for (const p of region) work[p] = 0;
+  }
+  const { blob } = best;
+  return {
+    shape: toScene(best.shape, width, height, best.fill),
+    site: { x: blob.x, y: blob.y, s: Math.sqrt(blob.a * blob.b) },
+  };
+}

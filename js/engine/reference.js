@@ -1,0 +1,451 @@
+// The scalar reference evaluator: forward render, the image-space loss terms
+// (MSE, Sobel edge, SSIM) and their analytic backward pass to the raw
+// parameters, in plain JS numbers (float64). It is the oracle every other
+// backend is tested against, so it favours clarity over speed.
+
+import { CIRCLE, ELLIPSE, FILL_SLOT, STRIDE, TRIANGLE, decodeShape } from "./params.js";
+
+const SOBEL_X = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
+const SOBEL_Y = [-1, -2, -1, 0, 0, 0, 1, 2, 1];
+const EDGE_EPS = 1e-8;
+const SSIM_C1 = 0.01 ** 2;
+const SSIM_C2 = 0.03 ** 2;
+const SSIM_RADIUS = 3;
+const CLAMP = 10;
+
+/** The 1-D factor of the normalised 7x7 Gaussian window (sigma 1.5). */
+export const GAUSS_1D = (() => {
+  const g = [];
+  for (let i = -SSIM_RADIUS; i <= SSIM_RADIUS; i++) g.push(Math.exp(-(i * i) / (2 * 1.5 * 1.5)));
+  const sum = g.reduce((a, b) => a + b, 0);
+  return Float64Array.from(g, (v) => v / sum);
+})();
+
+/**
+ * Shapes in the metric of docs/engine.md: lengths in units of L = max(W, H).
+ * `p` holds the metric parameters in raw slot order, `j` their derivatives
+ * with respect to the raw slot (the transforms are one-to-one per slot).
+ */
+export function prepareShapes(raw, types, width, height) {
+  const L = Math.max(width, height);
+  const sx = width / L;
+  const sy = height / L;
+  const shapes = [];
+  for (let i = 0; i < types.length; i++) {
+    const type = types[i];
+    const p = new Float64Array(STRIDE);
+    const j = new Float64Array(STRIDE);
+    decodeShape(raw, i, type, p, j);
+    const xSlots = type === TRIANGLE ? [0, 2, 4] : [0];
+    const ySlots = type === TRIANGLE ? [1, 3, 5] : [1];
+    for (const k of xSlots) {
+      p[k] *= sx;
+      j[k] *= sx;
+    }
+    for (const k of ySlots) {
+      p[k] *= sy;
+      j[k] *= sy;
+    }
+    shapes.push({ type, p, j });
+  }
+  return { shapes, L };
+}
+
+function circleSdf(p, x, y) {
+  const dx = x - p[0];
+  const dy = y - p[1];
+  return Math.sqrt(dx * dx + dy * dy + 1e-10) - p[2];
+}
+
+function circleGrad(p, x, y, s, g) {
+  const dx = x - p[0];
+  const dy = y - p[1];
+  const q = Math.sqrt(dx * dx + dy * dy + 1e-10);
+  g[0] -= (s * dx) / q;
+  g[1] -= (s * dy) / q;
+  g[2] -= s;
+}
+
+function ellipseParts(p, x, y) {
+  const dx = x - p[0];
+  const dy = y - p[1];
+  const c = Math.cos(p[4]);
+  const sn = Math.sin(p[4]);
+  const xr = c * dx + sn * dy;
+  const yr = -sn * dx + c * dy;
+  const ax = p[2] + 1e-10;
+  const ay = p[3] + 1e-10;
+  const u = xr / ax;
+  const v = yr / ay;
+  const q = Math.sqrt(u * u + v * v + 1e-10);
+  const k = Math.sqrt(p[2] * p[3] + 1e-10);
+  return { c, sn, xr, yr, ax, ay, u, v, q, k };
+}
+
+function ellipseSdf(p, x, y) {
+  const e = ellipseParts(p, x, y);
+  return (e.q - 1) * e.k;
+}
+
+function ellipseGrad(p, x, y, s, g) {
+  const { c, sn, xr, yr, ax, ay, u, v, q, k } = ellipseParts(p, x, y);
+  const dU = (s * k * u) / q;
+  const dV = (s * k * v) / q;
+  const dXr = dU / ax;
+  const dYr = dV / ay;
+  // d(dx)/d(cx) = -1, d(dy)/d(cy) = -1
+  g[0] -= dXr * c - dYr * sn;
+  g[1] -= dXr * sn + dYr * c;
+  g[2] += -dU * (u / ax) + (s * (q - 1) * p[3]) / (2 * k);
+  g[3] += -dV * (v / ay) + (s * (q - 1) * p[2]) / (2 * k);
+  g[4] += dXr * yr - dYr * xr;
+}
+
+/** Per edge: distance from (x, y) to the segment, and the cross-product sign test. */
+function triangleParts(p, x, y) {
+  let best = Infinity;
+  let bestEdge = 0;
+  let pos = 0;
+  let neg = 0;
+  for (let e = 0; e < 3; e++) {
+    const ax = p[2 * e];
+    const ay = p[2 * e + 1];
+    const n = (e + 1) % 3;
+    const ex = p[2 * n] - ax;
+    const ey = p[2 * n + 1] - ay;
+    const wx = x - ax;
+    const wy = y - ay;
+    const t = Math.min(Math.max((wx * ex + wy * ey) / (ex * ex + ey * ey + 1e-8), 0), 1);
+    const rx = wx - t * ex;
+    const ry = wy - t * ey;
+    const d = Math.sqrt(rx * rx + ry * ry);
+    if (d < best) {
+      best = d;
+      bestEdge = e;
+    }
+    const cross = ex * wy - ey * wx;
+    if (cross > 0) pos++;
+    else if (cross < 0) neg++;
+  }
+  const inside = pos === 3 || neg === 3;
+  return { d: best, edge: bestEdge, inside };
+}
+
+function triangleSdf(p, x, y) {
+  const t = triangleParts(p, x, y);
+  return t.inside ? -t.d : t.d;
+}
+
+function triangleGrad(p, x, y, s, g) {
+  const { d, edge: e, inside } = triangleParts(p, x, y);
+  if (d === 0) return;
+  const sg = inside ? -s : s;
+  const a = 2 * e;
+  const b = 2 * ((e + 1) % 3);
+  const ex = p[b] - p[a];
+  const ey = p[b + 1] - p[a + 1];
+  const wx = x - p[a];
+  const wy = y - p[a + 1];
+  const E = ex * ex + ey * ey + 1e-8;
+  const we = wx * ex + wy * ey;
+  const tRaw = we / E;
+  const t = Math.min(Math.max(tRaw, 0), 1);
+  const rx = wx - t * ex;
+  const ry = wy - t * ey;
+  // d|r|/dr = r/d; r = w - t e
+  const grx = (sg * rx) / d;
+  const gry = (sg * ry) / d;
+  let gwx = grx;
+  let gwy = gry;
+  let gex = -t * grx;
+  let gey = -t * gry;
+  if (tRaw >= 0 && tRaw <= 1) {
+    const gt = -(grx * ex + gry * ey);
+    gwx += (gt * ex) / E;
+    gwy += (gt * ey) / E;
+    gex += gt * (wx / E - (2 * we * ex) / (E * E));
+    gey += gt * (wy / E - (2 * we * ey) / (E * E));
+  }
+  // w = pixel - v_a, e = v_b - v_a
+  g[a] -= gwx + gex;
+  g[a + 1] -= gwy + gey;
+  g[b] += gex;
+  g[b + 1] += gey;
+}
+
+const SDF = [circleSdf, ellipseSdf, triangleSdf];
+const SDF_GRAD = [circleGrad, ellipseGrad, triangleGrad];
+
+/** Coverage and its derivative with respect to the SDF (0 where the clamp is active). */
+function coverage(sdf, tau) {
+  const z = sdf / tau;
+  const zc = Math.min(Math.max(z, -CLAMP), CLAMP);
+  const c = 1 / (1 + Math.exp(zc));
+  const dc = z >= -CLAMP && z <= CLAMP ? (-c * (1 - c)) / tau : 0;
+  return { c, dc };
+}
+
+/**
+ * @returns {Float64Array} the image, width*height, composited over white
+ */
+export function renderImage(shapes, width, height, L, tau) {
+  const img = new Float64Array(width * height);
+  for (let j = 0; j < height; j++) {
+    const y = (j + 0.5) / L;
+    for (let i = 0; i < width; i++) {
+      const x = (i + 0.5) / L;
+      let out = 1.0;
+      for (const s of shapes) {
+        const c = coverage(SDF[s.type](s.p, x, y), tau).c;
+        out = (1 - c) * out + c * s.p[FILL_SLOT];
+      }
+      img[j * width + i] = out;
+    }
+  }
+  return img;
+}
+
+/**
+ * Back-propagates dLoss/dImage through compositing, coverage and the SDFs.
+ * @returns {Float64Array} dLoss/d(raw), STRIDE per shape
+ */
+export function backwardShapes(shapes, width, height, L, tau, gradImage) {
+  const n = shapes.length;
+  const gMetric = shapes.map(() => new Float64Array(STRIDE));
+  const cov = new Float64Array(n);
+  const dcov = new Float64Array(n);
+  const before = new Float64Array(n);
+  for (let j = 0; j < height; j++) {
+    const y = (j + 0.5) / L;
+    for (let i = 0; i < width; i++) {
+      const gPix = gradImage[j * width + i];
+      if (gPix === 0) continue;
+      const x = (i + 0.5) / L;
+      let out = 1.0;
+      for (let k = 0; k < n; k++) {
+        const s = shapes[k];
+        const { c, dc } = coverage(SDF[s.type](s.p, x, y), tau);
+        cov[k] = c;
+        dcov[k] = dc;
+        before[k] = out;
+        out = (1 - c) * out + c * s.p[FILL_SLOT];
+      }
+      let g = gPix;
+      for (let k = n - 1; k >= 0; k--) {
+        const s = shapes[k];
+        gMetric[k][FILL_SLOT] += g * cov[k];
+        if (dcov[k] !== 0) {
+          const gSdf = g * (s.p[FILL_SLOT] - before[k]) * dcov[k];
+          SDF_GRAD[s.type](s.p, x, y, gSdf, gMetric[k]);
+        }
+        g *= 1 - cov[k];
+      }
+    }
+  }
+  const grad = new Float64Array(n * STRIDE);
+  for (let k = 0; k < n; k++) {
+    for (let q = 0; q < STRIDE; q++) grad[k * STRIDE + q] = gMetric[k][q] * shapes[k].j[q];
+  }
+  return grad;
+}
+
+/** 3x3 cross-correlation with zero padding 1. */
+function correlate3(img, width, height, kernel) {
+  const out = new Float64Array(width * height);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let acc = 0;
+      for (let b = -1; b <= 1; b++) {
+        const jj = j + b;
+        if (jj < 0 || jj >= height) continue;
+        for (let a = -1; a <= 1; a++) {
+          const ii = i + a;
+          if (ii < 0 || ii >= width) continue;
+          acc += kernel[(b + 1) * 3 + (a + 1)] * img[jj * width + ii];
+        }
+      }
+      out[j * width + i] = acc;
+    }
+  }
+  return out;
+}
+
+/** Adjoint of correlate3: scatters each output gradient back over its taps. */
+function correlate3Adjoint(gOut, width, height, kernel, gIn) {
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      const g = gOut[j * width + i];
+      if (g === 0) continue;
+      for (let b = -1; b <= 1; b++) {
+        const jj = j + b;
+        if (jj < 0 || jj >= height) continue;
+        for (let a = -1; a <= 1; a++) {
+          const ii = i + a;
+          if (ii < 0 || ii >= width) continue;
+          gIn[jj * width + ii] += kernel[(b + 1) * 3 + (a + 1)] * g;
+        }
+      }
+    }
+  }
+}
+
+function edgeMagnitude(img, width, height) {
+  const gx = correlate3(img, width, height, SOBEL_X);
+  const gy = correlate3(img, width, height, SOBEL_Y);
+  const mag = new Float64Array(width * height);
+  for (let p = 0; p < mag.length; p++) mag[p] = Math.sqrt(gx[p] * gx[p] + gy[p] * gy[p] + EDGE_EPS);
+  return { gx, gy, mag };
+}
+
+/**
+ * Separable 7x7 Gaussian filter with zero padding 3. The window is symmetric,
+ * so the filter is its own adjoint.
+ */
+export function gaussianBlur(img, width, height) {
+  const tmp = new Float64Array(width * height);
+  const out = new Float64Array(width * height);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let acc = 0;
+      for (let a = -SSIM_RADIUS; a <= SSIM_RADIUS; a++) {
+        const ii = i + a;
+        if (ii >= 0 && ii < width) acc += GAUSS_1D[a + SSIM_RADIUS] * img[j * width + ii];
+      }
+      tmp[j * width + i] = acc;
+    }
+  }
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let acc = 0;
+      for (let b = -SSIM_RADIUS; b <= SSIM_RADIUS; b++) {
+        const jj = j + b;
+        if (jj >= 0 && jj < height) acc += GAUSS_1D[b + SSIM_RADIUS] * tmp[jj * width + i];
+      }
+      out[j * width + i] = acc;
+    }
+  }
+  return out;
+}
+
+/** Target-only quantities, computed once per target. */
+export function prepareTarget(data, width, height) {
+  const y = Float64Array.from(data);
+  const y2 = y.map((v) => v * v);
+  return {
+    width,
+    height,
+    y,
+    edge: edgeMagnitude(y, width, height).mag,
+    muY: gaussianBlur(y, width, height),
+    eY2: gaussianBlur(y2, width, height),
+  };
+}
+
+/**
+ * The image-space terms and, if asked, d(w.mse*mse + w.edge*edge + w.ssim*ssim)/d(image).
+ * `ssim` is 1 - mean SSIM.
+ */
+export function imageLoss(img, target, weights, wantGrad) {
+  const { width, height, y } = target;
+  const N = width * height;
+  const grad = wantGrad ? new Float64Array(N) : null;
+
+  let mse = 0;
+  for (let p = 0; p < N; p++) mse += (img[p] - y[p]) ** 2;
+  mse /= N;
+  if (grad) for (let p = 0; p < N; p++) grad[p] += (weights.mse * 2 * (img[p] - y[p])) / N;
+
+  const { gx, gy, mag } = edgeMagnitude(img, width, height);
+  let edge = 0;
+  for (let p = 0; p < N; p++) edge += (mag[p] - target.edge[p]) ** 2;
+  edge /= N;
+  if (grad && weights.edge !== 0) {
+    const dgx = new Float64Array(N);
+    const dgy = new Float64Array(N);
+    for (let p = 0; p < N; p++) {
+      const dm = (weights.edge * 2 * (mag[p] - target.edge[p])) / N;
+      dgx[p] = (dm * gx[p]) / mag[p];
+      dgy[p] = (dm * gy[p]) / mag[p];
+    }
+    correlate3Adjoint(dgx, width, height, SOBEL_X, grad);
+    correlate3Adjoint(dgy, width, height, SOBEL_Y, grad);
+  }
+
+  const x2 = new Float64Array(N);
+  const xy = new Float64Array(N);
+  for (let p = 0; p < N; p++) {
+    x2[p] = img[p] * img[p];
+    xy[p] = img[p] * y[p];
+  }
+  const muX = gaussianBlur(img, width, height);
+  const eX2 = gaussianBlur(x2, width, height);
+  const eXY = gaussianBlur(xy, width, height);
+  const { muY, eY2 } = target;
+  let ssimSum = 0;
+  const gMu = grad ? new Float64Array(N) : null;
+  const gX2 = grad ? new Float64Array(N) : null;
+  const gXY = grad ? new Float64Array(N) : null;
+  const scale = grad ? -weights.ssim / N : 0;
+  for (let p = 0; p < N; p++) {
+    const mx = muX[p];
+    const my = muY[p];
+    const a1 = 2 * mx * my + SSIM_C1;
+    const a2 = 2 * (eXY[p] - mx * my) + SSIM_C2;
+    const b1 = mx * mx + my * my + SSIM_C1;
+    const b2 = eX2[p] - mx * mx + eY2[p] - my * my + SSIM_C2;
+    const s = (a1 * a2) / (b1 * b2);
+    ssimSum += s;
+    if (grad) {
+      const inv = 1 / (b1 * b2);
+      gMu[p] = scale * (2 * my * (a2 - a1) * inv - (2 * mx * s) / b1 + (2 * mx * s) / b2);
+      gX2[p] = scale * (-s / b2);
+      gXY[p] = scale * 2 * a1 * inv;
+    }
+  }
+  const ssim = 1 - ssimSum / N;
+  if (grad && weights.ssim !== 0) {
+    const bMu = gaussianBlur(gMu, width, height);
+    const bX2 = gaussianBlur(gX2, width, height);
+    const bXY = gaussianBlur(gXY, width, height);
+    for (let p = 0; p < N; p++) grad[p] += bMu[p] + 2 * img[p] * bX2[p] + y[p] * bXY[p];
+  }
+  return { terms: { mse, edge, ssim }, grad };
+}
+
+/**
+ * The scalar reference Evaluator of docs/engine.md. `raw` may be a
+ * Float64Array: the whole computation runs in float64.
+ */
+export function createReferenceEvaluator() {
+  let target = null;
+  let types = new Uint8Array(0);
+  const needTarget = () => {
+    if (!target) throw new Error("reference evaluator: setTarget() has not been called");
+    return target;
+  };
+  return {
+    name: "reference",
+    async setTarget(data, width, height) {
+      target = prepareTarget(data, width, height);
+    },
+    async setTypes(t) {
+      types = Uint8Array.from(t);
+    },
+    async evaluate(raw, tau, weights, wantGrad) {
+      const t = needTarget();
+      const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
+      const img = renderImage(shapes, t.width, t.height, L, tau);
+      const { terms, grad } = imageLoss(img, t, weights, wantGrad);
+      if (!wantGrad) return { terms };
+      return { terms, grad: backwardShapes(shapes, t.width, t.height, L, tau, grad) };
+    },
+    async render(raw, tau) {
+      const t = needTarget();
+      const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
+      return Float32Array.from(renderImage(shapes, t.width, t.height, L, tau));
+    },
+    dispose() {
+      target = null;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// One Wasm kernel instance working on one band of rows: turns raw parameters
+// into the kernel's shape records, runs it, and maps its gradient (natural
+// parameters, metric units) back to the raw parameters. Used in-process and
+// inside each pool Worker, so both run the same code.
+
+import kernelBytes from "../../build/kernel.wasm";
+import { CIRCLE, ELLIPSE, FILL_SLOT, STRIDE } from "../params.js";
+import { prepareShapes } from "../reference.js";
+
+/** Rows of image a band renders beyond its own on each side (kernel.c HALO). */
+export const HALO = 6;
+/** Floats per shape record (shapes.h REC) and the record's fill slot. */
+const REC = 20;
+const REC_FILL = 16;
+/** Doubles per shape in the kernel's gradient output (shapes.h GRAD). */
+const GRAD = 8;
+
+let compiled = null;
+
+/** Compiles the inlined kernel once per realm (page, Worker or Node process). */
+export function compileKernel() {
+  compiled ??= WebAssembly.compile(kernelBytes);
+  return compiled;
+}
+
+/** Rows [r0, r1) of the image a band [y0, y1) needs: its own rows plus the halo. */
+export function haloRange(height, y0, y1) {
+  return [Math.max(0, y0 - HALO), Math.min(height, y1 + HALO)];
+}
+
+function writeRecord(rec, type, p) {
+  rec.fill(0);
+  if (type === CIRCLE) {
+    rec[0] = p[0];
+    rec[1] = p[1];
+    rec[2] = p[2];
+  } else if (type === ELLIPSE) {
+    rec[0] = p[0];
+    rec[1] = p[1];
+    rec[2] = Math.cos(p[4]);
+    rec[3] = Math.sin(p[4]);
+    rec[4] = 1 / (p[2] + 1e-10);
+    rec[5] = 1 / (p[3] + 1e-10);
+    rec[6] = Math.sqrt(p[2] * p[3] + 1e-10);
+    rec[8] = p[2];
+    rec[9] = p[3];
+  } else {
+    for (let k = 0; k < 3; k++) {
+      const n = (k + 1) % 3;
+      const ex = p[2 * n] - p[2 * k];
+      const ey = p[2 * n + 1] - p[2 * k + 1];
+      rec[2 * k] = p[2 * k];
+      rec[2 * k + 1] = p[2 * k + 1];
+      rec[6 + 2 * k] = ex;
+      rec[7 + 2 * k] = ey;
+      // the reference's epsilon keeps a collapsed edge finite
+      rec[12 + k] = 1 / (ex * ex + ey * ey + 1e-8);
+    }
+  }
+  rec[REC_FILL] = p[FILL_SLOT];
+}
+
+export class KernelBand {
+  /** @param {WebAssembly.Instance} instance */
+  constructor(instance) {
+    this.k = instance.exports;
+    this.width = 0;
+    this.height = 0;
+    this.y0 = 0;
+    this.y1 = 0;
+    this.types = new Uint8Array(0);
+    this.recs = 0;
+  }
+
+  static async create() {
+    return new KernelBand(await WebAssembly.instantiate(await compileKernel(), {}));
+  }
+
+  get memory() {
+    return this.k.memory.buffer;
+  }
+
+  /**
+   * @param {ArrayLike<number>} rows target rows haloRange(height, y0, y1), width floats each
+   */
+  setTarget(rows, width, height, y0, y1) {
+    const [r0, r1] = haloRange(height, y0, y1);
+    if (rows.length !== (r1 - r0) * width) throw new Error(`kernel band: expected ${(r1 - r0) * width} target values, got ${rows.length}`);
+    const staging = this.k.band_setup(width, height, y0, y1);
+    if (!staging) throw new Error(`kernel band: out of memory for a ${width}x${height} target`);
+    new Float32Array(this.memory, staging, rows.length).set(rows);
+    this.k.band_set_target();
+    Object.assign(this, { width, height, y0, y1 });
+    this.reserve(this.types);
+  }
+
+  /** @param {ArrayLike<number>} types */
+  setTypes(types) {
+    this.types = Uint8Array.from(types);
+    if (this.width) this.reserve(this.types);
+  }
+
+  reserve(types) {
+    this.recs = this.k.shapes_reserve(types.length);
+    if (!this.recs) throw new Error(`kernel band: out of memory for ${types.length} shapes`);
+    new Int32Array(this.memory, this.k.shape_types(), types.length).set(types);
+  }
+
+  writeShapes(raw) {
+    if (!this.width) throw new Error("kernel band: setTarget() has not been called");
+    const n = this.types.length;
+    if (raw.length < n * STRIDE) throw new Error(`kernel band: ${n} shapes need ${n * STRIDE} raw values, got ${raw.length}`);
+    const { shapes } = prepareShapes(raw, this.types, this.width, this.height);
+    const recs = new Float32Array(this.memory, this.recs, n * REC);
+    for (let i = 0; i < n; i++) writeRecord(recs.subarray(i * REC, (i + 1) * REC), shapes[i].type, shapes[i].p);
+    return shapes;
+  }
+
+  /**
+   * Partial results of this band: sums over its pixels and, with wantGrad,
+   * its share of d(weighted image loss)/d(raw).
+   * @returns {{sums: Float64Array, grad: Float64Array | null}} sums: [sum (x-y)^2, sum edge^2, sum SSIM]
+   */
+  evaluate(raw, tau, weights, wantGrad) {
+    const shapes = this.writeShapes(raw);
+    const n = shapes.length;
+    const ptr = this.k.evaluate(tau, weights.mse, weights.edge, weights.ssim, wantGrad ? 1 : 0);
+    const out = new Float64Array(this.memory, ptr, 3 + n * GRAD);
+    const sums = out.slice(0, 3);
+    if (!wantGrad) return { sums, grad: null };
+    const grad = new Float64Array(n * STRIDE);
+    for (let i = 0; i < n; i++) {
+      const jac = shapes[i].j;
+      for (let q = 0; q < GRAD; q++) grad[i * STRIDE + q] = out[3 + i * GRAD + q] * jac[q];
+    }
+    return { sums, grad };
+  }
+
+  /** @returns {Float32Array} rows [y0, y1) of the render, width floats each */
+  render(raw, tau) {
+    this.writeShapes(raw);
+    const ptr = this.k.band_render(tau);
+    return new Float32Array(this.memory, ptr, (this.y1 - this.y0) * this.width).slice();
+  }
+}
+
+/**
+ * Sums band results (float64) into the Evaluator answer of docs/engine.md.
+ * @param {{sums: ArrayLike<number>, grad: ArrayLike<number> | null}[]} parts
+ */
+export function combineBands(parts, width, height, count, wantGrad) {
+  const n = width * height;
+  let mse = 0;
+  let edge = 0;
+  let ssim = 0;
+  for (const p of parts) {
+    mse += p.sums[0];
+    edge += p.sums[1];
+    ssim += p.sums[2];
+  }
+  const terms = { mse: mse / n, edge: edge / n, ssim: 1 - ssim / n };
+  if (!wantGrad) return { terms };
+  const grad = new Float64Array(count * STRIDE);
+  for (const p of parts) for (let q = 0; q < grad.length; q++) grad[q] += p.grad[q];
+  return { terms, grad };
+}

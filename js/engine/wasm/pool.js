@@ -1,0 +1,146 @@
+// A pool of module Workers, each running the kernel on one band of rows.
+// The target rows (with their halo) go to each Worker once per setTarget; a
+// step posts only the raw parameters and gets back the band's loss sums and
+// partial gradient, so messages stay small and no SharedArrayBuffer is needed.
+
+import workerSource from "virtual:wasm-worker-source";
+import { combineBands, haloRange } from "./kernel.js";
+
+/**
+ * Splits rows [0, height) into at most n contiguous bands of near-equal size.
+ * @returns {[number, number][]}
+ */
+export function splitRows(height, n) {
+  const count = Math.max(1, Math.min(n, height));
+  const bands = [];
+  for (let b = 0; b < count; b++) {
+    const y0 = Math.round((b * height) / count);
+    const y1 = Math.round(((b + 1) * height) / count);
+    if (y1 > y0) bands.push([y0, y1]);
+  }
+  return bands;
+}
+
+/** Module Workers from one Blob URL; `release` revokes it once they all started. */
+function moduleWorkerSpawner() {
+  let url = null;
+  return {
+    spawn(source) {
+      url ??= URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+      return new Worker(url, { type: "module", name: "pelican-wasm" });
+    },
+    release() {
+      if (url) URL.revokeObjectURL(url);
+      url = null;
+    },
+  };
+}
+
+/** One Worker with request/response matching by id. */
+class Channel {
+  constructor(worker) {
+    this.worker = worker;
+    this.next = 1;
+    this.pending = new Map();
+    this.failure = null;
+    worker.onmessage = (event) => {
+      const { id, ok, result, error } = event.data;
+      const call = this.pending.get(id);
+      if (!call) return;
+      this.pending.delete(id);
+      if (ok) call.resolve(result);
+      else call.reject(new Error(`wasm worker: ${error}`));
+    };
+    worker.onerror = (event) => {
+      event?.preventDefault?.();
+      this.fail(new Error(`wasm worker failed: ${event?.message ?? event}`));
+    };
+  }
+
+  fail(error) {
+    this.failure = error;
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+  }
+
+  call(op, args, transfer = []) {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args }, transfer);
+    });
+  }
+
+  terminate() {
+    this.fail(new Error("wasm worker pool disposed"));
+    this.worker.terminate();
+  }
+}
+
+/**
+ * Starts n Workers and waits until each has its kernel compiled, so that a
+ * Worker that cannot start (blocked Blob URLs, no Wasm SIMD) fails here with
+ * a clear error rather than at the first step.
+ * @param {number} n Workers to start
+ * @param {(source: string) => any} [spawn] makes one Worker from the bundled source
+ * @returns {Promise<object>} an Evaluator of docs/engine.md
+ */
+export async function createPool(n, spawn) {
+  const spawner = spawn ? { spawn, release() {} } : moduleWorkerSpawner();
+  const channels = [];
+  try {
+    while (channels.length < n) channels.push(new Channel(spawner.spawn(workerSource)));
+    await Promise.all(channels.map((channel) => channel.call("ping", {})));
+  } catch (error) {
+    for (const channel of channels) channel.terminate();
+    throw new Error(`wasm evaluator: could not start ${n} Worker${n === 1 ? "" : "s"}: ${error.message}`);
+  } finally {
+    spawner.release();
+  }
+  let layout = null; // {width, height, bands}
+  let types = new Uint8Array(0);
+
+  const active = () => {
+    if (!layout) throw new Error("wasm evaluator: setTarget() has not been called");
+    return layout.bands.map((band, b) => ({ band, channel: channels[b] }));
+  };
+
+  return {
+    name: `wasm-workers-${n}`,
+    async setTarget(data, width, height) {
+      const bands = splitRows(height, n);
+      await Promise.all(
+        bands.map(([y0, y1], b) => {
+          const [r0, r1] = haloRange(height, y0, y1);
+          const rows = Float32Array.from(data.slice(r0 * width, r1 * width));
+          return channels[b].call("setTarget", { rows, width, height, y0, y1, types }, [rows.buffer]);
+        }),
+      );
+      layout = { width, height, bands };
+    },
+    async setTypes(t) {
+      types = Uint8Array.from(t);
+      if (layout) await Promise.all(active().map(({ channel }) => channel.call("setTypes", { types })));
+    },
+    async evaluate(raw, tau, weights, wantGrad) {
+      const parts = await Promise.all(
+        active().map(({ channel }) => {
+          const r = Float64Array.from(raw);
+          return channel.call("evaluate", { raw: r, tau, weights, wantGrad }, [r.buffer]);
+        }),
+      );
+      return combineBands(parts, layout.width, layout.height, types.length, wantGrad);
+    },
+    async render(raw, tau) {
+      const slices = await Promise.all(active().map(({ channel }) => channel.call("render", { raw: Float64Array.from(raw), tau })));
+      const image = new Float32Array(layout.width * layout.height);
+      layout.bands.forEach(([y0], b) => image.set(slices[b], y0 * layout.width));
+      return image;
+    },
+    dispose() {
+      layout = null;
+      for (const channel of channels) channel.terminate();
+    },
+  };
+}

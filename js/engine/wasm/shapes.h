@@ -1,0 +1,240 @@
+/* Shapes: signed distances, their coverage over a row, and the gradient of
+ * the distance with respect to each shape's natural parameters.
+ *
+ * Everything is in the metric of docs/engine.md (units of the longer side).
+ * The JS side fills one record of REC floats per shape (see kernel.js,
+ * writeShapeRecords) with the constrained parameters and a few derived
+ * values, so the per-pixel loops do no trigonometry or division by radii. */
+#ifndef PELICAN_SHAPES_H
+#define PELICAN_SHAPES_H
+
+#include "vmath.h"
+
+#define REC 20
+#define FILL_SLOT 16
+/* per-shape accumulator slots (f4 each); the fill gradient uses the last */
+#define ACC 16
+#define ACC_FILL 15
+/* natural-parameter gradient layout, same slots as the raw layout */
+#define GRAD 8
+
+enum { CIRCLE = 0, ELLIPSE = 1, TRIANGLE = 2 };
+
+/* record layouts
+ * circle:   0 cx, 1 cy, 2 r
+ * ellipse:  0 cx, 1 cy, 2 cos(angle), 3 sin(angle), 4 1/(rx+1e-10),
+ *           5 1/(ry+1e-10), 6 sqrt(rx*ry+1e-10), 8 rx, 9 ry
+ * triangle: 0..5 vertices (x0 y0 x1 y1 x2 y2), 6..11 edges e_k = P_{k+1}-P_k,
+ *           12..14 1/|e_k|^2
+ * all:      16 fill */
+
+/* Bounding box (metric) outside which |sdf| >= 10 tau, so the coverage is the
+ * clamped constant; widened by `margin` to stay conservative in float32. */
+static void shape_bbox(int type, const float *s, float tau, float margin, float *box) {
+  float ext = 10.0f * tau + margin;
+  float hx, hy, cx, cy;
+  if (type == CIRCLE) {
+    cx = s[0];
+    cy = s[1];
+    hx = hy = s[2] + ext;
+  } else if (type == ELLIPSE) {
+    /* the contour sdf = 10 tau is the ellipse scaled by 1 + 10 tau / s */
+    float grow = 1.0f + 10.0f * tau / s[6];
+    float a = s[8] * grow, b = s[9] * grow, c = s[2], sn = s[3];
+    cx = s[0];
+    cy = s[1];
+    hx = __builtin_sqrtf(a * a * c * c + b * b * sn * sn) + margin;
+    hy = __builtin_sqrtf(a * a * sn * sn + b * b * c * c) + margin;
+  } else {
+    float x0 = s[0], x1 = s[0], y0 = s[1], y1 = s[1];
+    for (int k = 1; k < 3; k++) {
+      float x = s[2 * k], y = s[2 * k + 1];
+      x0 = x < x0 ? x : x0;
+      x1 = x > x1 ? x : x1;
+      y0 = y < y0 ? y : y0;
+      y1 = y > y1 ? y : y1;
+    }
+    box[0] = x0 - ext;
+    box[1] = x1 + ext;
+    box[2] = y0 - ext;
+    box[3] = y1 + ext;
+    return;
+  }
+  box[0] = cx - hx;
+  box[1] = cx + hx;
+  box[2] = cy - hy;
+  box[3] = cy + hy;
+}
+
+/* Coverage of one shape over vectors [va, vb) of a row at height py; the
+ * running composite `out` is updated in place (alpha-over) and, when `cst`
+ * is given, the coverage is stored there for the backward pass. */
+static void shape_row(int type, const float *s, float py, int va, int vb, f4 invtau,
+                      const f4 *px, f4 *out, f4 *cst) {
+  f4 fill = SPLAT(s[FILL_SLOT]);
+  if (type == CIRCLE) {
+    f4 cx = SPLAT(s[0]), r = SPLAT(s[2]);
+    float dy = py - s[1];
+    f4 dy2 = SPLAT(dy * dy + 1e-10f);
+    for (int v = va; v < vb; v++) {
+      f4 dx = SUB(px[v], cx);
+      f4 sdf = SUB(SQRT(madd(dx, dx, dy2)), r);
+      f4 c = v_coverage(sdf, invtau);
+      if (cst) cst[v] = c;
+      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+    }
+  } else if (type == ELLIPSE) {
+    float dy = py - s[1];
+    f4 cx = SPLAT(s[0]), cs = SPLAT(s[2]), sn = SPLAT(s[3]);
+    f4 irx = SPLAT(s[4]), iry = SPLAT(s[5]), scale = SPLAT(s[6]);
+    f4 sdy = SPLAT(s[3] * dy), cdy = SPLAT(s[2] * dy);
+    f4 one = SPLAT(1.0f), eps = SPLAT(1e-10f);
+    for (int v = va; v < vb; v++) {
+      f4 dx = SUB(px[v], cx);
+      f4 u = MUL(madd(cs, dx, sdy), irx);
+      f4 w = MUL(SUB(cdy, MUL(sn, dx)), iry);
+      f4 q = SQRT(madd(u, u, madd(w, w, eps)));
+      f4 c = v_coverage(MUL(SUB(q, one), scale), invtau);
+      if (cst) cst[v] = c;
+      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+    }
+  } else {
+    f4 ax[3], ex[3], ey[3], iee[3], wy[3], wyey[3], exwy[3];
+    for (int k = 0; k < 3; k++) {
+      float w = py - s[2 * k + 1];
+      ax[k] = SPLAT(s[2 * k]);
+      ex[k] = SPLAT(s[6 + 2 * k]);
+      ey[k] = SPLAT(s[7 + 2 * k]);
+      iee[k] = SPLAT(s[12 + k]);
+      wy[k] = SPLAT(w);
+      wyey[k] = SPLAT(w * s[7 + 2 * k]);
+      exwy[k] = SPLAT(s[6 + 2 * k] * w);
+    }
+    f4 zero = SPLAT(0.0f), one = SPLAT(1.0f);
+    for (int v = va; v < vb; v++) {
+      f4 d2min = zero;
+      v128_t pos = wasm_i32x4_splat(-1), neg = pos;
+      for (int k = 0; k < 3; k++) {
+        f4 wx = SUB(px[v], ax[k]);
+        f4 t = MUL(madd(wx, ex[k], wyey[k]), iee[k]);
+        t = VMIN(VMAX(t, zero), one);
+        f4 ddx = SUB(wx, MUL(ex[k], t));
+        f4 ddy = SUB(wy[k], MUL(ey[k], t));
+        f4 d2 = madd(ddx, ddx, MUL(ddy, ddy));
+        d2min = k == 0 ? d2 : VMIN(d2min, d2);
+        f4 cross = SUB(exwy[k], MUL(ey[k], wx));
+        pos = wasm_v128_and(pos, wasm_f32x4_gt(cross, zero));
+        neg = wasm_v128_and(neg, wasm_f32x4_lt(cross, zero));
+      }
+      f4 inside = wasm_v128_or(pos, neg);
+      f4 dist = SQRT(d2min);
+      /* negative inside: flip the sign bit */
+      f4 sdf = wasm_v128_xor(dist, wasm_v128_and(inside, SPLAT(-0.0f)));
+      f4 c = v_coverage(sdf, invtau);
+      if (cst) cst[v] = c;
+      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+    }
+  }
+}
+
+/* Accumulate wz * d(sdf)/d(.) for one vector of pixels into the shape's
+ * accumulators; wz = dL/dsdf, zero in lanes where the clamp is active. */
+static inline __attribute__((always_inline)) void shape_grad(int type, const float *s, float py, f4 px, f4 wz, f4 *acc) {
+  if (type == CIRCLE) {
+    f4 dx = SUB(px, SPLAT(s[0]));
+    float dyf = py - s[1];
+    f4 dy = SPLAT(dyf);
+    f4 d = SQRT(madd(dx, dx, SPLAT(dyf * dyf + 1e-10f)));
+    f4 wd = DIV(wz, d);
+    acc[0] = madd(wd, dx, acc[0]);
+    acc[1] = madd(wd, dy, acc[1]);
+    acc[2] = ADD(wz, acc[2]);
+  } else if (type == ELLIPSE) {
+    f4 dx = SUB(px, SPLAT(s[0]));
+    float dy = py - s[1];
+    f4 u = MUL(madd(SPLAT(s[2]), dx, SPLAT(s[3] * dy)), SPLAT(s[4]));
+    f4 w = MUL(SUB(SPLAT(s[2] * dy), MUL(SPLAT(s[3]), dx)), SPLAT(s[5]));
+    f4 q = SQRT(madd(u, u, madd(w, w, SPLAT(1e-10f))));
+    f4 wq = DIV(wz, q);
+    f4 wu = MUL(wq, u), ww = MUL(wq, w);
+    acc[0] = ADD(wu, acc[0]);
+    acc[1] = ADD(ww, acc[1]);
+    acc[2] = madd(wz, SUB(q, SPLAT(1.0f)), acc[2]);
+    acc[3] = madd(wu, w, acc[3]);
+    acc[4] = madd(wu, u, acc[4]);
+    acc[5] = madd(ww, w, acc[5]);
+  } else {
+    f4 zero = SPLAT(0.0f), one = SPLAT(1.0f);
+    f4 bx = zero, by = zero, bt = zero, bd2 = zero;
+    v128_t pos = wasm_i32x4_splat(-1), neg = pos;
+    v128_t m[3];
+    for (int k = 0; k < 3; k++) {
+      float wyf = py - s[2 * k + 1];
+      f4 ex = SPLAT(s[6 + 2 * k]), ey = SPLAT(s[7 + 2 * k]), wy = SPLAT(wyf);
+      f4 wx = SUB(px, SPLAT(s[2 * k]));
+      f4 t = MUL(madd(wx, ex, SPLAT(wyf * s[7 + 2 * k])), SPLAT(s[12 + k]));
+      t = VMIN(VMAX(t, zero), one);
+      f4 ddx = SUB(wx, MUL(ex, t));
+      f4 ddy = SUB(wy, MUL(ey, t));
+      f4 d2 = madd(ddx, ddx, MUL(ddy, ddy));
+      f4 cross = SUB(SPLAT(s[6 + 2 * k] * wyf), MUL(ey, wx));
+      pos = wasm_v128_and(pos, wasm_f32x4_gt(cross, zero));
+      neg = wasm_v128_and(neg, wasm_f32x4_lt(cross, zero));
+      /* first edge wins ties, as an argmin would */
+      v128_t better = k == 0 ? wasm_i32x4_splat(-1) : wasm_f32x4_lt(d2, bd2);
+      m[k] = better;
+      if (k > 0) {
+        for (int j = 0; j < k; j++) m[j] = wasm_v128_andnot(m[j], better);
+      }
+      bx = wasm_v128_bitselect(ddx, bx, better);
+      by = wasm_v128_bitselect(ddy, by, better);
+      bt = wasm_v128_bitselect(t, bt, better);
+      bd2 = wasm_v128_bitselect(d2, bd2, better);
+    }
+    f4 inside = wasm_v128_or(pos, neg);
+    f4 dist = VMAX(SQRT(bd2), SPLAT(1e-30f));
+    /* d|d|/dd = d/|d|, times the sign of the sdf */
+    f4 g = wasm_v128_xor(DIV(wz, dist), wasm_v128_and(inside, SPLAT(-0.0f)));
+    f4 gx = MUL(g, bx), gy = MUL(g, by);
+    f4 omt = SUB(one, bt);
+    f4 gax = MUL(gx, omt), gay = MUL(gy, omt), gbx = MUL(gx, bt), gby = MUL(gy, bt);
+    for (int k = 0; k < 3; k++) {
+      acc[4 * k + 0] = ADD(acc[4 * k + 0], wasm_v128_and(gax, m[k]));
+      acc[4 * k + 1] = ADD(acc[4 * k + 1], wasm_v128_and(gay, m[k]));
+      acc[4 * k + 2] = ADD(acc[4 * k + 2], wasm_v128_and(gbx, m[k]));
+      acc[4 * k + 3] = ADD(acc[4 * k + 3], wasm_v128_and(gby, m[k]));
+    }
+  }
+}
+
+/* Turn the accumulated sums (float64) into d/d(natural parameters):
+ * circle [cx cy r . . . . fill], ellipse [cx cy rx ry angle . . fill],
+ * triangle [x0 y0 x1 y1 x2 y2 . fill], all in the metric. */
+static void shape_finalize(int type, const float *s, const double *a, double *g) {
+  for (int i = 0; i < GRAD; i++) g[i] = 0.0;
+  g[7] = a[ACC_FILL];
+  if (type == CIRCLE) {
+    g[0] = -a[0];
+    g[1] = -a[1];
+    g[2] = -a[2];
+  } else if (type == ELLIPSE) {
+    double cs = s[2], sn = s[3], irx = s[4], iry = s[5], sc = s[6];
+    double rx = s[8], ry = s[9];
+    double gu = sc * irx * a[0], gw = sc * iry * a[1]; /* d/dx', d/dy' summed */
+    g[0] = -cs * gu + sn * gw;
+    g[1] = -sn * gu - cs * gw;
+    g[2] = -sc * irx * a[4] + ry / (2.0 * sc) * a[2];
+    g[3] = -sc * iry * a[5] + rx / (2.0 * sc) * a[2];
+    g[4] = sc * (ry * irx - rx * iry) * a[3];
+  } else {
+    for (int k = 0; k < 3; k++) {
+      int b = (k + 1) % 3;
+      g[2 * k] -= a[4 * k + 0];
+      g[2 * k + 1] -= a[4 * k + 1];
+      g[2 * b] -= a[4 * k + 2];
+      g[2 * b + 1] -= a[4 * k + 3];
+    }
+  }
+}
+
+#endif

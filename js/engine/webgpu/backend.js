@@ -1,0 +1,558 @@
+// The WebGPU backend: the engine API of the design notes with the whole Adam
+// step on the GPU. The CPU encodes many steps per submit and reads back only
+// the state, the parameters and one loss per chunk, a chunk or two behind the
+// GPU, so it never waits on the GPU per step.
+
+import { STRIDE, rawToShapes, sceneToRaw, validateScene } from "../params.js";
+import { defaultTaus, lrAt, resolveWeights, tauAt } from "../optimizer.js";
+import { computePriors } from "../priors.js";
+import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
+import { adapterName, describeAdapter, isSoftwareAdapter, requestAdapter } from "./probe.js";
+
+/** Binding numbers shared by all WGSL entry files. */
+const B = Object.freeze({
+  dims: 0,
+  state: 1,
+  raw: 2,
+  types: 3,
+  target: 4,
+  tstats: 5,
+  img: 6,
+  coef: 7,
+  lossPix: 8,
+  adj: 9,
+  partials: 10,
+  partial2: 11,
+  opt: 12,
+  sched: 13,
+  lossHist: 14,
+  terms: 15,
+  geo: 16,
+});
+
+const TILE = 16;
+const DIMS_WORDS = 24;
+const STATE_WORDS = 8;
+const FROZEN_BIT = 0x100;
+/** Cap on the partial-sum buffer: beyond it each invocation takes more pixels. */
+const PARTIALS_CAP = 256 * 1024 * 1024;
+/** Backward rows per invocation unless the partial sums would not fit. */
+const DEFAULT_PIX = 2;
+/** Chunks of steps in flight before the CPU waits for the oldest readback. */
+const IN_FLIGHT = 2;
+/** Steps per submit when nobody listens to progress. */
+const QUIET_CHUNK = 25;
+
+const STORAGE = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
+const INF_BITS = 0x7f800000;
+
+function positive(value, name) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function checkFrozen(frozen, count) {
+  if (!Array.isArray(frozen) && !(frozen instanceof Set)) throw new Error("optimize: frozen must be an array of shape indices");
+  const set = new Set(frozen);
+  for (const i of set) {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`optimize: frozen index ${i} is not a shape index (0..${count - 1})`);
+  }
+  return set;
+}
+
+function fallbackError(message, scene, step) {
+  const error = new Error(`WebGPU failed during the run: ${message}`);
+  error.fallback = true;
+  error.scene = scene;
+  error.step = step;
+  return error;
+}
+
+/**
+ * Work sizes for a width x height target with nShapes shapes.
+ * pixelsPerThread: rows each backward invocation walks (fewer partial-sum rows).
+ */
+export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread) {
+  const cols = 2 * nShapes + 1;
+  const gx = Math.ceil(width / TILE);
+  const gy = Math.ceil(height / TILE);
+  const cap = Math.min(maxBinding, PARTIALS_CAP);
+  const plan = (pix) => {
+    const backY = Math.ceil(height / (TILE * pix));
+    const backGroups = gx * backY;
+    const rows = backGroups * (256 / minSubgroup);
+    return { pix, backY, backGroups, rows, bytes: rows * cols * 16 };
+  };
+  let p;
+  if (pixelsPerThread) {
+    p = plan(pixelsPerThread);
+  } else {
+    p = plan(DEFAULT_PIX);
+    while (p.bytes > cap && p.pix < 64) p = plan(p.pix * 2);
+  }
+  if (p.bytes > cap) throw new Error(`WebGPU: ${width}x${height} with ${nShapes} shapes needs ${p.bytes} bytes of partial sums (limit ${cap})`);
+  const rowsPerChunk = Math.max(64, Math.ceil(p.rows / 32));
+  const chunks = Math.ceil(p.rows / rowsPerChunk);
+  return { width, height, nShapes, cols, gx, gy, ...p, rowsPerChunk, chunks };
+}
+
+/**
+ * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number}} [options]
+ *   forceAdapter: use this adapter instead of requesting one (software adapters included);
+ *   pixelsPerThread: backward rows per invocation (benchmarks), chosen by size when absent
+ */
+export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread } = {}) {
+  const adapter = forceAdapter ?? (gpu ? await requestAdapter(gpu) : null);
+  if (!adapter) throw new Error("WebGPU: no adapter");
+  if (!adapter.features.has("subgroups")) throw new Error("WebGPU: the adapter lacks the subgroups feature");
+  const adapterInfo = describeAdapter(adapter);
+  const software = isSoftwareAdapter(adapter);
+  const gpuDevice = await openDevice(adapter);
+  const { device } = gpuDevice;
+  let programs;
+  try {
+    programs = await compilePrograms(device, { pixelsPerThread: pixelsPerThread ?? DEFAULT_PIX });
+  } catch (error) {
+    gpuDevice.close();
+    throw error;
+  }
+  const minSubgroup = adapterInfo.subgroupMinSize || 4;
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  const programsByPix = new Map([[pixelsPerThread ?? DEFAULT_PIX, programs]]);
+  const programsFor = async (pix) => {
+    if (!programsByPix.has(pix)) programsByPix.set(pix, await compilePrograms(device, { pixelsPerThread: pix }));
+    return programsByPix.get(pix);
+  };
+
+  let target = null;
+  let base = null;
+  let raw = new Float32Array(0);
+  let types = new Uint8Array(0);
+  let running = false;
+  let disposed = false;
+  /** GPU resources of the current target and shape count */
+  let ctx = null;
+  let evalQueue = Promise.resolve();
+
+  const buffer = (size, usage, label) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+  const taus = () => defaultTaus(target.width, target.height);
+
+  function dimsWords(layout, { nSteps = 0, weights }) {
+    const words = new ArrayBuffer(DIMS_WORDS * 4);
+    const u = new Uint32Array(words);
+    const f = new Float32Array(words);
+    const L = Math.max(layout.width, layout.height);
+    u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps]);
+    f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height)], 12);
+    f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas], 16);
+    return words;
+  }
+
+  function destroyContext() {
+    if (!ctx) return;
+    for (const b of Object.values(ctx.buffers)) b.destroy();
+    for (const b of ctx.extra) b.destroy();
+    ctx = null;
+  }
+
+  /** (Re)allocates the buffers for the current target and shape count. */
+  async function ensureContext() {
+    if (!target) throw new Error("setTarget() must be called before rendering or optimising");
+    const S = types.length;
+    if (ctx && ctx.target === target && ctx.nShapes === S) return ctx;
+    destroyContext();
+    const layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread);
+    const progs = await programsFor(layout.pix);
+    const N = target.width * target.height;
+    const n = S * STRIDE;
+    const bufs = {
+      [B.dims]: buffer(DIMS_WORDS * 4, USAGE.UNIFORM | USAGE.COPY_DST, "dims"),
+      [B.state]: buffer(STATE_WORDS * 4, STORAGE, "state"),
+      [B.raw]: buffer(n * 4, STORAGE, "raw"),
+      [B.types]: buffer(S * 4, STORAGE, "types"),
+      [B.target]: buffer(N * 4, STORAGE, "target"),
+      [B.tstats]: buffer(N * 16, STORAGE, "tstats"),
+      [B.img]: buffer(N * 4, STORAGE, "img"),
+      [B.coef]: buffer(N * 32, STORAGE, "coef"),
+      [B.lossPix]: buffer(N * 16, STORAGE, "lossPix"),
+      [B.adj]: buffer(N * 4, STORAGE, "adj"),
+      [B.partials]: buffer(layout.bytes, STORAGE, "partials"),
+      [B.partial2]: buffer(layout.chunks * layout.cols * 16, STORAGE, "partial2"),
+      [B.opt]: buffer(4 * n * 4, STORAGE, "opt"),
+      [B.terms]: buffer((S + 1) * 16, STORAGE, "terms"),
+      [B.geo]: buffer(S * 64, STORAGE, "geo"),
+    };
+    ctx = { target, nShapes: S, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
+    device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights() }));
+    device.queue.writeBuffer(bufs[B.target], 0, target.data);
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(progs.targetStats.pipeline);
+    pass.setBindGroup(0, bindGroup(device, progs.targetStats, bufs, "targetStats"));
+    pass.dispatchWorkgroups(layout.gx, layout.gy);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    uploadScene();
+    return ctx;
+  }
+
+  /** Writes the current raw parameters and type codes to the main buffers and decodes them. */
+  function uploadScene(frozen = new Set()) {
+    const b = ctx.buffers;
+    device.queue.writeBuffer(b[B.raw], 0, raw);
+    device.queue.writeBuffer(b[B.types], 0, Uint32Array.from(types, (t, i) => t | (frozen.has(i) ? FROZEN_BIT : 0)));
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(ctx.progs.decode.pipeline);
+    pass.setBindGroup(0, bindGroup(device, ctx.progs.decode, b, "decode"));
+    pass.dispatchWorkgroups(Math.max(1, Math.ceil(types.length / 64)));
+    pass.end();
+    device.queue.submit([enc.finish()]);
+  }
+
+  /** Sized for `steps`: the schedule, loss history and the bind groups that use them. */
+  function prepareRun(steps) {
+    if (ctx.schedSteps < steps) {
+      for (const b of ctx.extra) b.destroy();
+      const cap = Math.max(steps, 64);
+      ctx.sched = buffer((cap + 1) * 8, STORAGE, "sched");
+      ctx.lossHist = buffer((cap + 1) * 4, STORAGE, "lossHist");
+      ctx.extra = [ctx.sched, ctx.lossHist];
+      ctx.schedSteps = cap;
+      const all = { ...ctx.buffers, [B.sched]: ctx.sched, [B.lossHist]: ctx.lossHist };
+      ctx.groups = {};
+      for (const name of ["forward", "imageLoss", "adjoint", "backward", "reduce", "finalize", "adam", "restore"]) {
+        ctx.groups[name] = bindGroup(device, ctx.progs[name], all, name);
+      }
+    }
+  }
+
+  function dispatch(pass, name, x, y = 1) {
+    pass.setPipeline(ctx.progs[name].pipeline);
+    pass.setBindGroup(0, ctx.groups[name]);
+    pass.dispatchWorkgroups(x, y);
+  }
+
+  function encodeStep(pass) {
+    const l = ctx.layout;
+    dispatch(pass, "forward", l.gx, l.gy);
+    dispatch(pass, "imageLoss", l.gx, l.gy);
+    dispatch(pass, "adjoint", l.gx, l.gy);
+    dispatch(pass, "backward", l.gx, l.backY);
+    dispatch(pass, "reduce", Math.ceil(l.cols / 64), l.chunks);
+    dispatch(pass, "finalize", Math.ceil((l.nShapes + 1) / 64));
+    dispatch(pass, "adam", 1);
+  }
+
+  /** Copies state, raw and lossHist[lossIndex] into a fresh staging buffer; returns its reader. */
+  function encodeReadback(enc, lossIndex) {
+    const n = ctx.nShapes * STRIDE;
+    const size = STATE_WORDS * 4 + 16 + n * 4;
+    const staging = buffer(size, USAGE.MAP_READ | USAGE.COPY_DST, "readback");
+    enc.copyBufferToBuffer(ctx.buffers[B.state], 0, staging, 0, STATE_WORDS * 4);
+    if (lossIndex >= 0) enc.copyBufferToBuffer(ctx.lossHist, lossIndex * 4, staging, STATE_WORDS * 4, 4);
+    if (n > 0) enc.copyBufferToBuffer(ctx.buffers[B.raw], 0, staging, STATE_WORDS * 4 + 16, n * 4);
+    return async () => {
+      await staging.mapAsync(MAP_READ);
+      const bytes = staging.getMappedRange().slice(0);
+      staging.unmap();
+      staging.destroy();
+      const state = new Uint32Array(bytes, 0, STATE_WORDS);
+      return {
+        step: state[0],
+        bestLoss: new Float32Array(bytes, 8, 1)[0],
+        bestStep: state[3],
+        skipped: state[4],
+        loss: new Float32Array(bytes, STATE_WORDS * 4, 1)[0],
+        raw: new Float32Array(bytes, STATE_WORDS * 4 + 16, n).slice(),
+      };
+    };
+  }
+
+  /** Runs `fn` after earlier render/loss calls (they share the evaluation buffers). */
+  const queued = (fn) => {
+    const task = evalQueue.then(fn);
+    evalQueue = task.catch(() => {});
+    return task;
+  };
+
+  /**
+   * Forward (and the image loss terms if asked) of arbitrary parameters at
+   * `tau`, in buffers of its own so that a running optimisation is untouched.
+   */
+  function evaluateRaw(r, t, tau, wantLoss) {
+    return queued(async () => {
+      if (disposed) throw new Error("engine disposed");
+      const c = await ensureContext();
+      const S = t.length;
+      const N = target.width * target.height;
+      const layout = { ...c.layout, nShapes: S, cols: 2 * S + 1 };
+      const own = [];
+      const mk = (size, usage, label) => {
+        const b = buffer(size, usage, label);
+        own.push(b);
+        return b;
+      };
+      const bufs = {
+        ...c.buffers,
+        [B.dims]: mk(DIMS_WORDS * 4, USAGE.UNIFORM | USAGE.COPY_DST, "evalDims"),
+        [B.state]: mk(STATE_WORDS * 4, STORAGE, "evalState"),
+        [B.sched]: mk(16, STORAGE, "evalSched"),
+        [B.raw]: mk(S * STRIDE * 4, STORAGE, "evalRaw"),
+        [B.types]: mk(S * 4, STORAGE, "evalTypes"),
+        [B.geo]: mk(S * 64, STORAGE, "evalGeo"),
+        [B.img]: mk(N * 4, STORAGE, "evalImg"),
+        [B.coef]: mk(N * 32, STORAGE, "evalCoef"),
+        [B.lossPix]: mk(N * 16, STORAGE, "evalLossPix"),
+      };
+      try {
+        device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights() }));
+        device.queue.writeBuffer(bufs[B.sched], 0, new Float32Array([0, tau, 0, 0]));
+        device.queue.writeBuffer(bufs[B.raw], 0, Float32Array.from(r));
+        device.queue.writeBuffer(bufs[B.types], 0, Uint32Array.from(t));
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        const run = (name, x, y = 1) => {
+          pass.setPipeline(c.progs[name].pipeline);
+          pass.setBindGroup(0, bindGroup(device, c.progs[name], bufs, name));
+          pass.dispatchWorkgroups(x, y);
+        };
+        run("decode", Math.max(1, Math.ceil(S / 64)));
+        run("forward", c.layout.gx, c.layout.gy);
+        if (wantLoss) run("imageLoss", c.layout.gx, c.layout.gy);
+        pass.end();
+        const src = wantLoss ? bufs[B.lossPix] : bufs[B.img];
+        const size = wantLoss ? N * 16 : N * 4;
+        const staging = mk(size, USAGE.MAP_READ | USAGE.COPY_DST, "evalReadback");
+        enc.copyBufferToBuffer(src, 0, staging, 0, size);
+        device.queue.submit([enc.finish()]);
+        await staging.mapAsync(MAP_READ);
+        const out = new Float32Array(staging.getMappedRange().slice(0));
+        staging.unmap();
+        const failed = gpuDevice.failure();
+        if (failed) throw fallbackError(failed, makeScene(raw), 0);
+        return out;
+      } finally {
+        for (const b of own) b.destroy();
+      }
+    });
+  }
+
+  async function lossBreakdown(r, t, tau, weights) {
+    const pix = await evaluateRaw(r, t, tau, true);
+    const N = pix.length / 4;
+    let mse = 0;
+    let edge = 0;
+    let ssim = 0;
+    for (let p = 0; p < N; p++) {
+      mse += pix[4 * p];
+      edge += pix[4 * p + 1];
+      ssim += pix[4 * p + 2];
+    }
+    const image = { mse: mse / N, edge: edge / N, ssim: 1 - ssim / N };
+    const priors = computePriors(r, t, weights, false).terms;
+    const terms = { ...image, ...priors };
+    let total = 0;
+    for (const key of Object.keys(weights)) total += weights[key] * terms[key];
+    return { ...terms, total };
+  }
+
+  function makeScene(r) {
+    const scene = base ? structuredClone({ ...base.scene, shapes: undefined }) : {};
+    scene.version = 1;
+    scene.width = target?.width ?? base?.scene.width ?? 128;
+    scene.height = target?.height ?? base?.scene.height ?? 128;
+    scene.background = 1.0;
+    scene.shapes = rawToShapes(r, types, base ?? undefined);
+    return scene;
+  }
+
+  const resolveScene = (scene) => {
+    if (scene === undefined || scene === null) return { raw, types };
+    validateScene(scene);
+    return sceneToRaw(scene);
+  };
+
+  const notBusy = (what) => {
+    if (running) throw new Error(`${what}: an optimisation is running; abort it first`);
+  };
+
+  async function optimize(options = {}) {
+    notBusy("optimize");
+    if (disposed) throw new Error("engine disposed");
+    if (!target) throw new Error("optimize: setTarget() must be called first");
+    if (!base) throw new Error("optimize: setScene() must be called first");
+    const {
+      steps = 500,
+      lr = 0.02,
+      tauStart,
+      tauEnd,
+      weights,
+      frozen = [],
+      signal,
+      onProgress,
+      progressEvery = 10,
+      scheduleOffset = 0,
+      scheduleTotal,
+    } = options;
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`optimize: steps must be a non-negative integer, got ${steps}`);
+    if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error("optimize: progressEvery must be a positive integer");
+    const defaults = taus();
+    const w = resolveWeights(weights);
+    const frozenSet = checkFrozen(frozen, types.length);
+    const tau0 = positive(tauStart ?? defaults.tau0, "optimize: tauStart");
+    const tau1 = positive(tauEnd ?? defaults.tau1, "optimize: tauEnd");
+    positive(lr, "optimize: lr");
+    const total = scheduleTotal ?? steps;
+    running = true;
+    let lastGood = { raw: Float32Array.from(raw), step: 0 };
+    try {
+      await ensureContext();
+      prepareRun(steps);
+      const b = ctx.buffers;
+      const n = types.length * STRIDE;
+      uploadScene(frozenSet);
+      device.queue.writeBuffer(b[B.dims], 0, dimsWords(ctx.layout, { nSteps: steps, weights: w }));
+      const sched = new Float32Array(2 * (steps + 1));
+      for (let k = 0; k <= steps; k++) {
+        sched[2 * k] = k < steps ? lrAt(scheduleOffset + k, total, lr) : 0;
+        sched[2 * k + 1] = tauAt(scheduleOffset + k, total, tau0, tau1);
+      }
+      device.queue.writeBuffer(ctx.sched, 0, sched);
+      device.queue.writeBuffer(b[B.state], 0, new Uint32Array([0, 0, INF_BITS, 0, 0, 0, 0, 0]));
+      {
+        const enc = device.createCommandEncoder();
+        if (n > 0) {
+          enc.clearBuffer(b[B.opt], 0, 2 * n * 4);
+          enc.copyBufferToBuffer(b[B.raw], 0, b[B.opt], 2 * n * 4, n * 4);
+        }
+        device.queue.submit([enc.finish()]);
+      }
+
+      const chunk = onProgress ? progressEvery : QUIET_CHUNK;
+      const started = performance.now();
+      const pending = [];
+      let done = 0;
+      let aborted = false;
+      const check = () => {
+        const failed = gpuDevice.failure();
+        if (failed) throw fallbackError(failed, makeScene(lastGood.raw), lastGood.step);
+      };
+      const settle = async (p) => {
+        let r;
+        try {
+          r = await p.read();
+        } catch (error) {
+          throw fallbackError(gpuDevice.failure() ?? error.message, makeScene(lastGood.raw), lastGood.step);
+        }
+        check();
+        lastGood = { raw: r.raw, step: Math.min(r.step, steps) };
+        if (onProgress && p.report) {
+          const elapsed = (performance.now() - started) / 1000;
+          const at = Float32Array.from(r.raw);
+          onProgress({
+            step: p.step,
+            steps,
+            loss: r.loss,
+            tau: tauAt(scheduleOffset + p.step - 1, total, tau0, tau1),
+            lr: lrAt(scheduleOffset + p.step - 1, total, lr),
+            stepsPerSecond: elapsed > 0 ? p.step / elapsed : 0,
+            getScene: () => makeScene(at),
+            getFrame: () => evaluateRaw(at, types, defaults.tauEval, false),
+          });
+        }
+        return r;
+      };
+
+      while (done < steps) {
+        if (signal?.aborted) {
+          aborted = true;
+          break;
+        }
+        const k = Math.min(chunk, steps - done);
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        for (let i = 0; i < k; i++) encodeStep(pass);
+        pass.end();
+        const read = encodeReadback(enc, done + k - 1);
+        device.queue.submit([enc.finish()]);
+        done += k;
+        const report = done % progressEvery === 0 || done === steps;
+        pending.push({ read, step: done, report });
+        while (pending.length > IN_FLIGHT) await settle(pending.shift());
+        check();
+      }
+      while (pending.length > 0) await settle(pending.shift());
+      if (signal?.aborted) aborted = true;
+
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      // The last update has not been scored yet: one evaluation-only step at the schedule's next tau.
+      if (!aborted && done > 0) encodeStep(pass);
+      dispatch(pass, "restore", 1);
+      pass.end();
+      const read = encodeReadback(enc, -1);
+      device.queue.submit([enc.finish()]);
+      const final = await settle({ read, step: done, report: false });
+      raw = final.raw;
+      uploadScene();
+      const loss = await lossBreakdown(raw, types, defaults.tauEval, w);
+      return {
+        scene: makeScene(raw),
+        loss,
+        steps: done,
+        bestStep: final.bestStep,
+        aborted,
+        skipped: final.skipped,
+      };
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    backend: "webgpu",
+    backendReason: `WebGPU on ${software ? "a software adapter, " : ""}${adapterName(adapterInfo)}`,
+    adapterInfo,
+
+    /** @param {{data: Float32Array, width: number, height: number}} t grey target */
+    setTarget(t) {
+      notBusy("setTarget");
+      target = t;
+    },
+
+    setScene(scene) {
+      notBusy("setScene");
+      validateScene(scene);
+      const packed = sceneToRaw(scene);
+      base = { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: Float32Array.from(packed.raw) };
+      raw = packed.raw;
+      types = packed.types;
+    },
+
+    getScene() {
+      return makeScene(raw);
+    },
+
+    async render(scene, { tau } = {}) {
+      if (!target) throw new Error("setTarget() must be called before rendering or optimising");
+      const s = resolveScene(scene);
+      return evaluateRaw(s.raw, s.types, tau ?? taus().tauEval, false);
+    },
+
+    async loss(scene, { tau, weights } = {}) {
+      if (!target) throw new Error("setTarget() must be called before rendering or optimising");
+      const s = resolveScene(scene);
+      return lossBreakdown(s.raw, s.types, tau ?? taus().tauEval, resolveWeights(weights));
+    },
+
+    optimize,
+
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      destroyContext();
+      gpuDevice.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// One workgroup closes the step: total loss, best-state tracking, global
+// gradient-norm clipping, the skip of non-finite steps, Adam over the movable
+// shapes, and the geometry of the new parameters. A step index at or past
+// dims.nSteps only scores the parameters (the run's final evaluation).
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read_write> state: array<u32>;
+@group(0) @binding(2) var<storage, read_write> raw: array<f32>;
+@group(0) @binding(3) var<storage, read> types: array<u32>;
+@group(0) @binding(12) var<storage, read_write> opt: array<f32>;
+@group(0) @binding(13) var<storage, read> sched: array<vec2f>;
+@group(0) @binding(14) var<storage, read_write> lossHist: array<f32>;
+@group(0) @binding(15) var<storage, read> terms: array<vec4f>;
+@group(0) @binding(16) var<storage, read_write> geo: array<vec4f>;
+
+const BETA1: f32 = 0.9;
+const BETA2: f32 = 0.999;
+const ADAM_EPS: f32 = 1e-8;
+const CLIP_NORM: f32 = 1.0;
+
+var<workgroup> red: array<vec2f, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) li: u32) {
+  let S = dims.nShapes;
+  let n = S * STRIDE;
+  let step = state[ST_STEP];
+  let bestLoss = bitcast<f32>(state[ST_BEST_LOSS]);
+  let adamT = state[ST_ADAM_T];
+
+  var part = vec2f(0.0);
+  for (var k = li; k < S; k += 256u) {
+    let t = terms[1u + k];
+    part.x += dims.wPerim * t.x + dims.wDegen * t.y + dims.wCanvas * t.z;
+  }
+  for (var q = li; q < n; q += 256u) {
+    if ((types[q / STRIDE] & FROZEN_BIT) == 0u) {
+      let g = opt[3u * n + q];
+      part.y += g * g;
+    }
+  }
+  red[li] = part;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (li < w) {
+      red[li] += red[li + w];
+    }
+    workgroupBarrier();
+  }
+  let sums = red[0];
+  let img = terms[0];
+  let loss = dims.wMse * img.x * dims.invN + dims.wEdge * img.y * dims.invN + dims.wSsim * (1.0 - img.z * dims.invN) + sums.x;
+  let norm = sqrt(sums.y);
+  let finite = isFinite(loss) && isFinite(norm);
+  let update = finite && step < dims.nSteps;
+  let better = isFinite(loss) && loss < bestLoss;
+
+  if (better) {
+    for (var q = li; q < n; q += 256u) {
+      opt[2u * n + q] = raw[q];
+    }
+  }
+  if (update) {
+    let t = f32(adamT + 1u);
+    let c1 = 1.0 - pow(BETA1, t);
+    let c2 = 1.0 - pow(BETA2, t);
+    let clipScale = min(1.0, CLIP_NORM / (norm + 1e-6));
+    let lr = sched[step].x;
+    for (var q = li; q < n; q += 256u) {
+      if ((types[q / STRIDE] & FROZEN_BIT) == 0u) {
+        let g = opt[3u * n + q] * clipScale;
+        let m = BETA1 * opt[q] + (1.0 - BETA1) * g;
+        let v = BETA2 * opt[n + q] + (1.0 - BETA2) * g * g;
+        opt[q] = m;
+        opt[n + q] = v;
+        raw[q] -= lr * (m / c1) / (sqrt(v / c2) + ADAM_EPS);
+      }
+    }
+  }
+  workgroupBarrier();
+  storageBarrier();
+  for (var k = li; k < S; k += 256u) {
+    decodeShape(k, dims.sx, dims.sy);
+  }
+  if (li == 0u) {
+    lossHist[step] = loss;
+    if (better) {
+      state[ST_BEST_LOSS] = bitcast<u32>(loss);
+      state[ST_BEST_STEP] = step;
+    }
+    if (update) {
+      state[ST_ADAM_T] = adamT + 1u;
+    } else if (step < dims.nSteps) {
+      state[ST_SKIPPED] += 1u;
+    }
+    state[ST_STEP] = step + 1u;
+  }
+}

@@ -1,0 +1,101 @@
+// Backward pass to the shapes: each invocation walks its PIX pixels (one
+// column, PIX rows) from the front shape to the back one, and each subgroup
+// adds its invocations' gradient contributions with subgroupAdd. The subgroup's
+// first invocation writes one row of partial sums (no workgroup barriers:
+// reduce.wgsl sums the rows in a second pass).
+//
+// Compositing is undone without division: with T the transmittance of the
+// shapes in front of k and A their summed contribution,
+//   d final / d sdf_k = dc_k * T * (f_k - out_{k-1})
+//                     = -c_k / tau * ((1 - c_k) * T * f_k - (final - A - c_k f_k T)).
+
+enable subgroups;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read_write> state: array<atomic<u32>>;
+@group(0) @binding(3) var<storage, read> types: array<u32>;
+@group(0) @binding(6) var<storage, read> img: array<f32>;
+@group(0) @binding(8) var<storage, read> lossPix: array<vec4f>;
+@group(0) @binding(9) var<storage, read> adj: array<f32>;
+@group(0) @binding(10) var<storage, read_write> partials: array<vec4f>;
+@group(0) @binding(13) var<storage, read> sched: array<vec2f>;
+@group(0) @binding(16) var<storage, read> geo: array<vec4f>;
+
+@compute @workgroup_size(16, 16)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) li: u32,
+  @builtin(subgroup_size) sgSize: u32,
+  @builtin(subgroup_invocation_id) sgLane: u32,
+) {
+  let tau = sched[atomicLoad(&state[ST_STEP])].y;
+  let wg = wid.y * dims.backGroupsX + wid.x;
+  if (wg == 0u && li == 0u) {
+    atomicStore(&state[ST_SGSIZE], sgSize);
+  }
+  let row = wg * (256u / sgSize) + li / sgSize;
+  let base = row * dims.cols;
+
+  var valid: array<bool, PIX>;
+  var pm: array<vec2f, PIX>;
+  var fin: array<f32, PIX>;
+  var gp: array<f32, PIX>;
+  var tr: array<f32, PIX>;
+  var acc: array<f32, PIX>;
+  var lossSum = vec4f(0.0);
+  for (var r = 0u; r < PIX; r++) {
+    let x = gid.x;
+    let y = gid.y * PIX + r;
+    valid[r] = x < dims.width && y < dims.height;
+    pm[r] = pixelMetric(x, y, dims.invL);
+    tr[r] = 1.0;
+    acc[r] = 0.0;
+    fin[r] = 0.0;
+    gp[r] = 0.0;
+    if (valid[r]) {
+      let q = y * dims.width + x;
+      fin[r] = img[q];
+      gp[r] = adj[q];
+      lossSum += lossPix[q];
+    }
+  }
+  let lossRed = subgroupAdd(lossSum);
+  if (sgLane == 0u) {
+    partials[base + 2u * dims.nShapes] = lossRed;
+  }
+
+  for (var kk = 0u; kk < dims.nShapes; kk++) {
+    let k = dims.nShapes - 1u - kk;
+    let t = types[k] & TYPE_MASK;
+    let g0 = geo[4u * k];
+    let g1 = geo[4u * k + 1u];
+    let f = g1.w;
+    var ga = vec4f(0.0);
+    var gb = vec4f(0.0);
+    for (var r = 0u; r < PIX; r++) {
+      if (valid[r]) {
+        let sg = shapeSdfGrad(t, g0, g1, pm[r]);
+        let cv = coverage(sg.d, tau);
+        let c = cv.c;
+        let T = tr[r];
+        let cfT = c * f * T;
+        let g = gp[r];
+        if (cv.dc != 0.0) {
+          let dsdf = -g * c / tau * ((1.0 - c) * T * f - (fin[r] - acc[r] - cfT));
+          ga += dsdf * sg.ga;
+          gb += dsdf * sg.gb;
+        }
+        gb.w += g * c * T;
+        acc[r] += cfT;
+        tr[r] = T * (1.0 - c);
+      }
+    }
+    let ra = subgroupAdd(ga);
+    let rb = subgroupAdd(gb);
+    if (sgLane == 0u) {
+      partials[base + 2u * k] = ra;
+      partials[base + 2u * k + 1u] = rb;
+    }
+  }
+}

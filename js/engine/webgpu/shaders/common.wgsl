@@ -1,0 +1,84 @@
+// Shared declarations: the run's dimensions, the state slots and small math.
+// Every entry file is compiled as header + common + its helpers + itself.
+
+struct Dims {
+  width: u32,
+  height: u32,
+  nShapes: u32,
+  nPix: u32,
+  // backward workgroups along x and in all (rows of partial sums per workgroup = 256 / subgroup size)
+  backGroupsX: u32,
+  backGroups: u32,
+  // vec4 columns of a partial-sum row: 2 per shape (slots 0..7), then 1 for the loss sums
+  cols: u32,
+  rowsPerChunk: u32,
+  chunks: u32,
+  nSteps: u32,
+  _u0: u32,
+  _u1: u32,
+  sx: f32,
+  sy: f32,
+  invL: f32,
+  invN: f32,
+  wMse: f32,
+  wEdge: f32,
+  wSsim: f32,
+  wPerim: f32,
+  wDegen: f32,
+  wCanvas: f32,
+  _f0: f32,
+  _f1: f32,
+}
+
+// Slots of the state buffer (u32 words).
+const ST_STEP: u32 = 0u;
+const ST_SGSIZE: u32 = 1u;
+const ST_BEST_LOSS: u32 = 2u; // f32 bits
+const ST_BEST_STEP: u32 = 3u;
+const ST_SKIPPED: u32 = 4u;
+const ST_ADAM_T: u32 = 5u;
+
+const STRIDE: u32 = 10u;
+const TYPE_MASK: u32 = 0xffu;
+const FROZEN_BIT: u32 = 0x100u;
+
+fn isFinite(x: f32) -> bool {
+  // bit test: comparisons with NaN may be folded away by driver compilers
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn sigm(x: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-x));
+}
+
+// PyTorch's softplus (linear above 20); its derivative is sigm
+fn softplusF(x: f32) -> f32 {
+  if (x > 20.0) {
+    return x;
+  }
+  if (x < -15.0) {
+    return exp(x);
+  }
+  return log(1.0 + exp(x));
+}
+
+// Metric coordinates of a pixel centre: lengths in units of the longer side.
+fn pixelMetric(i: u32, j: u32, invL: f32) -> vec2f {
+  return vec2f((f32(i) + 0.5) * invL, (f32(j) + 0.5) * invL);
+}
+
+struct Cover {
+  c: f32,
+  dc: f32, // d coverage / d sdf, 0 where the clamp is active
+}
+
+fn coverage(sdf: f32, tau: f32) -> Cover {
+  let z = sdf / tau;
+  let zc = clamp(z, -10.0, 10.0);
+  let c = 1.0 / (1.0 + exp(zc));
+  var dc = 0.0;
+  if (abs(z) <= 10.0) {
+    dc = -c * (1.0 - c) / tau;
+  }
+  return Cover(c, dc);
+}

@@ -1,0 +1,214 @@
+// The Wasm SIMD kernel against the scalar reference (the oracle), across
+// shape types, taus, odd and non-square sizes, row-band splits and the
+// Worker pool (on node:worker_threads).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createReferenceEvaluator, createWasmEvaluator, sceneToRaw } from "../build/engine.mjs";
+import { checkEvaluatorGradients } from "./fd.mjs";
+import { spawnNodeWorker } from "./node-worker.mjs";
+
+const WEIGHTS = { mse: 1, edge: 0.1, ssim: 0.05 };
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomScene(width, height, count, seed) {
+  const r = rng(seed);
+  const u = (a, b) => a + (b - a) * r();
+  const shapes = [];
+  for (let i = 0; i < count; i++) {
+    const fill = u(0.05, 0.95);
+    const kind = i % 3;
+    if (kind === 0) shapes.push({ type: "circle", cx: u(0.1, 0.9), cy: u(0.1, 0.9), r: u(0.03, 0.3), fill });
+    else if (kind === 1) {
+      shapes.push({ type: "ellipse", cx: u(0.1, 0.9), cy: u(0.1, 0.9), rx: u(0.03, 0.3), ry: u(0.03, 0.3), angle: u(-3, 3), fill });
+    } else {
+      const p = () => [u(0.05, 0.95), u(0.05, 0.95)];
+      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
+    }
+  }
+  return { version: 1, width, height, background: 1.0, shapes };
+}
+
+function randomTarget(width, height, seed) {
+  const r = rng(seed);
+  const data = new Float32Array(width * height);
+  const fx = 0.1 + 0.4 * r();
+  const fy = 0.1 + 0.4 * r();
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      data[j * width + i] = Math.min(1, Math.max(0, 0.5 + 0.35 * Math.sin(fx * i) * Math.cos(fy * j) + 0.1 * (r() - 0.5)));
+    }
+  }
+  return data;
+}
+
+async function ready(evaluator, target, width, height, types) {
+  await evaluator.setTarget(target, width, height);
+  await evaluator.setTypes(types);
+  return evaluator;
+}
+
+function assertTermsClose(actual, expected, rtol, what) {
+  for (const key of ["mse", "edge", "ssim"]) {
+    const err = Math.abs(actual[key] - expected[key]) / Math.abs(expected[key]);
+    assert.ok(err <= rtol, `${what}: ${key} ${actual[key]} vs ${expected[key]} (relative ${err})`);
+  }
+}
+
+function assertGradClose(actual, expected, { atol, rtol }, what) {
+  assert.equal(actual.length, expected.length, `${what}: gradient length`);
+  const scale = Math.max(...Array.from(expected, Math.abs));
+  for (let q = 0; q < expected.length; q++) {
+    const err = Math.abs(actual[q] - expected[q]);
+    assert.ok(err <= atol * scale + rtol * Math.abs(expected[q]), `${what}: grad[${q}] ${actual[q]} vs ${expected[q]}`);
+  }
+}
+
+const CASES = [
+  { width: 32, height: 32, shapes: 6, seed: 1 },
+  { width: 37, height: 29, shapes: 7, seed: 2 },
+  { width: 29, height: 41, shapes: 5, seed: 3 },
+  { width: 64, height: 48, shapes: 9, seed: 4 },
+];
+
+test("wasm kernel: loss terms, gradients and render equal the reference on random scenes", async () => {
+  for (const c of CASES) {
+    const { width, height } = c;
+    const L = Math.max(width, height);
+    const target = randomTarget(width, height, c.seed + 100);
+    const { raw, types } = sceneToRaw(randomScene(width, height, c.shapes, c.seed));
+    const ref = await ready(createReferenceEvaluator(), target, width, height, types);
+    const wasm = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+    for (const pixels of [1, 0.5, 0.2]) {
+      const tau = pixels / L;
+      const what = `${width}x${height} seed ${c.seed} tau ${pixels}px`;
+      const expected = await ref.evaluate(raw, tau, WEIGHTS, true);
+      const actual = await wasm.evaluate(raw, tau, WEIGHTS, true);
+      assertTermsClose(actual.terms, expected.terms, 1e-4, what);
+      assertGradClose(actual.grad, expected.grad, { atol: 2e-4, rtol: 1e-3 }, what);
+      const forward = await wasm.evaluate(raw, tau, WEIGHTS, false);
+      assert.deepEqual(forward.terms, actual.terms, `${what}: terms without the gradient`);
+      assert.equal(forward.grad, undefined);
+      const image = await wasm.render(raw, tau);
+      const oracle = await ref.render(raw, tau);
+      let worst = 0;
+      for (let p = 0; p < oracle.length; p++) worst = Math.max(worst, Math.abs(image[p] - oracle[p]));
+      assert.ok(worst < 1e-5, `${what}: render differs by ${worst}`);
+    }
+    wasm.dispose();
+  }
+});
+
+test("wasm kernel: each loss weight on its own gives that term's gradient", async () => {
+  const width = 40;
+  const height = 30;
+  const target = randomTarget(width, height, 7);
+  const { raw, types } = sceneToRaw(randomScene(width, height, 6, 8));
+  const ref = await ready(createReferenceEvaluator(), target, width, height, types);
+  const wasm = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+  for (const term of ["mse", "edge", "ssim"]) {
+    const weights = { mse: 0, edge: 0, ssim: 0, [term]: 1 };
+    const expected = await ref.evaluate(raw, 1 / width, weights, true);
+    const actual = await wasm.evaluate(raw, 1 / width, weights, true);
+    assertGradClose(actual.grad, expected.grad, { atol: 2e-4, rtol: 1e-3 }, term);
+  }
+});
+
+test("wasm kernel: gradients match central differences (fd harness)", async () => {
+  // float32 loss values: a larger step and tolerance than the float64 reference
+  const { checked, cases, worst } = await checkEvaluatorGradients(() => createWasmEvaluator({ workers: 0 }), {
+    rawType: Float32Array,
+    h: 1e-3,
+    rtol: 1e-2,
+    atol: 1e-3,
+  });
+  assert.ok(checked >= cases * 20, `checked ${checked} components`);
+  assert.ok(worst <= 1);
+});
+
+test("wasm kernel: row bands (including bands thinner than the halo) sum to the one-band result", async () => {
+  const width = 45;
+  const height = 23;
+  const target = randomTarget(width, height, 11);
+  const { raw, types } = sceneToRaw(randomScene(width, height, 8, 12));
+  const one = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+  const expected = await one.evaluate(raw, 0.7 / width, WEIGHTS, true);
+  const image = await one.render(raw, 0.7 / width);
+  for (const bands of [2, 3, 7, 23]) {
+    const split = await ready(await createWasmEvaluator({ workers: 0, bands }), target, width, height, types);
+    const actual = await split.evaluate(raw, 0.7 / width, WEIGHTS, true);
+    assertTermsClose(actual.terms, expected.terms, 1e-12, `${bands} bands`);
+    assertGradClose(actual.grad, expected.grad, { atol: 1e-12, rtol: 1e-9 }, `${bands} bands`);
+    assert.deepEqual(await split.render(raw, 0.7 / width), image, `${bands} bands: render`);
+    split.dispose();
+  }
+});
+
+test("wasm kernel: 512x512 keeps reference precision (float64 band sums)", async () => {
+  const width = 512;
+  const height = 512;
+  const target = randomTarget(width, height, 21);
+  const { raw, types } = sceneToRaw(randomScene(width, height, 4, 22));
+  const ref = await ready(createReferenceEvaluator(), target, width, height, types);
+  const wasm = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+  const expected = await ref.evaluate(raw, 1 / width, WEIGHTS, true);
+  const actual = await wasm.evaluate(raw, 1 / width, WEIGHTS, true);
+  assertTermsClose(actual.terms, expected.terms, 1e-4, "512x512");
+  assertGradClose(actual.grad, expected.grad, { atol: 2e-4, rtol: 1e-3 }, "512x512");
+});
+
+test("wasm kernel: new shape types and counts after setTarget, and clear errors", async () => {
+  const width = 24;
+  const height = 20;
+  const target = randomTarget(width, height, 31);
+  const wasm = await createWasmEvaluator({ workers: 0 });
+  await assert.rejects(wasm.evaluate(new Float32Array(10), 0.05, WEIGHTS, true), /setTarget/);
+  await wasm.setTarget(target, width, height);
+  const ref = createReferenceEvaluator();
+  await ref.setTarget(target, width, height);
+  for (const count of [3, 0, 5]) {
+    const { raw, types } = sceneToRaw(randomScene(width, height, count, 40 + count));
+    await wasm.setTypes(types);
+    await ref.setTypes(types);
+    const expected = await ref.evaluate(raw, 1 / width, WEIGHTS, true);
+    const actual = await wasm.evaluate(raw, 1 / width, WEIGHTS, true);
+    assertTermsClose(actual.terms, expected.terms, 1e-4, `${count} shapes`);
+    assert.equal(actual.grad.length, raw.length);
+  }
+  await assert.rejects(createWasmEvaluator({ workers: -1 }), /workers/);
+});
+
+test("wasm pool: Workers (node:worker_threads) give the in-process result and render", async () => {
+  const width = 50;
+  const height = 33;
+  const target = randomTarget(width, height, 51);
+  const { raw, types } = sceneToRaw(randomScene(width, height, 7, 52));
+  const local = await ready(await createWasmEvaluator({ workers: 0, bands: 2 }), target, width, height, types);
+  const pool = await ready(await createWasmEvaluator({ workers: 2, spawnWorker: spawnNodeWorker }), target, width, height, types);
+  try {
+    for (const wantGrad of [true, false]) {
+      const expected = await local.evaluate(raw, 1 / width, WEIGHTS, wantGrad);
+      const actual = await pool.evaluate(raw, 1 / width, WEIGHTS, wantGrad);
+      assert.deepEqual(actual.terms, expected.terms);
+      if (wantGrad) assert.deepEqual(Array.from(actual.grad), Array.from(expected.grad));
+    }
+    assert.deepEqual(await pool.render(raw, 1 / width), await local.render(raw, 1 / width));
+    const { raw: raw2, types: types2 } = sceneToRaw(randomScene(width, height, 4, 53));
+    await pool.setTypes(types2);
+    await local.setTypes(types2);
+    assert.deepEqual((await pool.evaluate(raw2, 1 / width, WEIGHTS, false)).terms, (await local.evaluate(raw2, 1 / width, WEIGHTS, false)).terms);
+  } finally {
+    pool.dispose();
+  }
+  await assert.rejects(pool.evaluate(raw, 1 / width, WEIGHTS, true), /setTarget|disposed/);
+});

@@ -1,0 +1,63 @@
+// Scene (wire format) -> SVG text in the same format as Python's
+// pelican_widget.svg.to_svg (so Scene.from_svg reads what the "download SVG"
+// button writes): viewBox in pixels, a background rect, one element per shape
+// in paint order, lengths scaled by the longer side, fills as rgb(p%,p%,p%).
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** @param {number} v number with at most 6 decimals, no trailing zeros */
+function num(v) {
+  const text = v.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
+  return text === "-0" || text === "" ? "0" : text;
+}
+
+/** @param {number} grey in [0, 1] */
+function colour(grey) {
+  const p = (grey * 100).toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
+  return `rgb(${p}%,${p}%,${p}%)`;
+}
+
+/** @param {string} s */
+function quoteAttr(s) {
+  return `"${s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")}"`;
+}
+
+/** Canvas fill style for a grey (or, later, RGB) fill. @param {number|number[]} fill */
+export function fillColor(fill) {
+  const rgb = Array.isArray(fill) ? fill : [fill, fill, fill];
+  const c = rgb.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/**
+ * @param {{width:number, height:number, background?:number, shapes:object[]}} scene
+ * @param {number} [scale]
+ * @returns {string}
+ */
+export function sceneToSvg(scene, scale = 1) {
+  const w = scene.width;
+  const h = scene.height;
+  const side = Math.max(w, h);
+  const lines = [
+    `<svg xmlns="${SVG_NS}" width="${num(w * scale)}" height="${num(h * scale)}" viewBox="0 0 ${w} ${h}">`,
+    `  <rect width="${w}" height="${h}" fill="${colour(scene.background ?? 1)}"/>`,
+  ];
+  for (const s of scene.shapes) {
+    const fill = `fill="${colour(s.fill)}"${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
+    if (s.type === "circle") {
+      lines.push(`  <circle cx="${num(s.cx * w)}" cy="${num(s.cy * h)}" r="${num(s.r * side)}" ${fill}/>`);
+    } else if (s.type === "ellipse") {
+      const cx = num(s.cx * w);
+      const cy = num(s.cy * h);
+      const deg = num((s.angle * 180) / Math.PI);
+      lines.push(
+        `  <ellipse cx="${cx}" cy="${cy}" rx="${num(s.rx * side)}" ry="${num(s.ry * side)}" transform="rotate(${deg} ${cx} ${cy})" ${fill}/>`,
+      );
+    } else if (s.type === "triangle") {
+      const pts = s.points.map(([x, y]) => `${num(x * w)},${num(y * h)}`).join(" ");
+      lines.push(`  <polygon points="${pts}" ${fill}/>`);
+    }
+  }
+  lines.push("</svg>");
+  return lines.join("\n") + "\n";
+}

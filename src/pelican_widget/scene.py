@@ -1,0 +1,365 @@
+"""The scene model: circles, ellipses and triangles in the wire format of DESIGN.md.
+
+Pure Python (no numpy, no pillow), so it runs in Pyodide.
+
+Units
+-----
+Positions (``cx``, ``cy``, triangle vertices) are fractions of the canvas: x of the
+width, y of the height, x to the right and y down. Lengths (``r``, ``rx``, ``ry``) are
+fractions of the longer side ``max(width, height)``, so a circle stays round on a
+non-square canvas. ``angle`` is in radians and turns the ellipse's x axis towards +y
+(clockwise on screen). ``fill`` is grey in [0, 1], 0 black and 1 white. Shapes are
+painted in list order (the first is at the back) over ``background``.
+
+Decisions
+---------
+* Every value is checked when a shape or scene is built; errors are ``ValueError``
+  naming the shape index, its type and the field, e.g.
+  ``shape 3 (triangle): field 'points' must have exactly 3 points, got 2``.
+* Positions may lie outside [0, 1] and angles are not normalised: a scene can
+  describe a shape pushed off the canvas (the canvas prior then penalises it).
+* Each shape may carry an optional ``name`` (the reference start scene names its
+  shapes). It is kept through JSON and SVG and written only when set; the engine
+  ignores it. Other unknown keys in a shape dict are ignored, so that newer writers
+  can add fields without breaking this reader.
+* Top-level keys other than ``shapes`` are optional in ``from_dict`` and default to
+  ``version=1, width=128, height=128, background=1.0``.
+* Colour values go through one function (``_check_colour``): today it accepts a grey
+  number; RGB fills (``[r, g, b]``) will be added there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+SCENE_VERSION = 1
+MAX_SIZE = 2048
+
+
+def _check_number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"field '{field}' must be a number, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"field '{field}' must be finite, got {number!r}")
+    return number
+
+
+def _check_positive(value: Any, field: str) -> float:
+    number = _check_number(value, field)
+    if number <= 0.0:
+        raise ValueError(f"field '{field}' must be > 0, got {number!r}")
+    return number
+
+
+def _check_colour(value: Any, field: str) -> float:
+    # The single place that decides what a colour is: RGB fills plug in here.
+    if isinstance(value, (list, tuple)):
+        raise ValueError(
+            f"field '{field}' must be a grey value in [0, 1] (RGB fills are not supported yet)"
+        )
+    number = _check_number(value, field)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"field '{field}' must be in [0, 1], got {number!r}")
+    return number
+
+
+def _check_name(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"field 'name' must be a string, got {type(value).__name__}")
+    return value
+
+
+def _check_size(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"field '{field}' must be an integer, got {value!r}")
+    if not 1 <= value <= MAX_SIZE:
+        raise ValueError(f"field '{field}' must be in [1, {MAX_SIZE}], got {value!r}")
+    return int(value)
+
+
+def _with_name(data: dict[str, Any], name: str | None) -> dict[str, Any]:
+    if name is not None:
+        data["name"] = name
+    return data
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A disc: centre ``(cx, cy)``, radius ``r`` > 0, grey ``fill`` in [0, 1]."""
+
+    cx: float
+    cy: float
+    r: float
+    fill: float
+    name: str | None = None
+
+    type: ClassVar[str] = "circle"
+    fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "r", "fill")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cx", _check_number(self.cx, "cx"))
+        object.__setattr__(self, "cy", _check_number(self.cy, "cy"))
+        object.__setattr__(self, "r", _check_positive(self.r, "r"))
+        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
+        object.__setattr__(self, "name", _check_name(self.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the shape in the wire format."""
+        data = {"type": self.type, "cx": self.cx, "cy": self.cy, "r": self.r, "fill": self.fill}
+        return _with_name(data, self.name)
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    """An ellipse: centre, radii ``rx, ry`` > 0, rotation ``angle`` (radians), ``fill``."""
+
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    angle: float
+    fill: float
+    name: str | None = None
+
+    type: ClassVar[str] = "ellipse"
+    fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "rx", "ry", "angle", "fill")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cx", _check_number(self.cx, "cx"))
+        object.__setattr__(self, "cy", _check_number(self.cy, "cy"))
+        object.__setattr__(self, "rx", _check_positive(self.rx, "rx"))
+        object.__setattr__(self, "ry", _check_positive(self.ry, "ry"))
+        object.__setattr__(self, "angle", _check_number(self.angle, "angle"))
+        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
+        object.__setattr__(self, "name", _check_name(self.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the shape in the wire format."""
+        data = {
+            "type": self.type,
+            "cx": self.cx,
+            "cy": self.cy,
+            "rx": self.rx,
+            "ry": self.ry,
+            "angle": self.angle,
+            "fill": self.fill,
+        }
+        return _with_name(data, self.name)
+
+
+def _check_points(value: Any) -> tuple[tuple[float, float], ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ValueError(f"field 'points' must be a list of 3 [x, y] pairs, got {value!r}")
+    if len(value) != 3:
+        raise ValueError(f"field 'points' must have exactly 3 points, got {len(value)}")
+    points = []
+    for k, point in enumerate(value):
+        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != 2:
+            raise ValueError(f"field 'points[{k}]' must be an [x, y] pair, got {point!r}")
+        points.append(
+            (_check_number(point[0], f"points[{k}][0]"), _check_number(point[1], f"points[{k}][1]"))
+        )
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class Triangle:
+    """A triangle: three ``(x, y)`` vertices in either winding, grey ``fill``."""
+
+    points: tuple[tuple[float, float], ...]
+    fill: float
+    name: str | None = None
+
+    type: ClassVar[str] = "triangle"
+    fields: ClassVar[tuple[str, ...]] = ("points", "fill")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "points", _check_points(self.points))
+        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
+        object.__setattr__(self, "name", _check_name(self.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the shape in the wire format."""
+        data = {"type": self.type, "points": [list(p) for p in self.points], "fill": self.fill}
+        return _with_name(data, self.name)
+
+
+Shape = Circle | Ellipse | Triangle
+SHAPE_TYPES: dict[str, type[Circle] | type[Ellipse] | type[Triangle]] = {
+    cls.type: cls for cls in (Circle, Ellipse, Triangle)
+}
+
+
+def shape_from_dict(data: Any, index: int) -> Shape:
+    """Build one shape from its wire-format dict.
+
+    Parameters
+    ----------
+    data
+        The shape dict, e.g. ``{"type": "circle", "cx": 0.5, "cy": 0.5, "r": 0.1,
+        "fill": 0.3}``.
+    index
+        Its position in the scene, used in error messages.
+
+    Raises
+    ------
+    ValueError
+        Naming the shape index, its type and the offending field.
+
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"shape {index}: must be an object, got {type(data).__name__}")
+    kind = data.get("type")
+    cls = SHAPE_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        expected = ", ".join(SHAPE_TYPES)
+        raise ValueError(f"shape {index}: unknown type {kind!r} (expected one of {expected})")
+    for field in cls.fields:
+        if field not in data:
+            raise ValueError(f"shape {index} ({kind}): missing field '{field}'")
+    kwargs = {field: data[field] for field in cls.fields}
+    try:
+        return cls(**kwargs, name=data.get("name"))
+    except ValueError as err:
+        raise ValueError(f"shape {index} ({kind}): {err}") from None
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A drawing: shapes painted in order over a grey background on a W x H canvas.
+
+    Parameters
+    ----------
+    shapes
+        Circles, ellipses and triangles, back to front (stored as a tuple).
+    width, height
+        Canvas size in pixels, each in [1, 2048].
+    background
+        Grey the compositing starts from (1.0, white, in every scene the engine makes).
+    version
+        Format version; only 1 exists.
+
+    """
+
+    shapes: tuple[Shape, ...] = ()
+    width: int = 128
+    height: int = 128
+    background: float = 1.0
+    version: int = SCENE_VERSION
+
+    def __post_init__(self) -> None:
+        if isinstance(self.shapes, (str, bytes, Mapping)) or not isinstance(self.shapes, Sequence):
+            raise ValueError("field 'shapes' must be a list of shapes")
+        shapes = tuple(self.shapes)
+        for index, shape in enumerate(shapes):
+            if not isinstance(shape, (Circle, Ellipse, Triangle)):
+                raise ValueError(
+                    f"shape {index}: expected Circle, Ellipse or Triangle, "
+                    f"got {type(shape).__name__}"
+                )
+        object.__setattr__(self, "shapes", shapes)
+        object.__setattr__(self, "width", _check_size(self.width, "width"))
+        object.__setattr__(self, "height", _check_size(self.height, "height"))
+        object.__setattr__(self, "background", _check_colour(self.background, "background"))
+        if isinstance(self.version, bool) or self.version != SCENE_VERSION:
+            raise ValueError(
+                f"unknown scene version {self.version!r} (this package reads {SCENE_VERSION})"
+            )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scene:
+        """Build a scene from its wire-format dict (see the module docstring)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a scene must be an object, got {type(data).__name__}")
+        if "shapes" not in data:
+            raise ValueError("missing field 'shapes'")
+        raw_shapes = data["shapes"]
+        if isinstance(raw_shapes, (str, bytes, Mapping)) or not isinstance(raw_shapes, Sequence):
+            raise ValueError("field 'shapes' must be a list of shapes")
+        return cls(
+            shapes=tuple(shape_from_dict(item, i) for i, item in enumerate(raw_shapes)),
+            width=data.get("width", 128),
+            height=data.get("height", 128),
+            background=data.get("background", 1.0),
+            version=data.get("version", SCENE_VERSION),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Scene:
+        """Build a scene from JSON text in the wire format."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"invalid scene JSON: {err}") from None
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scene in the wire format of DESIGN.md (plain dicts, lists, floats)."""
+        return {
+            "version": self.version,
+            "width": self.width,
+            "height": self.height,
+            "background": self.background,
+            "shapes": [shape.to_dict() for shape in self.shapes],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Return the scene as JSON text in the wire format."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def copy(self, **changes: Any) -> Scene:
+        """Return a copy, with the given fields replaced (e.g. ``width=48, height=48``)."""
+        return replace(self, **changes)
+
+    def to_svg(self, scale: float = 1.0) -> str:
+        """Return the scene as SVG text; see :func:`pelican_widget.svg.to_svg`."""
+        from .svg import to_svg
+
+        return to_svg(self, scale)
+
+    @classmethod
+    def from_svg(cls, text: str) -> Scene:
+        """Read a scene back from SVG written by :meth:`to_svg`."""
+        from .svg import from_svg
+
+        return from_svg(text)
+
+    def save_svg(self, path: str | os.PathLike[str], scale: float = 1.0) -> None:
+        """Write :meth:`to_svg` to ``path`` (UTF-8)."""
+        from .svg import save_svg
+
+        save_svg(self, path, scale)
+
+    def save_png(self, path: str | os.PathLike[str], size: int | None = None) -> None:
+        """Render with the reference renderer and write a grey PNG.
+
+        ``size`` is the longer side in pixels (default: the scene's own size).
+        Needs numpy and pillow.
+        """
+        from .svg import save_png
+
+        save_png(self, path, size)
+
+    @classmethod
+    def pelican(cls) -> Scene:
+        """Return the 9 hand-placed start shapes of the reference project (128 x 128)."""
+        return cls(
+            shapes=(
+                Ellipse(0.42, 0.55, 0.22, 0.28, -0.3, 0.35, name="body"),
+                Ellipse(0.52, 0.35, 0.06, 0.15, -0.2, 0.40, name="neck"),
+                Circle(0.58, 0.18, 0.08, 0.35, name="head"),
+                Triangle(((0.62, 0.15), (0.62, 0.22), (0.88, 0.20)), 0.25, name="beak_upper"),
+                Triangle(((0.62, 0.22), (0.88, 0.20), (0.65, 0.28)), 0.30, name="beak_lower"),
+                Ellipse(0.38, 0.50, 0.18, 0.15, -0.4, 0.30, name="wing"),
+                Triangle(((0.18, 0.52), (0.25, 0.48), (0.12, 0.60)), 0.20, name="tail"),
+                Circle(0.60, 0.16, 0.015, 0.05, name="eye"),
+                Ellipse(0.45, 0.88, 0.06, 0.04, 0.0, 0.15, name="feet"),
+            )
+        )

@@ -1,0 +1,306 @@
+"""SVG export and import of scenes (and PNG export through the reference renderer).
+
+:func:`to_svg` and :func:`from_svg` are pure Python (they run in Pyodide);
+:func:`save_png` needs numpy and pillow.
+
+Format written
+--------------
+* ``viewBox="0 0 W H"`` in pixels; ``width``/``height`` are ``W*scale``, ``H*scale``.
+* A ``<rect>`` covering the canvas in the background grey, then one element per
+  shape in painting order: ``<circle>``, ``<ellipse>`` with
+  ``transform="rotate(deg cx cy)"``, ``<polygon>`` with 3 points. Lengths are
+  scaled by the longer side, so shapes look as the renderer draws them on
+  non-square canvases.
+* Fills are ``rgb(p%,p%,p%)`` with four decimals of percent: standard CSS/SVG colour
+  syntax that every browser renders, and precise to 1e-6, so a round trip keeps the
+  fill (an integer ``rgb(v,v,v)`` would lose up to 0.002).
+* A shape's ``name`` goes into ``data-name``.
+
+Reading
+-------
+:func:`from_svg` reads that format back (round trip within 1e-6) and also accepts
+integer ``rgb(v,v,v)`` and ``#rgb``/``#rrggbb`` grey fills. The parser (expat)
+refuses any DOCTYPE, hence any entity declaration or external DTD, and never
+fetches anything. Elements other than the ones above raise ``ValueError``, so that
+nothing is dropped silently; ``<title>``, ``<desc>`` and ``<metadata>`` are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any
+from xml.parsers import expat
+from xml.sax.saxutils import quoteattr
+
+from .scene import Circle, Ellipse, Scene
+
+SVG_NS = "http://www.w3.org/2000/svg"
+_SKIPPED = {"title", "desc", "metadata"}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_ROTATE = re.compile(rf"^\s*rotate\(\s*({_NUMBER})[\s,]+({_NUMBER})[\s,]+({_NUMBER})\s*\)\s*$")
+_RGB = re.compile(rf"^rgb\(\s*({_NUMBER})(%?)\s*,\s*({_NUMBER})(%?)\s*,\s*({_NUMBER})(%?)\s*\)$")
+_HEX = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _num(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _colour(grey: float) -> str:
+    percent = f"{grey * 100:.4f}".rstrip("0").rstrip(".")
+    return f"rgb({percent}%,{percent}%,{percent}%)"
+
+
+def _name_attr(name: str | None) -> str:
+    return "" if name is None else f" data-name={quoteattr(name)}"
+
+
+def to_svg(scene: Scene, scale: float = 1.0) -> str:
+    """Return the scene as a standalone SVG document.
+
+    Parameters
+    ----------
+    scene
+        The scene to draw.
+    scale
+        Factor from canvas pixels to the SVG's ``width``/``height`` (> 0).
+
+    """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        raise ValueError(f"scale must be a number, got {scale!r}")
+    if not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be finite and > 0, got {scale!r}")
+    width, height = scene.width, scene.height
+    side = max(width, height)
+    lines = [
+        f'<svg xmlns="{SVG_NS}" width="{_num(width * scale)}" height="{_num(height * scale)}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'  <rect width="{width}" height="{height}" fill="{_colour(scene.background)}"/>',
+    ]
+    for shape in scene.shapes:
+        fill = f'fill="{_colour(shape.fill)}"{_name_attr(shape.name)}'
+        if isinstance(shape, Circle):
+            lines.append(
+                f'  <circle cx="{_num(shape.cx * width)}" cy="{_num(shape.cy * height)}" '
+                f'r="{_num(shape.r * side)}" {fill}/>'
+            )
+        elif isinstance(shape, Ellipse):
+            cx, cy = _num(shape.cx * width), _num(shape.cy * height)
+            degrees = _num(math.degrees(shape.angle))
+            lines.append(
+                f'  <ellipse cx="{cx}" cy="{cy}" rx="{_num(shape.rx * side)}" '
+                f'ry="{_num(shape.ry * side)}" transform="rotate({degrees} {cx} {cy})" {fill}/>'
+            )
+        else:
+            points = " ".join(f"{_num(x * width)},{_num(y * height)}" for x, y in shape.points)
+            lines.append(f'  <polygon points="{points}" {fill}/>')
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+def _refuse(*_: Any) -> None:
+    raise ValueError("SVG with a DOCTYPE, entity declarations or external references is refused")
+
+
+def _parse_elements(text: str) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """Return the root's attributes and its children as (local name, attributes)."""
+    root: dict[str, str] = {}
+    children: list[tuple[str, dict[str, str]]] = []
+    depth = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        namespace, _, local = tag.rpartition(" ")
+        if depth == 0:
+            if local != "svg" or namespace not in ("", SVG_NS):
+                raise ValueError(f"the root element must be <svg>, got <{local}>")
+            root.update(attrs)
+        elif depth == 1:
+            children.append((local, attrs))
+        elif children[-1][0] not in _SKIPPED:
+            raise ValueError(
+                f"nested element <{local}> inside <{children[-1][0]}> is not supported"
+            )
+        depth += 1
+
+    def end(_tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as err:
+        raise ValueError(f"not well-formed SVG: {err}") from None
+    return root, children
+
+
+def _float(attrs: dict[str, str], key: str, where: str) -> float:
+    if key not in attrs:
+        raise ValueError(f"{where}: missing attribute '{key}'")
+    try:
+        value = float(attrs[key])
+    except ValueError:
+        raise ValueError(f"{where}: attribute '{key}' is not a number: {attrs[key]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: attribute '{key}' must be finite")
+    return value
+
+
+def _parse_colour(attrs: dict[str, str], where: str) -> float:
+    if "fill" not in attrs:
+        raise ValueError(f"{where}: missing attribute 'fill'")
+    text = attrs["fill"].strip()
+    if match := _RGB.match(text):
+        channels = [
+            float(match.group(k)) / (100.0 if match.group(k + 1) else 255.0) for k in (1, 3, 5)
+        ]
+    elif match := _HEX.match(text):
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(d * 2 for d in digits)
+        channels = [int(digits[k : k + 2], 16) / 255.0 for k in (0, 2, 4)]
+    else:
+        raise ValueError(f"{where}: unsupported fill {text!r} (expected rgb(...) or #rrggbb)")
+    if max(channels) - min(channels) > 1e-9:
+        raise ValueError(f"{where}: fill {text!r} is not grey (RGB fills are not supported yet)")
+    return channels[0]
+
+
+def _parse_points(text: str, where: str) -> list[list[float]]:
+    try:
+        numbers = [float(v) for v in re.split(r"[\s,]+", text.strip()) if v]
+    except ValueError:
+        raise ValueError(f"{where}: attribute 'points' is not a list of numbers") from None
+    if len(numbers) != 6:
+        raise ValueError(f"{where}: a triangle needs exactly 3 points, got {len(numbers) / 2:g}")
+    return [[numbers[k], numbers[k + 1]] for k in (0, 2, 4)]
+
+
+def _parse_rotation(attrs: dict[str, str], cx: float, cy: float, where: str) -> float:
+    if "transform" not in attrs:
+        return 0.0
+    match = _ROTATE.match(attrs["transform"])
+    if match is None:
+        raise ValueError(f"{where}: unsupported transform {attrs['transform']!r}")
+    degrees, rx, ry = (float(match.group(k)) for k in (1, 2, 3))
+    if abs(rx - cx) > 1e-6 * max(1.0, abs(cx)) or abs(ry - cy) > 1e-6 * max(1.0, abs(cy)):
+        raise ValueError(f"{where}: the rotation must be about the ellipse centre")
+    return math.radians(degrees)
+
+
+def _viewbox(root: dict[str, str]) -> tuple[int, int]:
+    parts = re.split(r"[\s,]+", root.get("viewBox", "").strip())
+    try:
+        values = [float(v) for v in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or values[0] != 0 or values[1] != 0:
+        raise ValueError(f"<svg> needs viewBox='0 0 W H', got {root.get('viewBox')!r}")
+    if not (values[2].is_integer() and values[3].is_integer()):
+        raise ValueError(f"viewBox width and height must be whole pixels, got {values[2:]}")
+    return int(values[2]), int(values[3])
+
+
+def from_svg(text: str) -> Scene:
+    """Read a scene back from SVG text written by :func:`to_svg`.
+
+    Raises
+    ------
+    ValueError
+        For malformed XML, a DOCTYPE or entity declaration, unsupported elements,
+        transforms or colours, and every scene validation error.
+
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")
+    if not isinstance(text, str):
+        raise TypeError(f"SVG must be text, got {type(text).__name__}")
+    root, children = _parse_elements(text)
+    width, height = _viewbox(root)
+    side = max(width, height)
+    background, has_background = 1.0, False
+    shapes: list[dict[str, Any]] = []
+    for index, (tag, attrs) in enumerate(children):
+        where = f"element {index} <{tag}>"
+        if tag in _SKIPPED:
+            continue
+        if tag == "rect" and not shapes and not has_background:
+            background = _parse_colour(attrs, where)
+            has_background = True
+            continue
+        if tag == "circle":
+            shape: dict[str, Any] = {
+                "type": "circle",
+                "cx": _float(attrs, "cx", where) / width,
+                "cy": _float(attrs, "cy", where) / height,
+                "r": _float(attrs, "r", where) / side,
+            }
+        elif tag == "ellipse":
+            cx, cy = _float(attrs, "cx", where), _float(attrs, "cy", where)
+            shape = {
+                "type": "ellipse",
+                "cx": cx / width,
+                "cy": cy / height,
+                "rx": _float(attrs, "rx", where) / side,
+                "ry": _float(attrs, "ry", where) / side,
+                "angle": _parse_rotation(attrs, cx, cy, where),
+            }
+        elif tag == "polygon":
+            points = _parse_points(attrs.get("points", ""), where)
+            shape = {"type": "triangle", "points": [[x / width, y / height] for x, y in points]}
+        else:
+            raise ValueError(f"{where}: unsupported element")
+        shape["fill"] = _parse_colour(attrs, where)
+        if "data-name" in attrs:
+            shape["name"] = attrs["data-name"]
+        shapes.append(shape)
+    return Scene.from_dict(
+        {"width": width, "height": height, "background": background, "shapes": shapes}
+    )
+
+
+def save_svg(scene: Scene, path: str | os.PathLike[str], scale: float = 1.0) -> None:
+    """Write :func:`to_svg` to ``path`` as UTF-8."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(to_svg(scene, scale))
+
+
+def save_png(scene: Scene, path: str | os.PathLike[str], size: int | None = None) -> None:
+    """Render with the reference renderer and write an 8-bit grey PNG.
+
+    Parameters
+    ----------
+    scene
+        The scene to render (at the default evaluation tau of the output size).
+    path
+        Where to write the PNG.
+    size
+        Longer side of the PNG in pixels, in [1, 2048]; default the scene's own size.
+        The aspect ratio is kept.
+
+    """
+    import numpy as np
+    from PIL import Image
+
+    from .raster import render
+
+    if size is not None:
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 2048:
+            raise ValueError(f"size must be an integer in [1, 2048], got {size!r}")
+        side = max(scene.width, scene.height)
+        scene = scene.copy(
+            width=max(1, round(scene.width * size / side)),
+            height=max(1, round(scene.height * size / side)),
+        )
+    pixels = np.round(render(scene).astype(np.float64) * 255.0).astype(np.uint8)
+    Image.fromarray(pixels).save(path, format="PNG")

@@ -1,0 +1,108 @@
+"""Start a real Jupyter server (JupyterLab or Notebook 7) for browser tests.
+
+The server listens on 127.0.0.1 on a free port, with token, password and XSRF
+checks off (the tests are the only client). Kernels inherit ``env``, so
+``PYTHONPATH`` can point them at the package source.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class JupyterServer:
+    """``jupyter lab`` or ``jupyter notebook`` in a subprocess, stopped on exit."""
+
+    def __init__(self, app: str, root_dir: Path, env: dict[str, str] | None = None):
+        if app not in ("lab", "notebook"):
+            raise ValueError(f"app must be 'lab' or 'notebook', got {app!r}")
+        self.app = app
+        self.root_dir = Path(root_dir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.log_path = self.root_dir.parent / f"jupyter-{app}-{self.port}.log"
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> JupyterServer:
+        src = str(REPO / "src")
+        path = self.env.get("PYTHONPATH", "")
+        self.env["PYTHONPATH"] = src + (os.pathsep + path if path else "")
+        self.env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab" if self.app == "lab" else "notebook",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            "--allow-root",
+            f"--ServerApp.root_dir={self.root_dir}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in __exit__
+        self._proc = subprocess.Popen(
+            cmd,
+            cwd=self.root_dir,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_ready(timeout=90)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"jupyter {self.app} exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"jupyter {self.app} did not start in {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def notebook_url(self, name: str) -> str:
+        if self.app == "lab":
+            return f"{self.url}/lab/tree/{name}"
+        return f"{self.url}/notebooks/{name}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            # the server's own process group: it and its kernels, nothing else
+            os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=5)
+        self._log.close()

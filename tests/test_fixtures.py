@@ -1,0 +1,205 @@
+"""Fixtures for the JS engine tests, computed by the NumPy oracle.
+
+The files live in ``js/test/fixtures/<name>.json`` and are committed, so the Node
+tests read them without running Python. This test checks that they still match
+what the oracle computes; regenerate them after a deliberate change with::
+
+    PELICAN_REGEN_FIXTURES=1 python -m pytest -q tests/test_fixtures.py
+
+Format of one file::
+
+    {
+      "name": "nonsquare_40x24",
+      "description": "what the case exercises",
+      "scene": {...},                 # the wire format of DESIGN.md
+      "target": {
+        "width": 40, "height": 24,
+        "data": [[...], ...]          # height rows of width grey values in [0, 1]
+      },
+      "cases": [
+        {
+          "tau": 0.0125,
+          "loss": {"mse": ..., "edge": ..., "ssim": ..., "perimeter": ...,
+                   "degeneracy": ..., "canvas": ..., "total": ...},
+          "render": [[...], ...]      # the rendered image, height rows of width values
+        }
+      ]
+    }
+
+Every number in ``target.data`` and ``render`` is a float32 written as the shortest
+decimal that reads back as that float32, so ``Float32Array.from(rows.flat())`` gives
+exactly the values the oracle used (the target) or produced (the render, rounded
+to float32). ``loss`` holds the oracle's float64 results for the target as stored:
+unweighted terms (``ssim`` is 1 - mean SSIM) and ``total`` with the default
+weights. Float32 backends should compare with a tolerance (about 1e-5 relative).
+Taus are in units of the longer side (docs/engine.md).
+"""
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pelican_widget import Circle, Ellipse, Scene, Triangle, loss, render
+from pelican_widget.raster import render64
+
+FIXTURES = Path(__file__).resolve().parents[1] / "js" / "test" / "fixtures"
+REGENERATE = os.environ.get("PELICAN_REGEN_FIXTURES") == "1"
+
+MIXED = (
+    Ellipse(0.45, 0.55, 0.3, 0.18, -0.6, 0.35),
+    Circle(0.3, 0.35, 0.15, 0.8),
+    Triangle(((0.5, 0.1), (0.9, 0.5), (0.55, 0.7)), 0.1),  # counter-clockwise on screen
+    Triangle(((0.1, 0.9), (0.2, 0.6), (0.4, 0.95)), 0.6),  # clockwise on screen
+    Circle(0.7, 0.8, 0.08, 0.02),
+    Ellipse(0.75, 0.3, 0.05, 0.15, 1.2, 0.95),
+)
+OFF_CANVAS = (
+    Circle(0.95, 0.5, 0.12, 0.2),
+    Ellipse(0.1, 0.2, 0.25, 0.08, 0.3, 0.5),
+    Triangle(((0.02, 0.6), (0.3, 0.98), (0.4, 0.7)), 0.3),
+    Triangle(((0.5, 0.5), (0.506, 0.5), (0.5, 0.504)), 0.02),
+)
+TARGET_SHAPES = (
+    Ellipse(0.5, 0.55, 0.32, 0.22, 0.4, 0.3),
+    Circle(0.62, 0.3, 0.12, 0.15),
+    Triangle(((0.15, 0.2), (0.45, 0.15), (0.3, 0.45)), 0.55),
+)
+
+
+def make_target(width, height, phase):
+    """A deterministic target: a rendered scene plus a smooth texture."""
+    side = max(width, height)
+    base = render64(Scene(TARGET_SHAPES, width=width, height=height), tau=1.0 / side)
+    x = np.arange(width, dtype=np.float64)[None, :]
+    y = np.arange(height, dtype=np.float64)[:, None]
+    texture = 0.08 * np.sin(0.9 * x + 0.5 * y + phase) * np.cos(0.4 * x - 0.8 * y)
+    return np.clip(base + texture, 0.0, 1.0).astype(np.float32)
+
+
+# name -> (description, scene, target phase, taus in pixels of the longer side)
+CASES = {
+    "square_all_types_32": (
+        "32x32, every shape type, both triangle windings, overlapping",
+        Scene(MIXED, width=32, height=32),
+        0.0,
+        (0.5, 1.0),
+    ),
+    "nonsquare_40x24": (
+        "40x24 (wide): the longer-side metric for positions, radii and tau",
+        Scene(MIXED, width=40, height=24),
+        1.0,
+        (0.5, 1.0),
+    ),
+    "nonsquare_20x36": (
+        "20x36 (tall): the longer-side metric along y",
+        Scene(MIXED[:4], width=20, height=36),
+        2.0,
+        (0.5,),
+    ),
+    "priors_48": (
+        "48x48, shapes over the canvas margin (positions still in [0, 1], so the raw "
+        "parameters can represent them) and a degenerate triangle: canvas and "
+        "degeneracy priors are non-zero; tau at the end of the schedule (0.2 px)",
+        Scene(OFF_CANVAS, width=48, height=48),
+        3.0,
+        (0.5, 0.2),
+    ),
+    "pelican_48": (
+        "the 9 reference start shapes at 48x48",
+        Scene.pelican().copy(width=48, height=48),
+        4.0,
+        (0.5, 1.0),
+    ),
+    "empty_16x12": (
+        "no shapes: the render is the white background",
+        Scene((), width=16, height=12),
+        5.0,
+        (0.5,),
+    ),
+}
+
+
+def float32_rows(image):
+    """Rows of shortest decimals that read back as the float32 values."""
+    return [[float(str(v)) for v in row] for row in np.asarray(image, dtype=np.float32)]
+
+
+def build(name):
+    description, scene, phase, taus = CASES[name]
+    target = make_target(scene.width, scene.height, phase)
+    side = max(scene.width, scene.height)
+    cases = []
+    for tau_px in taus:
+        tau = tau_px / side
+        cases.append(
+            {
+                "tau": tau,
+                "loss": loss(scene, target, tau=tau),
+                "render": float32_rows(render(scene, tau=tau)),
+            }
+        )
+    return {
+        "name": name,
+        "description": description,
+        "scene": scene.to_dict(),
+        "target": {"width": scene.width, "height": scene.height, "data": float32_rows(target)},
+        "cases": cases,
+    }
+
+
+def dumps(fixture):
+    """JSON with one line per image row, so diffs stay readable."""
+    text = json.dumps(fixture, indent=1)
+    return re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + re.sub(r"\s+", "", m[1]) + "]", text)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixture_matches_the_oracle(name):
+    path = FIXTURES / f"{name}.json"
+    fresh = build(name)
+    if REGENERATE:
+        FIXTURES.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(fresh) + "\n", encoding="utf-8")
+    assert path.exists(), f"missing {path}; run with PELICAN_REGEN_FIXTURES=1"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored["name"] == name and stored["description"] == fresh["description"]
+    scene = Scene.from_dict(stored["scene"])
+    assert scene == Scene.from_dict(fresh["scene"])
+    target = np.array(stored["target"]["data"], dtype=np.float32)
+    assert target.shape == (scene.height, scene.width)
+    assert (stored["target"]["width"], stored["target"]["height"]) == (scene.width, scene.height)
+    # The stored target is what the losses were computed on; a platform whose sin()
+    # differs in the last bit may regenerate a neighbouring float32.
+    np.testing.assert_allclose(target, np.array(fresh["target"]["data"]), rtol=0, atol=1e-6)
+    assert [c["tau"] for c in stored["cases"]] == [c["tau"] for c in fresh["cases"]]
+    for case in stored["cases"]:
+        expected = loss(scene, target, tau=case["tau"])
+        assert list(case["loss"]) == list(expected)
+        for key, value in expected.items():
+            assert case["loss"][key] == pytest.approx(value, rel=1e-9, abs=1e-15), key
+        image = np.array(case["render"], dtype=np.float32)
+        np.testing.assert_allclose(image, render(scene, tau=case["tau"]), rtol=0, atol=1e-6)
+
+
+def test_no_stale_fixture_files():
+    present = {p.stem for p in FIXTURES.glob("*.json")}
+    assert present == set(CASES)
+
+
+def test_fixture_numbers_read_back_as_float32():
+    fixture = build("nonsquare_40x24")
+    stored = np.array(fixture["target"]["data"], dtype=np.float32)
+    np.testing.assert_array_equal(stored, make_target(40, 24, 1.0))
+    rendered = np.array(fixture["cases"][0]["render"], dtype=np.float32)
+    np.testing.assert_array_equal(rendered, render(CASES["nonsquare_40x24"][1], tau=0.5 / 40))
+    assert all(math.isfinite(v) for v in fixture["cases"][0]["loss"].values())
+
+
+def test_priors_fixture_exercises_the_priors():
+    losses = build("priors_48")["cases"][0]["loss"]
+    assert losses["canvas"] > 0 and losses["degeneracy"] > 0
