@@ -38,13 +38,26 @@ export {
 } from "./optimizer.js";
 
 /**
+ * @typedef {object} OptimizeOptions
+ * @property {number} [steps=500]
+ * @property {number} [lr=0.02] Adam's learning rate, annealed (cosine) to lr/20
+ * @property {number} [tauStart] default 1/L (L = the target's longer side)
+ * @property {number} [tauEnd] default 0.2/L
+ * @property {Partial<Record<"mse"|"edge"|"ssim"|"perimeter"|"degeneracy"|"canvas", number>>} [weights]
+ * @property {number[]} [frozen=[]] indices of shapes that must not move
+ * @property {AbortSignal} [signal] stops before the next step; the best scene is kept
+ * @property {(p: {step: number, steps: number, loss: number, breakdown: Record<string, number>, tau: number, lr: number, stepsPerSecond: number, getScene: () => object, getFrame: () => Promise<Float32Array>}) => void} [onProgress]
+ * @property {number} [progressEvery=10]
+ */
+
+/**
  * @typedef {object} Engine
  * @property {string} backend "webgpu" | "wasm" | "reference"
  * @property {string} backendReason why this backend runs, for people
  * @property {(target: {data: ArrayLike<number>, width: number, height: number}) => void | Promise<void>} setTarget
  * @property {(scene: object) => void | Promise<void>} setScene
  * @property {() => object} getScene
- * @property {(options?: object) => Promise<{scene: object, loss: Record<string, number>, steps: number, bestStep: number, aborted: boolean, skipped: number}>} optimize
+ * @property {(options?: OptimizeOptions) => Promise<{scene: object, loss: Record<string, number>, steps: number, bestStep: number, aborted: boolean, skipped: number}>} optimize
  * @property {(scene?: object, options?: {tau?: number}) => Promise<Float32Array>} render
  * @property {(scene?: object, options?: {tau?: number, weights?: object}) => Promise<Record<string, number>>} loss
  * @property {() => {data: Float32Array, width: number, height: number} | null} getTarget

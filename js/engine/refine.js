@@ -24,6 +24,7 @@ import { SHAPE_TYPES, mulberry32, proposeFromError, proposeRandom } from "./prop
  * @property {number} [initialSteps=500]  steps on the start scene before the first round
  * @property {number} [settleSteps]       steps on the candidate alone, the others frozen
  * @property {number} [reoptimizeSteps]   steps on all shapes together
+ * @property {number} [polishSteps]       steps on all shapes after the last round (kept if they help)
  * @property {number} [maxRejects=5]      stop after this many rejections in a row
  * @property {number} [seed=0]
  * @property {"error" | "random"} [proposal="error"]
@@ -34,7 +35,7 @@ import { SHAPE_TYPES, mulberry32, proposeFromError, proposeRandom } from "./prop
  * @property {number} [progressEvery]     passed to optimize
  * @property {(r: RoundRecord & {scene: object}) => void} [onRound]  after each round, with the accepted scene
  * @property {(p: object) => void} [onProgress]  the engine's progress events, plus `phase`
- *   ("initial" | "settle" | "reoptimize"), `round` and `totalStep` (steps over the whole search)
+ *   ("initial" | "settle" | "reoptimize" | "polish"), `round` and `totalStep` (steps over the whole search)
  * @property {AbortSignal} [signal]       stops promptly; the best accepted scene is kept
  */
 
@@ -55,6 +56,7 @@ export const REFINE_DEFAULTS = Object.freeze({
   initialSteps: 500,
   settleSteps: 50,
   reoptimizeSteps: 150,
+  polishSteps: 0,
   maxRejects: 5,
   seed: 0,
   proposal: "error",
@@ -83,7 +85,7 @@ export async function refine(engine, options = {}) {
   if (!["error", "random"].includes(opts.proposal)) {
     throw new Error(`refine: proposal must be "error" or "random", got ${JSON.stringify(opts.proposal)}`);
   }
-  for (const key of ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects"]) {
+  for (const key of ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "polishSteps", "maxRejects"]) {
     if (!Number.isInteger(opts[key]) || opts[key] < 0) {
       throw new Error(`refine: ${key} must be a non-negative integer, got ${opts[key]}`);
     }
@@ -165,6 +167,18 @@ export async function refine(engine, options = {}) {
     const record = { round, type, lossBefore, lossAfter, accepted, shapes: current.shapes.length };
     rounds.push(record);
     onRound?.({ ...record, scene: copyScene(current) });
+  }
+
+  // A last run on the final shapes; like a round, it is kept only if it helps.
+  if (stopped !== "aborted" && opts.polishSteps > 0) {
+    engine.setScene(copyScene(current));
+    await run(opts.polishSteps, "polish", rounds.length, []);
+    const polished = copyScene(engine.getScene());
+    const polishedLoss = await lossOf(polished);
+    if (polishedLoss < currentLoss) {
+      current = polished;
+      currentLoss = polishedLoss;
+    }
   }
 
   engine.setScene(copyScene(current));

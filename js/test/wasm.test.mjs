@@ -188,6 +188,27 @@ test("wasm kernel: new shape types and counts after setTarget, and clear errors"
   await assert.rejects(createWasmEvaluator({ workers: -1 }), /workers/);
 });
 
+test("wasm kernel: non-finite parameters give what the reference gives, never a trap", async () => {
+  const width = 20;
+  const height = 16;
+  const target = randomTarget(width, height, 62);
+  const { raw, types } = sceneToRaw(randomScene(width, height, 3, 61));
+  const wasm = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+  const ref = await ready(createReferenceEvaluator(), target, width, height, types);
+  const finite = (r) => Number.isFinite(r.terms.mse + r.terms.edge + r.terms.ssim);
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const r = Float32Array.from(raw);
+    r[0] = bad;
+    r[12] = bad;
+    const actual = await wasm.evaluate(r, 1 / width, WEIGHTS, true);
+    const expected = await ref.evaluate(r, 1 / width, WEIGHTS, true);
+    assert.equal(finite(actual), finite(expected), `raw ${bad}: finite loss`);
+    if (Number.isNaN(bad)) assert.ok(!finite(actual), "NaN parameters give a NaN loss");
+  }
+  const fine = await wasm.evaluate(raw, 1 / width, WEIGHTS, true);
+  assert.ok(finite(fine) && fine.grad.every(Number.isFinite), "recovers after bad parameters");
+});
+
 test("wasm pool: Workers (node:worker_threads) give the in-process result and render", async () => {
   const width = 50;
   const height = 33;
@@ -211,4 +232,9 @@ test("wasm pool: Workers (node:worker_threads) give the in-process result and re
     pool.dispose();
   }
   await assert.rejects(pool.evaluate(raw, 1 / width, WEIGHTS, true), /setTarget|disposed/);
+});
+
+test("wasm pool: a Worker that cannot start fails createWasmEvaluator with a clear error", async () => {
+  const broken = () => spawnNodeWorker("throw new Error('blocked');");
+  await assert.rejects(createWasmEvaluator({ workers: 2, spawnWorker: broken }), /could not start 2 Workers.*blocked/);
 });
