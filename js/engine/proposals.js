@@ -274,6 +274,18 @@ function scoreShape(shape, image, target, width, height, L) {
   return { gain, fill };
 }
 
+/** Perimeter of a metric shape (the perimeter prior of DESIGN.md; Ramanujan for ellipses). */
+function perimeter(shape) {
+  if (shape.type === "circle") return 2 * Math.PI * shape.r;
+  if (shape.type === "ellipse") {
+    const s = shape.rx + shape.ry;
+    const h = (shape.rx - shape.ry) ** 2 / (s * s + 1e-8);
+    return Math.PI * s * (1 + (3 * h) / (10 + Math.sqrt(4 - 3 * h)));
+  }
+  const [a, b, c] = shape.points;
+  return Math.hypot(a[0] - b[0], a[1] - b[1]) + Math.hypot(b[0] - c[0], b[1] - c[1]) + Math.hypot(c[0] - a[0], c[1] - a[1]);
+}
+
 /** A metric shape in scene units (positions as fractions of the width and height). */
 function toScene(shape, width, height, fill) {
   const L = Math.max(width, height);
@@ -284,23 +296,30 @@ function toScene(shape, width, height, fill) {
 }
 
 /**
- * A candidate at a strong blob of the blurred residual |render - target|.
+ * Candidates at the strong blobs of the blurred residual |render - target|,
+ * best first.
  *
  * The strongest few blobs are each fitted with a shape of the requested type
  * (centre and axes from the residual's moments, triangle corners from the
- * blob's extreme points); the one that would remove the most squared error,
- * painted with the target's mean grey under it, is proposed. Sites of earlier
- * rejected candidates are damped (`tabu`), so a rejection moves the next
- * proposal elsewhere instead of retrying the same spot.
+ * blob's extreme points) and painted with the target's mean grey under it.
+ * They are ranked by the squared error they would remove, as a share of the
+ * MSE, less the perimeter prior they would add. Sites of earlier rejected
+ * candidates are damped (`tabu`), so a rejection moves the next proposal
+ * elsewhere instead of retrying the same spot.
  *
  * @param {ShapeType} type
  * @param {{image: Float32Array, target: Float32Array, width: number, height: number,
- *   tabu?: Site[], blobs?: number}} input
+ *   tabu?: Site[], blobs?: number, perimeterWeight?: number}} input
  *   image: the current render at evaluation tau; target: grey in [0, 1];
- *   blobs: how many blobs to try (default 6)
- * @returns {{shape: object, site: Site}}
+ *   blobs: how many blobs to try (default 6); perimeterWeight: the loss weight of the perimeter prior
+ * @param {number} [count=1] how many candidates to return at most (one per blob)
+ * @returns {{shape: object, site: Site}[]}
  */
-export function proposeFromError(type, { image, target, width, height, tabu = [], blobs = 6 }) {
+export function rankErrorProposals(
+  type,
+  { image, target, width, height, tabu = [], blobs = 6, perimeterWeight = 0.001 },
+  count = 1,
+) {
   if (!SHAPE_TYPES.includes(type)) throw new Error(`unknown shape type ${type}`);
   const L = Math.max(width, height);
   const n = width * height;
@@ -311,24 +330,36 @@ export function proposeFromError(type, { image, target, width, height, tabu = []
     tabu.reduce((k, t) => k * (1 - Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) / (2 * Math.max(t.s, 2 / L) ** 2))), 1);
   if (tabu.length > 0) for (let p = 0; p < n; p++) work[p] *= keep(pixelX(p, width, L), pixelY(p, width, L));
 
-  let best = null;
-  for (let k = 0; k < blobs; k++) {
+  const ranked = [];
+  for (let k = 0; k < Math.max(blobs, count); k++) {
     let peak = 0;
     for (let p = 1; p < n; p++) if (work[p] > work[peak]) peak = p;
     if (k > 0 && work[peak] <= 0) break;
     const region = connectedRegion(work, width, height, peak, 0.5 * work[peak]);
     const blob = blobMoments(region, residual, width, L);
+    let best = null;
     for (const shape of fitShapes(type, region, blob, width, L)) {
       const { gain, fill } = scoreShape(shape, image, target, width, height, L);
       // A blob next to a rejected site must not win on the error it still shares with that site.
-      const score = gain * keep(blob.x, blob.y);
-      if (best === null || score > best.score) best = { score, fill, shape, blob };
+      const score = (gain / n - perimeterWeight * perimeter(shape)) * keep(blob.x, blob.y);
+      if (best === null || score > best.score) best = { score, fill, shape };
     }
+    ranked.push({ ...best, blob });
     for (const p of region) work[p] = 0;
   }
-  const { blob } = best;
-  return {
-    shape: toScene(best.shape, width, height, best.fill),
+  ranked.sort((a, b) => b.score - a.score);
+  return ranked.slice(0, count).map(({ shape, fill, blob }) => ({
+    shape: toScene(shape, width, height, fill),
     site: { x: blob.x, y: blob.y, s: Math.sqrt(blob.a * blob.b) },
-  };
+  }));
+}
+
+/**
+ * The best candidate of {@link rankErrorProposals}.
+ * @param {ShapeType} type
+ * @param {Parameters<typeof rankErrorProposals>[1]} input
+ * @returns {{shape: object, site: Site}}
+ */
+export function proposeFromError(type, input) {
+  return rankErrorProposals(type, input, 1)[0];
 }

@@ -3,7 +3,7 @@
 // parameters, in plain JS numbers (float64). It is the oracle every other
 // backend is tested against, so it favours clarity over speed.
 
-import { CIRCLE, ELLIPSE, FILL_SLOT, STRIDE, TRIANGLE, decodeShape } from "./params.js";
+import { FILL_SLOT, STRIDE, TRIANGLE, decodeShape } from "./params.js";
 
 const SOBEL_X = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
 const SOBEL_Y = [-1, -2, -1, 0, 0, 0, 1, 2, 1];
@@ -173,6 +173,7 @@ function triangleGrad(p, x, y, s, g) {
   g[b + 1] += gey;
 }
 
+// indexed by type code (params.js)
 const SDF = [circleSdf, ellipseSdf, triangleSdf];
 const SDF_GRAD = [circleGrad, ellipseGrad, triangleGrad];
 

@@ -76,11 +76,17 @@ export function startRunner(model) {
     write({ _claim: { frontend, request: req.id } });
   }
 
-  function onOwner() {
+  async function onOwner() {
     const owner = model.get("_owner") ?? {};
     const req = model.get("_run_request") ?? {};
     if (owner.frontend !== frontend || owner.request !== req.id) return;
-    if (running && running.request === req.id) return;
+    if (running?.request === req.id) return;
+    if (running) {
+      // Python only grants a new request once it saw the last run end, so an
+      // older run still going here is stale: end it before starting.
+      running.controller.abort();
+      await running.done;
+    }
     run(req);
   }
 
@@ -195,8 +201,9 @@ export function startRunner(model) {
   model.on("change:_stop_request", onStop);
 
   if (model.get("status") === "waiting for browser") {
+    // The first frontend starts the engine at once, so the badge shows it.
     engine().then(
-      () => write({ status: "ready" }),
+      () => model.get("status") === "waiting for browser" && write({ status: "ready" }),
       (err) => write({ status: "error", error: `engine start failed: ${message(err)}` }),
     );
   }

@@ -85,11 +85,17 @@ class KernelPoller:
         # Comm messages are handled even when an execute_request was deferred
         # before them ("run all" queues the next cell while this one waits);
         # ipykernel itself handles comms out of turn while an async cell runs.
+        # The frontend sends the next widget update only after the kernel has
+        # reported "idle" for the previous one (ipywidgets' message throttle).
         stream = kernel.shell_channel_thread.manager.get_subshell_to_shell_channel_socket(None)
-        result = kernel.shell_handlers[msg_type](stream, idents, msg)
-        if asyncio.iscoroutine(result):
-            result.close()
-            raise RuntimeError(f"the kernel's {msg_type} handler is async; wait() cannot block")
+        kernel._publish_status("busy", "shell", parent=msg)
+        try:
+            result = kernel.shell_handlers[msg_type](stream, idents, msg)
+            if asyncio.iscoroutine(result):
+                result.close()
+                raise RuntimeError(f"the kernel's {msg_type} handler is async; wait() cannot block")
+        finally:
+            kernel._publish_status("idle", "shell", parent=msg)
 
     def _defer(self, frames: list[Any]) -> None:
         if not self._deferred:

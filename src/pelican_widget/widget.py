@@ -80,6 +80,15 @@ def _sync(trait: traitlets.TraitType) -> traitlets.TraitType:
     return trait.tag(sync=True)
 
 
+def _bytes_from_json(value: Any, _widget: Any = None) -> Any:
+    # binary buffers from the browser arrive as memoryviews over message frames
+    return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
+
+
+def _sync_bytes() -> traitlets.TraitType:
+    return traitlets.Bytes(b"").tag(sync=True, from_json=_bytes_from_json)
+
+
 class PelicanWidget(anywidget.AnyWidget):
     """Fit a drawing of circles, ellipses and triangles to an image, live in the browser.
 
@@ -133,7 +142,7 @@ class PelicanWidget(anywidget.AnyWidget):
 
     # target: an encoded image and the size the optimiser works at
     resolution = _sync(StrictInt(128, min=MIN_RESOLUTION, max=MAX_RESOLUTION))
-    target_image = _sync(traitlets.Bytes(b""))
+    target_image = _sync_bytes()
     target_size = _sync(traitlets.List(traitlets.Int(), [0, 0], minlen=2, maxlen=2))
 
     # the drawing (two-way) and where reset() goes back to
@@ -153,7 +162,7 @@ class PelicanWidget(anywidget.AnyWidget):
     steps_per_second = _sync(FiniteFloat(0.0, min=0.0))
     loss = _sync(traitlets.Dict())
     loss_history = _sync(traitlets.List(traitlets.Dict()))
-    frame = _sync(traitlets.Bytes(b""))
+    frame = _sync_bytes()
     error = _sync(traitlets.Unicode(""))
 
     # requests and ownership
@@ -228,6 +237,10 @@ class PelicanWidget(anywidget.AnyWidget):
                 f"'{name}' is written by the browser and is read-only in Python"
             )
         value = proposal["value"]
+        if name == "status" and value == "ready" and self._from_browser(name):
+            # a frontend that starts announces "ready"; that must not hide a
+            # run that Python has requested meanwhile
+            return self.status if self.status != "waiting for browser" else value
         if name == "loss":
             return check_loss(value, "loss")
         if name == "loss_history":

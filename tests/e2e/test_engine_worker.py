@@ -61,10 +61,13 @@ const engine = await createEngine({ backend: "wasm", workers: 0 });
 engine.setTarget({ data: Float32Array.from(target), width, height });
 engine.setScene(scene);
 const losses = [];
-const result = await engine.optimize({ steps, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
+const result = await engine.optimize({
+  steps, progressEvery: 1, onProgress: (p) => losses.push(p.loss),
+});
 const frame = await engine.render();
 console.log(JSON.stringify({
-  backend: engine.backend, losses, final: result.loss.total, frameSum: frame.reduce((a, b) => a + b, 0),
+  backend: engine.backend, losses, final: result.loss.total,
+  frameSum: frame.reduce((a, b) => a + b, 0),
 }));
 engine.dispose();
 """

@@ -52,9 +52,9 @@ static unsigned int band_top;
 static int K;
 static float *recs, *boxes;
 static int *types;
-/* per band row and shape: coverage and the composite below the shape (only
- * inside the shape's vector range), and that range */
-static f4 *cstore, *pstore, *acc;
+/* for the row being back-propagated, per shape: coverage and the composite
+ * below the shape (only inside the shape's vector range), and that range */
+static f4 *cstore, *pstore, *acc, *scratch;
 static int *ranges;
 static double *gacc, *outbuf;
 static unsigned char *dirty;
@@ -143,15 +143,18 @@ float *shapes_reserve(int n) {
   recs = take(k * REC * 4u);
   boxes = take(k * 4u * 4u);
   types = take(k * 4u);
-  unsigned int plane = (unsigned int)(y1 - y0) * (unsigned int)Wv * k * 16u;
+  unsigned int plane = (unsigned int)Wv * k * 16u;
   cstore = take(plane);
   pstore = take(plane);
-  ranges = take((unsigned int)(y1 - y0) * k * 8u);
+  scratch = take((unsigned int)Wv * 16u);
+  ranges = take(k * 8u);
   acc = take(k * ACC * 16u);
   gacc = take(k * ACC * 8u);
   outbuf = take((3u + k * GRAD) * 8u);
   dirty = take(k);
-  if (!recs || !boxes || !types || !cstore || !pstore || !ranges || !acc || !gacc || !outbuf || !dirty) return 0;
+  if (!recs || !boxes || !types || !cstore || !pstore || !scratch || !ranges || !acc || !gacc || !outbuf ||
+      !dirty)
+    return 0;
   return recs;
 }
 
@@ -179,33 +182,37 @@ static void vector_range(const float *box, float py, int *va, int *vb) {
   if (*vb < *va) *vb = *va;
 }
 
-/* Renders rows [r0, r1) into X; with `store`, keeps what the backward pass
- * needs for rows [y0, y1). */
-static void render_rows(float tau, int store) {
+/* Composites row j into `out`; with `keep`, also fills cstore, pstore and
+ * ranges for the backward pass of that row. The backward pass renders its
+ * row again rather than storing the whole band: memory stays O(K W), and
+ * rendering a row costs about what storing and reloading it would. */
+static void render_row(int j, f4 invtau, f4 *out, int keep) {
+  float py = ((float)j + 0.5f) * invL;
+  for (int v = 0; v < Wv; v++) out[v] = SPLAT(1.0f);
+  for (int k = 0; k < K; k++) {
+    const float *s = recs + k * REC;
+    int va, vb;
+    vector_range(boxes + 4 * k, py, &va, &vb);
+    /* outside the box the clamp holds: the coverage is the constant clo */
+    f4 fill = SPLAT(s[FILL_SLOT]);
+    for (int v = 0; v < va; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
+    for (int v = vb; v < Wv; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
+    if (keep) {
+      ranges[2 * k] = va;
+      ranges[2 * k + 1] = vb;
+      f4 *below = pstore + k * Wv;
+      for (int v = va; v < vb; v++) below[v] = out[v];
+    }
+    shape_row(types[k], s, py, va, vb, invtau, px, out, keep ? cstore + k * Wv : 0);
+  }
+}
+
+/* Renders rows [r0, r1) into X. */
+static void render_rows(float tau) {
   f4 invtau = SPLAT(1.0f / tau);
   for (int k = 0; k < K; k++) shape_bbox(types[k], recs + k * REC, tau, 2.0f * invL, boxes + 4 * k);
   for (int j = r0; j < r1; j++) {
-    float py = ((float)j + 0.5f) * invL;
-    f4 *out = (f4 *)row(X, j);
-    for (int v = 0; v < Wv; v++) out[v] = SPLAT(1.0f);
-    int keep = store && j >= y0 && j < y1;
-    for (int k = 0; k < K; k++) {
-      const float *s = recs + k * REC;
-      unsigned int at = (unsigned int)(j - y0) * K + k;
-      int va, vb;
-      vector_range(boxes + 4 * k, py, &va, &vb);
-      /* outside the box the clamp holds: the coverage is the constant clo */
-      f4 fill = SPLAT(s[FILL_SLOT]);
-      for (int v = 0; v < va; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
-      for (int v = vb; v < Wv; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
-      if (keep) {
-        ranges[2 * at] = va;
-        ranges[2 * at + 1] = vb;
-        f4 *below = pstore + at * Wv;
-        for (int v = va; v < vb; v++) below[v] = out[v];
-      }
-      shape_row(types[k], s, py, va, vb, invtau, px, out, keep ? cstore + at * Wv : 0);
-    }
+    render_row(j, invtau, (f4 *)row(X, j), 0);
     /* zero the columns past the image: they are padding for the stencils */
     float *o = row(X, j);
     for (int i = W; i < 4 * Wv; i++) o[i] = 0.0f;
@@ -323,12 +330,12 @@ static inline __attribute__((always_inline)) int grad_range(int type, const floa
 /* The backward pass of row j, shapes in reverse order; drow holds dL/dX. */
 static void backward_row(int j, f4 invtau) {
   float py = ((float)j + 0.5f) * invL;
+  render_row(j, invtau, scratch, 1);
   f4 *g = drow;
   f4 oneclo = SUB(SPLAT(1.0f), clo);
   for (int k = K - 1; k >= 0; k--) {
     const float *s = recs + k * REC;
-    unsigned int at = (unsigned int)(j - y0) * K + k;
-    int va = ranges[2 * at], vb = ranges[2 * at + 1];
+    int va = ranges[2 * k], vb = ranges[2 * k + 1];
     f4 *a = acc + k * ACC;
     f4 af = a[ACC_FILL];
     for (int v = 0; v < va; v++) {
@@ -340,7 +347,7 @@ static void backward_row(int j, f4 invtau) {
       g[v] = MUL(g[v], oneclo);
     }
     a[ACC_FILL] = af;
-    const f4 *cov = cstore + at * Wv, *below = pstore + at * Wv;
+    const f4 *cov = cstore + k * Wv, *below = pstore + k * Wv;
     int touched;
     if (types[k] == CIRCLE) touched = grad_range(CIRCLE, s, py, va, vb, cov, below, g, a, invtau);
     else if (types[k] == ELLIPSE) touched = grad_range(ELLIPSE, s, py, va, vb, cov, below, g, a, invtau);
@@ -374,7 +381,7 @@ EXPORT("evaluate")
 double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
   float n = (float)W * (float)H;
   double mse = 0.0, edge = 0.0, ssim = 0.0;
-  render_rows(tau, grad);
+  render_rows(tau);
   ssim_pass(&ssim, SPLAT(-w_ssim / n), grad);
   edge_pass(&mse, &edge, SPLAT(2.0f * w_edge / n), grad);
   outbuf[0] = mse;
@@ -404,7 +411,7 @@ double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
 /* Renders the band; returns its rows [y0, y1) packed, W floats each. */
 EXPORT("band_render")
 float *band_render(float tau) {
-  render_rows(tau, 0);
+  render_rows(tau);
   for (int j = y0; j < y1; j++) {
     const float *src = row(X, j);
     float *dst = staging + (j - y0) * W;
