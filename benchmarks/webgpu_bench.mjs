@@ -10,6 +10,7 @@
 // the difference in steps, so the fixed cost of a run (start, final
 // evaluation, readbacks) drops out; each is the median of 3 repeats.
 // --pix times each backward pixels-per-invocation choice at 256x35.
+// --big also times 512x512 with 200 shapes (the size the backend must handle).
 // --quality T.f32 (128x128 grey float32) also runs 500 steps from the pelican
 // start scene on WebGPU and on the in-process Wasm kernel and compares the
 // final losses. Needs a WebGPU adapter: on a machine without a GPU, point
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     shapes: { type: "string", default: "9,35,100" },
     pix: { type: "string", default: "" },
     quality: { type: "string", default: "" },
+    big: { type: "boolean", default: false },
   },
 });
 
@@ -129,6 +131,13 @@ for (const size of sizes) {
     result.push(`webgpu_${size}x${count}_ms=${ms.toFixed(4)}`);
     console.log(`${`${size}x${size}`.padEnd(10)}${String(count).padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
   }
+}
+if (values.big) {
+  engine.setTarget({ data: syntheticTarget(512), width: 512, height: 512 });
+  const [a, b] = values.quick ? [3, 8] : [20, 120];
+  const { ms, loss } = await msPerStep(engine, sceneWith(200, 512), a, b);
+  result.push(`webgpu_512x200_ms=${ms.toFixed(4)}`);
+  console.log(`${"512x512".padEnd(10)}${"200".padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
 }
 engine.dispose();
 

@@ -22,7 +22,7 @@ python3 -m pip wheel -q --no-deps "${isolation[@]}" -w "$build/wheels" .
 wheel=$(ls "$build"/wheels/pelican_widget-*.whl)
 
 echo "lite: fetching pyodide from npm"
-npm ci --prefix lite --ignore-scripts --no-audit --no-fund --loglevel=error
+npm ci --prefix lite --ignore-scripts --no-audit --no-fund --silent
 
 echo "lite: registering wheels in pyodide-lock.json"
 python3 lite/lock.py --pyodide lite/node_modules/pyodide --wheel "$wheel" \

@@ -40,8 +40,17 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
 )
 
-#: what the Pyodide kernel installs at start (see its worker) besides its own shims
+#: what the Pyodide kernel installs at start (see its worker); the last three
+#: come with its labextension (``static/pypi``), not from PyPI
 KERNEL_ROOTS = ("micropip", "packaging", "comm", "ipython", "jedi")
+KERNEL_SHIMS = ("piplite", "pyodide-kernel", "ipykernel")
+KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
+
+#: the packages the widget's own Python code runs on: these take the versions
+#: installed here (the ones the CPython tests use) over Pyodide's pins; for
+#: example Pyodide pins traitlets 5.14.3, whose Bytes trait refuses the
+#: memoryview buffers that a widget update from the browser carries
+WIDGET_STACK = ("traitlets", "comm", "ipywidgets", "anywidget", "psygnal", "typing-extensions")
 
 #: dependencies that are never shipped: no Pyodide build exists (numpy,
 #: pillow), or they only carry frontend files that the site serves itself
@@ -82,7 +91,7 @@ class Wheel:
 
     @property
     def key(self) -> str:
-        """The lock key: the normalised distribution name."""
+        """Return the lock key: the normalised distribution name."""
         return normalize(self.name)
 
     def depends(self) -> list[str]:
@@ -98,7 +107,7 @@ class Wheel:
         return found
 
     def entry(self) -> dict[str, object]:
-        """The ``pyodide-lock.json`` entry for this wheel."""
+        """Return the ``pyodide-lock.json`` entry for this wheel."""
         return {
             "name": self.name,
             "version": self.version,
@@ -156,7 +165,10 @@ def download(pins: dict[str, str | None], cache: Path) -> dict[str, Path]:
                 "--platform=any",
                 "--python-version=3.14",
                 f"--dest={cache}",
-                *(name if ver is None else f"{name}=={ver}" for name, ver in sorted(missing.items())),
+                *(
+                    name if ver is None else f"{name}=={ver}"
+                    for name, ver in sorted(missing.items())
+                ),
             ],
             capture_output=True,
             text=True,
@@ -183,17 +195,30 @@ def _cached(cache: Path, name: str, version: str | None) -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime, default=None)
 
 
-def resolve(lock: dict, project: Wheel, cache: Path) -> list[Wheel]:
-    """Collect the wheels that the kernel and ``project`` need, dependencies included.
+def kernel_shims() -> list[Wheel]:
+    """Find the wheels that the Pyodide kernel's labextension ships (``KERNEL_SHIMS``)."""
+    from jupyter_core.paths import jupyter_path
 
-    A package in the Pyodide lock keeps the version pinned there; any other
-    one takes the version installed here, so that the Python side matches the
-    labextensions that the site build copies from this environment, or else
-    the newest on PyPI.
+    for base in jupyter_path("labextensions"):
+        folder = Path(base, KERNEL_EXTENSION, "static", "pypi")
+        wheels = [read_wheel(path) for path in sorted(folder.glob("*-none-any.whl"))]
+        found = [wheel for wheel in wheels if wheel.key in KERNEL_SHIMS]
+        if found:
+            return found
+    raise FileNotFoundError(f"no {KERNEL_EXTENSION} labextension with wheels is installed")
+
+
+def resolve(lock: dict, local: list[Wheel], cache: Path) -> list[Wheel]:
+    """Collect the wheels that the kernel and the ``local`` wheels need, dependencies included.
+
+    A package of ``WIDGET_STACK`` takes the version installed here, so that the
+    widget's Python side matches the labextensions that the site build copies
+    from this environment. Any other package keeps the version pinned in the
+    Pyodide lock, or else takes the installed version, or else the newest on PyPI.
     """
     packages = lock["packages"]
-    wheels: dict[str, Wheel] = {project.key: project}
-    todo = [*KERNEL_ROOTS, *project.depends()]
+    wheels = {wheel.key: wheel for wheel in local}
+    todo = [*KERNEL_ROOTS, *(dep for wheel in local for dep in wheel.depends())]
     while todo:
         batch: dict[str, str | None] = {}
         for name in todo:
@@ -203,7 +228,11 @@ def resolve(lock: dict, project: Wheel, cache: Path) -> list[Wheel]:
             entry = packages.get(key)
             if entry is not None and not entry["file_name"].endswith("-none-any.whl"):
                 raise ValueError(f"{key} needs a Pyodide build: {entry['file_name']}")
-            batch[key] = entry["version"] if entry else _installed(key)
+            installed = _installed(key)
+            if entry is None or (key in WIDGET_STACK and installed is not None):
+                batch[key] = installed
+            else:
+                batch[key] = entry["version"]
         todo = []
         for key, path in download(batch, cache).items():
             wheel = read_wheel(path)
@@ -222,7 +251,7 @@ def _installed(name: str) -> str | None:
 def build(pyodide: Path, project_wheel: Path, cache: Path, out: Path) -> list[Wheel]:
     """Write the offline Pyodide distribution into ``out`` and return the shipped wheels."""
     lock = json.loads((pyodide / "pyodide-lock.json").read_text())
-    wheels = resolve(lock, read_wheel(project_wheel), cache)
+    wheels = resolve(lock, [read_wheel(project_wheel), *kernel_shims()], cache)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -46,6 +46,7 @@ def draw_sample(size: int = SIZE) -> Image.Image:
     -------
     PIL.Image.Image
         A mode "L" image of ``size`` x ``size``.
+
     """
     big = size * SUPERSAMPLE
     image = Image.new("L", (big, big), 244)

@@ -14,7 +14,11 @@ from pathlib import Path
 
 PYODIDE_URL = "./static/pyodide/pyodide.mjs"
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
-EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "anywidget", "@jupyterlite/pyodide-kernel-extension")
+EXTENSIONS = (
+    "@jupyter-widgets/jupyterlab-manager",
+    "anywidget",
+    "@jupyterlite/pyodide-kernel-extension",
+)
 CONTENTS = ("pelican.ipynb", "lite_landing.ipynb", "pelican_head.png")
 NEVER_IN_PACKAGE = ("numpy", "pillow")
 
@@ -48,7 +52,9 @@ def problems(site: Path) -> list[str]:
     if package is None:
         found.append("pelican-widget is not in pyodide-lock.json")
     else:
-        found += [f"pelican-widget depends on {d}" for d in NEVER_IN_PACKAGE if d in package["depends"]]
+        found += [
+            f"pelican-widget depends on {d}" for d in NEVER_IN_PACKAGE if d in package["depends"]
+        ]
     return found
 
 

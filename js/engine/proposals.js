@@ -323,9 +323,13 @@ export function rankErrorProposals(
   if (!SHAPE_TYPES.includes(type)) throw new Error(`unknown shape type ${type}`);
   const L = Math.max(width, height);
   const n = width * height;
-  const residual = new Float32Array(n);
-  for (let p = 0; p < n; p++) residual[p] = Math.abs(image[p] - target[p]) + 1e-6;
-  const work = gaussianBlur(residual, width, height, Math.max(1, L / 64));
+  // Blurring the signed residual keeps what one flat-filled shape can fix (the
+  // drawing too light or too dark over an area) and cancels fine texture.
+  const signed = new Float32Array(n);
+  for (let p = 0; p < n; p++) signed[p] = target[p] - image[p];
+  const residual = gaussianBlur(signed, width, height, Math.max(1, L / 64));
+  for (let p = 0; p < n; p++) residual[p] = Math.abs(residual[p]) + 1e-6;
+  const work = Float32Array.from(residual);
   const keep = (x, y) =>
     tabu.reduce((k, t) => k * (1 - Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) / (2 * Math.max(t.s, 2 / L) ** 2))), 1);
   if (tabu.length > 0) for (let p = 0; p < n; p++) work[p] *= keep(pixelX(p, width, L), pixelY(p, width, L));

@@ -136,6 +136,7 @@ test("a rejected candidate leaves the scene exactly as before the round", async 
     initialSteps: 0,
     settleSteps: 5,
     reoptimizeSteps: 10,
+    polishSteps: 0,
     maxRejects: 3,
     proposal: "random",
     seed: 3,
@@ -158,7 +159,15 @@ test("the same seed gives the same rounds; another seed does not", async () => {
   const start = { ...TRUE_SCENE, shapes: TRUE_SCENE.shapes.slice(0, 2) };
   const go = async (seed) => {
     engine.setScene(start);
-    return engine.refine({ maxShapes: 5, initialSteps: 20, settleSteps: 10, reoptimizeSteps: 10, proposal: "random", seed });
+    return engine.refine({
+      maxShapes: 5,
+      initialSteps: 20,
+      settleSteps: 10,
+      reoptimizeSteps: 10,
+      polishSteps: 20,
+      proposal: "random",
+      seed,
+    });
   };
   const a = await go(11);
   const b = await go(11);

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "js" / "build" / "engine.mjs"
 START_SCENE = REPO.parent / "shared" / "data" / "initial_pelican.json"
 ORIGIN = "http://engine.test"
-WIDTH, HEIGHT, STEPS = 72, 56, 25
+WIDTH, HEIGHT, STEPS = 96, 80, 60
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>engine worker</title><body>
 <script type="module">
@@ -39,14 +39,16 @@ window.runEngine = async ({ scene, target, width, height, steps, workers }) => {
     last = now;
     ticks++;
   }, 4);
+  const started = performance.now();
   const result = await engine.optimize({
     steps, progressEvery: 1, onProgress: (p) => losses.push(p.loss),
   });
+  const duration = performance.now() - started;
   clearInterval(timer);
   const frame = await engine.render();
   const out = {
     backend: engine.backend, reason: engine.backendReason, losses, final: result.loss.total,
-    ticks, longestGap, frameSum: frame.reduce((a, b) => a + b, 0),
+    ticks, longestGap, duration, frameSum: frame.reduce((a, b) => a + b, 0),
   };
   engine.dispose();
   return out;
@@ -56,7 +58,9 @@ window.engineReady = true;
 
 NODE = """
 import { createEngine } from %(bundle)s;
-const { scene, target, width, height, steps } = JSON.parse(process.argv[2]);
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const { scene, target, width, height, steps } = JSON.parse(input);
 const engine = await createEngine({ backend: "wasm", workers: 0 });
 engine.setTarget({ data: Float32Array.from(target), width, height });
 engine.setScene(scene);
@@ -98,7 +102,7 @@ def run_in_node(job: dict, tmp_path: Path) -> dict:
     script = tmp_path / "engine_node.mjs"
     script.write_text(NODE % {"bundle": json.dumps(BUNDLE.as_uri())})
     done = subprocess.run(
-        ["node", str(script), json.dumps(job)], capture_output=True, text=True, timeout=120
+        ["node", str(script)], input=json.dumps(job), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -136,9 +140,10 @@ def test_worker_pool_matches_node_and_keeps_the_page_responsive(page, job, tmp_p
     assert browser["final"] == pytest.approx(node["final"], rel=1e-5)
     assert browser["frameSum"] == pytest.approx(node["frameSum"], rel=1e-6)
     assert node["losses"][-1] < node["losses"][0], "the optimiser did not lower the loss"
-    # the main thread only posts parameters and runs Adam: timers keep firing
-    assert browser["ticks"] >= 5
-    assert browser["longestGap"] < 250, browser["longestGap"]
+    # the main thread only posts parameters and runs Adam: a 4 ms timer keeps
+    # firing (at least a quarter of its nominal rate), with no long stall
+    assert browser["ticks"] >= min(5, browser["duration"] / 16), browser
+    assert browser["longestGap"] < 250, browser
 
 
 def test_single_worker_and_more_workers_than_needed_agree(page, job) -> None:

@@ -2,7 +2,8 @@
 // Node and tests) or a pool of module Workers, one row band each.
 
 import { combineBands, haloRange, KernelBand } from "./kernel.js";
-import { createPool, splitRows } from "./pool.js";
+import { splitRows } from "./bands.js";
+import { createPool } from "./pool.js";
 
 /**
  * The kernel on the calling thread. `bandCount` > 1 splits the rows exactly as

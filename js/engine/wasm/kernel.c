@@ -50,11 +50,12 @@ static f4 clo, chi;
 static unsigned int band_top;
 
 static int K;
-static float *recs, *boxes;
+static float *recs, *boxes, *inner;
 static int *types;
 /* for the row being back-propagated, per shape: coverage and the composite
- * below the shape (only inside the shape's vector range), and that range */
-static f4 *cstore, *pstore, *acc, *scratch;
+ * below the shape (only inside the shape's vector range), and that range;
+ * scratch rows for the re-rendered row and for coverage not kept */
+static f4 *cstore, *pstore, *acc, *scratch, *scratch_cov;
 static int *ranges;
 static double *gacc, *outbuf;
 static unsigned char *dirty;
@@ -142,18 +143,20 @@ float *shapes_reserve(int n) {
   unsigned int k = (unsigned int)(n > 0 ? n : 1);
   recs = take(k * REC * 4u);
   boxes = take(k * 4u * 4u);
+  inner = take(k * 10u * 4u);
   types = take(k * 4u);
   unsigned int plane = (unsigned int)Wv * k * 16u;
   cstore = take(plane);
   pstore = take(plane);
   scratch = take((unsigned int)Wv * 16u);
+  scratch_cov = take((unsigned int)Wv * 16u);
   ranges = take(k * 8u);
   acc = take(k * ACC * 16u);
   gacc = take(k * ACC * 8u);
   outbuf = take((3u + k * GRAD) * 8u);
   dirty = take(k);
-  if (!recs || !boxes || !types || !cstore || !pstore || !scratch || !ranges || !acc || !gacc || !outbuf ||
-      !dirty)
+  if (!recs || !boxes || !inner || !types || !cstore || !pstore || !scratch || !scratch_cov ||
+      !ranges || !acc || !gacc || !outbuf || !dirty)
     return 0;
   return recs;
 }
@@ -182,35 +185,78 @@ static void vector_range(const float *box, float py, int *va, int *vb) {
   if (*vb < *va) *vb = *va;
 }
 
+/* Vectors [ia, ib) inside [va, vb) whose four pixels all lie in the shape's
+ * deep interior (coverage the clamped constant chi); ia == ib when none. */
+static void inner_range(int k, float py, int va, int vb, int *ia, int *ib) {
+  float xlo, xhi;
+  *ia = *ib = va;
+  if (va >= vb || !shape_inner_row(types[k], recs + k * REC, inner + 10 * k, py, &xlo, &xhi)) return;
+  float L = 1.0f / invL;
+  /* first pixel of vector v is 4v, its centre at (4v + 0.5) / L */
+  float lo = (xlo * L - 0.5f) * 0.25f, hi = (xhi * L - 3.5f) * 0.25f;
+  if (!(lo <= hi)) return; /* also NaN */
+  if (lo < (float)va) lo = (float)va;
+  if (hi > (float)vb) hi = (float)vb;
+  int a = (int)__builtin_ceilf(lo);
+  int b = hi < 0.0f ? 0 : (int)hi + 1;
+  if (b > vb) b = vb;
+  if (a < b) {
+    *ia = a;
+    *ib = b;
+  }
+}
+
 /* Composites row j into `out`; with `keep`, also fills cstore, pstore and
  * ranges for the backward pass of that row. The backward pass renders its
  * row again rather than storing the whole band: memory stays O(K W), and
- * rendering a row costs about what storing and reloading it would. */
+ * rendering a row costs about what storing and reloading it would.
+ *
+ * Outside a shape's box the coverage is the constant clo, the same affine
+ * map for every pixel there; those maps are applied to the whole row at
+ * once through a running affine (true = A * stored + B), and only the
+ * vectors in the box touch memory. */
 static void render_row(int j, f4 invtau, f4 *out, int keep) {
   float py = ((float)j + 0.5f) * invL;
+  float A = 1.0f, B = 0.0f, lo = wasm_f32x4_extract_lane(clo, 0);
   for (int v = 0; v < Wv; v++) out[v] = SPLAT(1.0f);
   for (int k = 0; k < K; k++) {
     const float *s = recs + k * REC;
-    int va, vb;
+    int va, vb, ia, ib;
     vector_range(boxes + 4 * k, py, &va, &vb);
-    /* outside the box the clamp holds: the coverage is the constant clo */
-    f4 fill = SPLAT(s[FILL_SLOT]);
-    for (int v = 0; v < va; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
-    for (int v = vb; v < Wv; v++) out[v] = madd(clo, SUB(fill, out[v]), out[v]);
+    inner_range(k, py, va, vb, &ia, &ib);
+    float f = s[FILL_SLOT];
+    float A1 = A * (1.0f - lo), B1 = B * (1.0f - lo) + lo * f;
+    if (va < vb) {
+      f4 *cov = keep ? cstore + k * Wv : scratch_cov;
+      shape_cover(types[k], s, py, va, ia, invtau, px, cov);
+      for (int v = ia; v < ib; v++) cov[v] = chi;
+      shape_cover(types[k], s, py, ib, vb, invtau, px, cov);
+      f4 a0 = SPLAT(A), b0 = SPLAT(B), b1 = SPLAT(B1), ia1 = SPLAT(1.0f / A1), fill = SPLAT(f);
+      f4 *below = pstore + k * Wv;
+      for (int v = va; v < vb; v++) {
+        f4 now = madd(a0, out[v], b0);
+        if (keep) below[v] = now;
+        out[v] = MUL(SUB(madd(cov[v], SUB(fill, now), now), b1), ia1);
+      }
+    }
     if (keep) {
       ranges[2 * k] = va;
       ranges[2 * k + 1] = vb;
-      f4 *below = pstore + k * Wv;
-      for (int v = va; v < vb; v++) below[v] = out[v];
     }
-    shape_row(types[k], s, py, va, vb, invtau, px, out, keep ? cstore + k * Wv : 0);
+    A = A1;
+    B = B1;
   }
+  f4 a = SPLAT(A), b = SPLAT(B);
+  for (int v = 0; v < Wv; v++) out[v] = madd(a, out[v], b);
 }
 
 /* Renders rows [r0, r1) into X. */
 static void render_rows(float tau) {
   f4 invtau = SPLAT(1.0f / tau);
-  for (int k = 0; k < K; k++) shape_bbox(types[k], recs + k * REC, tau, 2.0f * invL, boxes + 4 * k);
+  for (int k = 0; k < K; k++) {
+    shape_bbox(types[k], recs + k * REC, tau, 2.0f * invL, boxes + 4 * k);
+    shape_inner_prep(types[k], recs + k * REC, tau, 2.0f * invL, inner + 10 * k);
+  }
   for (int j = r0; j < r1; j++) {
     render_row(j, invtau, (f4 *)row(X, j), 0);
     /* zero the columns past the image: they are padding for the stencils */
@@ -304,55 +350,69 @@ static void image_adjoint_row(int j, f4 kmse) {
 
 /* ---- backward through compositing, coverage and the shapes -------------- */
 
-/* Back-propagates g (the composite's adjoint, updated to the adjoint below
- * the shape) through one shape over the vectors [va, vb) of a row. */
-static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py, int va,
-                                                             int vb, const f4 *cov, const f4 *below,
-                                                             f4 *g, f4 *a, f4 invtau) {
-  f4 fill = SPLAT(s[FILL_SLOT]), one = SPLAT(1.0f), af = a[ACC_FILL];
+/* Back-propagates through one shape over the vectors [va, vb) of a row.
+ * g is the stored adjoint (true = scale * stored); `total` keeps the lane
+ * sums of g over the row, which the caller uses for the vectors outside. */
+static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py,
+                                                             int va, int vb, const f4 *cov,
+                                                             const f4 *below, f4 *g, f4 *a,
+                                                             f4 scale, f4 *total, f4 *fillsum,
+                                                             f4 invtau) {
+  f4 fill = SPLAT(s[FILL_SLOT]), one = SPLAT(1.0f), tiny = SPLAT(1e-20f);
+  f4 keep = DIV(one, SUB(one, clo));
+  f4 fs = *fillsum, t = *total;
   int touched = 0;
   for (int v = va; v < vb; v++) {
     f4 c = cov[v], gv = g[v];
-    af = madd(gv, c, af);
+    fs = madd(gv, SUB(c, clo), fs);
     v128_t active = wasm_v128_and(wasm_f32x4_gt(c, clo), wasm_f32x4_lt(c, chi));
     if (wasm_v128_any_true(active)) {
       /* dL/dsdf = g (fill - below) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
-      f4 wz = MUL(MUL(MUL(gv, SUB(fill, below[v])), MUL(c, SUB(c, one))), invtau);
+      f4 wz = MUL(MUL(MUL(MUL(gv, scale), SUB(fill, below[v])), MUL(c, SUB(c, one))), invtau);
       shape_grad(type, s, py, px[v], wasm_v128_and(wz, active), a);
       touched = 1;
     }
-    g[v] = MUL(gv, SUB(one, c));
+    f4 next = MUL(MUL(gv, SUB(one, c)), keep);
+    /* an adjoint this small cannot matter; flushing it keeps denormals out */
+    next = wasm_v128_and(next, wasm_f32x4_gt(wasm_f32x4_abs(next), tiny));
+    t = ADD(t, SUB(next, gv));
+    g[v] = next;
   }
-  a[ACC_FILL] = af;
+  *fillsum = fs;
+  *total = t;
   return touched;
 }
 
-/* The backward pass of row j, shapes in reverse order; drow holds dL/dX. */
+/* The backward pass of row j, shapes in reverse order; drow holds dL/dX.
+ * As in render_row, the constant coverage outside a shape's box is applied
+ * to the whole row through a scalar: the true adjoint is scale * g. */
 static void backward_row(int j, f4 invtau) {
   float py = ((float)j + 0.5f) * invL;
   render_row(j, invtau, scratch, 1);
   f4 *g = drow;
-  f4 oneclo = SUB(SPLAT(1.0f), clo);
+  float lo = wasm_f32x4_extract_lane(clo, 0), scale = 1.0f;
+  f4 total = SPLAT(0.0f);
+  for (int v = 0; v < Wv; v++) total = ADD(total, g[v]);
   for (int k = K - 1; k >= 0; k--) {
     const float *s = recs + k * REC;
     int va = ranges[2 * k], vb = ranges[2 * k + 1];
     f4 *a = acc + k * ACC;
-    f4 af = a[ACC_FILL];
-    for (int v = 0; v < va; v++) {
-      af = madd(g[v], clo, af);
-      g[v] = MUL(g[v], oneclo);
+    f4 sc = SPLAT(scale);
+    /* sum of g * c over the row: clo everywhere, plus (c - clo) in the box */
+    f4 fillsum = MUL(clo, total);
+    int touched = 0;
+    if (va < vb) {
+      const f4 *cov = cstore + k * Wv, *below = pstore + k * Wv;
+      if (types[k] == CIRCLE)
+        touched = grad_range(CIRCLE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
+      else if (types[k] == ELLIPSE)
+        touched = grad_range(ELLIPSE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
+      else
+        touched = grad_range(TRIANGLE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
     }
-    for (int v = vb; v < Wv; v++) {
-      af = madd(g[v], clo, af);
-      g[v] = MUL(g[v], oneclo);
-    }
-    a[ACC_FILL] = af;
-    const f4 *cov = cstore + k * Wv, *below = pstore + k * Wv;
-    int touched;
-    if (types[k] == CIRCLE) touched = grad_range(CIRCLE, s, py, va, vb, cov, below, g, a, invtau);
-    else if (types[k] == ELLIPSE) touched = grad_range(ELLIPSE, s, py, va, vb, cov, below, g, a, invtau);
-    else touched = grad_range(TRIANGLE, s, py, va, vb, cov, below, g, a, invtau);
+    a[ACC_FILL] = madd(fillsum, sc, a[ACC_FILL]);
     dirty[k] |= touched;
+    scale *= 1.0f - lo;
   }
   /* row sums in float32 are short; the band total is float64 */
   for (int k = 0; k < K; k++) {

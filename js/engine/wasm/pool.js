@@ -2,24 +2,18 @@
 // The target rows (with their halo) go to each Worker once per setTarget; a
 // step posts only the raw parameters and gets back the band's loss sums and
 // partial gradient, so messages stay small and no SharedArrayBuffer is needed.
+// Each Worker reports its kernel time; when one band keeps taking longer
+// (shapes crowd into its rows) the rows are re-split and the moved target
+// rows are sent again.
 
 import workerSource from "virtual:wasm-worker-source";
+import { balanceRows, splitRows } from "./bands.js";
 import { combineBands, haloRange } from "./kernel.js";
 
-/**
- * Splits rows [0, height) into at most n contiguous bands of near-equal size.
- * @returns {[number, number][]}
- */
-export function splitRows(height, n) {
-  const count = Math.max(1, Math.min(n, height));
-  const bands = [];
-  for (let b = 0; b < count; b++) {
-    const y0 = Math.round((b * height) / count);
-    const y1 = Math.round(((b + 1) * height) / count);
-    if (y1 > y0) bands.push([y0, y1]);
-  }
-  return bands;
-}
+/** Gradient evaluations between checks of the band balance. */
+const BALANCE_WINDOW = 16;
+/** Re-split when the slowest band takes this much longer than the mean. */
+const BALANCE_SLACK = 0.1;
 
 /** Module Workers from one Blob URL; `release` revokes it once they all started. */
 function moduleWorkerSpawner() {
@@ -98,26 +92,63 @@ export async function createPool(n, spawn) {
   } finally {
     spawner.release();
   }
-  let layout = null; // {width, height, bands}
+  let layout = null; // {width, height, bands, data}
   let types = new Uint8Array(0);
+  let spent = new Float64Array(n);
+  let counted = 0;
 
   const active = () => {
     if (!layout) throw new Error("wasm evaluator: setTarget() has not been called");
     return layout.bands.map((band, b) => ({ band, channel: channels[b] }));
   };
 
+  /** Gives each Worker whose band changed its new rows (with their halo). */
+  const assign = async (bands, previous) => {
+    const { data, width, height } = layout;
+    await Promise.all(
+      bands.map(([y0, y1], b) => {
+        if (previous && previous[b][0] === y0 && previous[b][1] === y1) return null;
+        const [r0, r1] = haloRange(height, y0, y1);
+        const rows = Float32Array.from(data.subarray(r0 * width, r1 * width));
+        return channels[b].call("setTarget", { rows, width, height, y0, y1, types }, [rows.buffer]);
+      }),
+    );
+    layout.bands = bands;
+    spent = new Float64Array(n);
+    counted = 0;
+  };
+
+  const rebalance = async () => {
+    const costs = spent.subarray(0, layout.bands.length);
+    const mean = costs.reduce((a, b) => a + b, 0) / costs.length;
+    if (!(mean > 0) || Math.max(...costs) <= mean * (1 + BALANCE_SLACK)) {
+      spent = new Float64Array(n);
+      counted = 0;
+      return;
+    }
+    const next = balanceRows(layout.bands, costs);
+    const moved = next.some(([y0], b) => Math.abs(y0 - layout.bands[b][0]) >= 2);
+    if (moved) await assign(next, layout.bands);
+    else {
+      spent = new Float64Array(n);
+      counted = 0;
+    }
+  };
+
   return {
     name: `wasm-workers-${n}`,
+    /** the current row bands, [y0, y1) per Worker in use */
+    get bands() {
+      return layout ? layout.bands.map(([y0, y1]) => [y0, y1]) : [];
+    },
     async setTarget(data, width, height) {
-      const bands = splitRows(height, n);
-      await Promise.all(
-        bands.map(([y0, y1], b) => {
-          const [r0, r1] = haloRange(height, y0, y1);
-          const rows = Float32Array.from(data.slice(r0 * width, r1 * width));
-          return channels[b].call("setTarget", { rows, width, height, y0, y1, types }, [rows.buffer]);
-        }),
-      );
-      layout = { width, height, bands };
+      layout = { width, height, bands: [], data: Float32Array.from(data) };
+      try {
+        await assign(splitRows(height, n), null);
+      } catch (error) {
+        layout = null;
+        throw error;
+      }
     },
     async setTypes(t) {
       types = Uint8Array.from(t);
@@ -130,7 +161,12 @@ export async function createPool(n, spawn) {
           return channel.call("evaluate", { raw: r, tau, weights, wantGrad }, [r.buffer]);
         }),
       );
-      return combineBands(parts, layout.width, layout.height, types.length, wantGrad);
+      const result = combineBands(parts, layout.width, layout.height, types.length, wantGrad);
+      if (wantGrad && parts.length > 1) {
+        parts.forEach((part, b) => (spent[b] += part.ms));
+        if (++counted >= BALANCE_WINDOW) await rebalance();
+      }
+      return result;
     },
     async render(raw, tau) {
       const slices = await Promise.all(active().map(({ channel }) => channel.call("render", { raw: Float64Array.from(raw), tau })));

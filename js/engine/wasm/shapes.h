@@ -66,12 +66,88 @@ static void shape_bbox(int type, const float *s, float tau, float margin, float 
   box[3] = cy + hy;
 }
 
-/* Coverage of one shape over vectors [va, vb) of a row at height py; the
- * running composite `out` is updated in place (alpha-over) and, when `cst`
- * is given, the coverage is stored there for the backward pass. */
-static void shape_row(int type, const float *s, float py, int va, int vb, f4 invtau,
-                      const f4 *px, f4 *out, f4 *cst) {
-  f4 fill = SPLAT(s[FILL_SLOT]);
+/* Per evaluation: what shape_inner_row needs to find, on a row, where
+ * sdf <= -(10 tau + margin), so the coverage is the clamped constant.
+ * circle: [R]; ellipse: [Q^2]; triangle: 3 x (inward unit normal, n.P_k).
+ * A non-positive first value means no such region. */
+static void shape_inner_prep(int type, const float *s, float tau, float margin, float *in) {
+  float t = 10.0f * tau + margin;
+  in[0] = -1.0f;
+  in[9] = -1.0f;
+  if (type == CIRCLE) {
+    in[0] = s[2] - t;
+  } else if (type == ELLIPSE) {
+    float q = 1.0f - t / s[6];
+    if (q > 0.0f) in[0] = q * q - 1e-10f;
+  } else {
+    float cross = s[6] * (s[5] - s[1]) - s[7] * (s[4] - s[0]);
+    if (!(cross > 1e-12f || cross < -1e-12f)) return;
+    float sign = cross > 0.0f ? 1.0f : -1.0f;
+    for (int k = 0; k < 3; k++) {
+      float ex = s[6 + 2 * k], ey = s[7 + 2 * k];
+      float inv = sign / __builtin_sqrtf(ex * ex + ey * ey);
+      float nx = -ey * inv, ny = ex * inv;
+      in[3 * k] = nx;
+      in[3 * k + 1] = ny;
+      in[3 * k + 2] = nx * s[2 * k] + ny * s[2 * k + 1] + t;
+    }
+    in[9] = 1.0f;
+  }
+}
+
+/* The x interval (metric) of row py where the shape is deep inside, from
+ * shape_inner_prep; returns 0 when there is none. */
+static int shape_inner_row(int type, const float *s, const float *in, float py, float *xlo,
+                           float *xhi) {
+  if (type == CIRCLE) {
+    float dy = py - s[1];
+    float h2 = in[0] * in[0] - dy * dy - 1e-10f;
+    if (!(in[0] > 0.0f && h2 > 0.0f)) return 0;
+    float h = __builtin_sqrtf(h2);
+    *xlo = s[0] - h;
+    *xhi = s[0] + h;
+    return 1;
+  }
+  if (type == ELLIPSE) {
+    if (!(in[0] > 0.0f)) return 0;
+    /* u^2 + w^2 <= Q^2 as a quadratic in dx */
+    float dy = py - s[1];
+    float a1 = s[2] * s[4], a2 = s[3] * s[4], b1 = -s[3] * s[5], b2 = s[2] * s[5];
+    float A = a1 * a1 + b1 * b1;
+    float B = 2.0f * dy * (a1 * a2 + b1 * b2);
+    float C = dy * dy * (a2 * a2 + b2 * b2) - in[0];
+    float disc = B * B - 4.0f * A * C;
+    if (!(disc > 0.0f && A > 0.0f)) return 0;
+    float root = __builtin_sqrtf(disc);
+    *xlo = s[0] + (-B - root) / (2.0f * A);
+    *xhi = s[0] + (-B + root) / (2.0f * A);
+    return 1;
+  }
+  if (!(in[9] > 0.0f)) return 0;
+  float lo = -3.0e38f, hi = 3.0e38f;
+  for (int k = 0; k < 3; k++) {
+    /* n . p >= n . P_k + t, with p = (x, py) */
+    float nx = in[3 * k], rhs = in[3 * k + 2] - in[3 * k + 1] * py;
+    if (!(nx == nx && rhs == rhs)) return 0;
+    if (nx > 1e-6f) {
+      float x = rhs / nx;
+      lo = x > lo ? x : lo;
+    } else if (nx < -1e-6f) {
+      float x = rhs / nx;
+      hi = x < hi ? x : hi;
+    } else if (rhs > 0.0f) {
+      return 0;
+    }
+  }
+  if (!(lo < hi)) return 0;
+  *xlo = lo;
+  *xhi = hi;
+  return 1;
+}
+
+/* Coverage of one shape over vectors [va, vb) of a row at height py. */
+static void shape_cover(int type, const float *s, float py, int va, int vb, f4 invtau,
+                        const f4 *px, f4 *cov) {
   if (type == CIRCLE) {
     f4 cx = SPLAT(s[0]), r = SPLAT(s[2]);
     float dy = py - s[1];
@@ -80,8 +156,7 @@ static void shape_row(int type, const float *s, float py, int va, int vb, f4 inv
       f4 dx = SUB(px[v], cx);
       f4 sdf = SUB(SQRT(madd(dx, dx, dy2)), r);
       f4 c = v_coverage(sdf, invtau);
-      if (cst) cst[v] = c;
-      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+      cov[v] = c;
     }
   } else if (type == ELLIPSE) {
     float dy = py - s[1];
@@ -95,8 +170,7 @@ static void shape_row(int type, const float *s, float py, int va, int vb, f4 inv
       f4 w = MUL(SUB(cdy, MUL(sn, dx)), iry);
       f4 q = SQRT(madd(u, u, madd(w, w, eps)));
       f4 c = v_coverage(MUL(SUB(q, one), scale), invtau);
-      if (cst) cst[v] = c;
-      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+      cov[v] = c;
     }
   } else {
     f4 ax[3], ex[3], ey[3], iee[3], wy[3], wyey[3], exwy[3];
@@ -131,15 +205,15 @@ static void shape_row(int type, const float *s, float py, int va, int vb, f4 inv
       /* negative inside: flip the sign bit */
       f4 sdf = wasm_v128_xor(dist, wasm_v128_and(inside, SPLAT(-0.0f)));
       f4 c = v_coverage(sdf, invtau);
-      if (cst) cst[v] = c;
-      out[v] = madd(c, SUB(fill, out[v]), out[v]);
+      cov[v] = c;
     }
   }
 }
 
 /* Accumulate wz * d(sdf)/d(.) for one vector of pixels into the shape's
  * accumulators; wz = dL/dsdf, zero in lanes where the clamp is active. */
-static inline __attribute__((always_inline)) void shape_grad(int type, const float *s, float py, f4 px, f4 wz, f4 *acc) {
+static inline __attribute__((always_inline)) void shape_grad(int type, const float *s, float py,
+                                                              f4 px, f4 wz, f4 *acc) {
   if (type == CIRCLE) {
     f4 dx = SUB(px, SPLAT(s[0]));
     float dyf = py - s[1];

@@ -19,7 +19,10 @@ const ops = {
     return { result: null };
   },
   evaluate(band, { raw, tau, weights, wantGrad }) {
+    const start = performance.now();
     const result = band.evaluate(raw, tau, weights, wantGrad);
+    // the pool balances its row bands on this
+    result.ms = performance.now() - start;
     const transfer = [result.sums.buffer];
     if (result.grad) transfer.push(result.grad.buffer);
     return { result, transfer };

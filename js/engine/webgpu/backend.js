@@ -178,7 +178,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.adj]: buffer(N * 4, STORAGE, "adj"),
       [B.partials]: buffer(layout.bytes, STORAGE, "partials"),
       [B.partial2]: buffer(layout.chunks * layout.cols * 16, STORAGE, "partial2"),
-      [B.opt]: buffer(4 * n * 4, STORAGE, "opt"),
+      [B.opt]: buffer(5 * n * 4, STORAGE, "opt"),
       [B.terms]: buffer((S + 1) * 16, STORAGE, "terms"),
       [B.geo]: buffer(S * 64, STORAGE, "geo"),
     };
@@ -244,30 +244,63 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     dispatch(pass, "adam", 1);
   }
 
-  /** Copies state, raw and lossHist[lossIndex] into a fresh staging buffer; returns its reader. */
-  function encodeReadback(enc, lossIndex) {
-    const n = ctx.nShapes * STRIDE;
-    const size = STATE_WORDS * 4 + 16 + n * 4;
-    const staging = buffer(size, USAGE.MAP_READ | USAGE.COPY_DST, "readback");
+  /**
+   * Copies state, lossHist[lossIndex], the loss terms and parameters (the
+   * current ones, or with `evaluated` those the last step scored) into a fresh
+   * staging buffer. Returns `start`, to call once the encoder is submitted: it
+   * maps the buffer and resolves to the values read.
+   */
+  function encodeReadback(enc, lossIndex, evaluated) {
+    const S = ctx.nShapes;
+    const n = S * STRIDE;
+    const termsAt = STATE_WORDS * 4 + 16;
+    const rawAt = termsAt + (S + 1) * 16;
+    const staging = buffer(rawAt + n * 4, USAGE.MAP_READ | USAGE.COPY_DST, "readback");
     enc.copyBufferToBuffer(ctx.buffers[B.state], 0, staging, 0, STATE_WORDS * 4);
     if (lossIndex >= 0) enc.copyBufferToBuffer(ctx.lossHist, lossIndex * 4, staging, STATE_WORDS * 4, 4);
-    if (n > 0) enc.copyBufferToBuffer(ctx.buffers[B.raw], 0, staging, STATE_WORDS * 4 + 16, n * 4);
+    enc.copyBufferToBuffer(ctx.buffers[B.terms], 0, staging, termsAt, (S + 1) * 16);
+    if (n > 0) {
+      if (evaluated) enc.copyBufferToBuffer(ctx.buffers[B.opt], 4 * n * 4, staging, rawAt, n * 4);
+      else enc.copyBufferToBuffer(ctx.buffers[B.raw], 0, staging, rawAt, n * 4);
+    }
     return async () => {
       await staging.mapAsync(MAP_READ);
       const bytes = staging.getMappedRange().slice(0);
       staging.unmap();
       staging.destroy();
       const state = new Uint32Array(bytes, 0, STATE_WORDS);
+      const terms = new Float32Array(bytes, termsAt, 4 * (S + 1));
       return {
         step: state[0],
-        bestLoss: new Float32Array(bytes, 8, 1)[0],
         bestStep: state[3],
         skipped: state[4],
         loss: new Float32Array(bytes, STATE_WORDS * 4, 1)[0],
-        raw: new Float32Array(bytes, STATE_WORDS * 4 + 16, n).slice(),
+        terms,
+        raw: new Float32Array(bytes, rawAt, n).slice(),
       };
     };
   }
+
+  /** The loss breakdown of a step from the terms buffer (image sums, then priors per shape). */
+  function breakdownOf(terms, total) {
+    const N = target.width * target.height;
+    let perimeter = 0;
+    let degeneracy = 0;
+    let canvas = 0;
+    for (let k = 1; k < terms.length / 4; k++) {
+      perimeter += terms[4 * k];
+      degeneracy += terms[4 * k + 1];
+      canvas += terms[4 * k + 2];
+    }
+    return { mse: terms[0] / N, edge: terms[1] / N, ssim: 1 - terms[2] / N, perimeter, degeneracy, canvas, total };
+  }
+
+  /** Starts a readback; a run that stops early must not leave its rejection unhandled. */
+  const launch = (start) => {
+    const promise = start();
+    promise.catch(() => {});
+    return promise;
+  };
 
   /** Runs `fn` after earlier render/loss calls (they share the evaluation buffers). */
   const queued = (fn) => {
@@ -441,19 +474,22 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       const settle = async (p) => {
         let r;
         try {
-          r = await p.read();
+          r = await p.read;
         } catch (error) {
           throw fallbackError(gpuDevice.failure() ?? error.message, makeScene(lastGood.raw), lastGood.step);
         }
         check();
-        lastGood = { raw: r.raw, step: Math.min(r.step, steps) };
-        if (onProgress && p.report) {
+        if (!p.report) return r;
+        // r.raw: the parameters step p.step - 1 scored, after p.step - 1 updates
+        lastGood = { raw: r.raw, step: p.step - 1 };
+        if (onProgress) {
           const elapsed = (performance.now() - started) / 1000;
-          const at = Float32Array.from(r.raw);
+          const at = r.raw;
           onProgress({
             step: p.step,
             steps,
             loss: r.loss,
+            breakdown: breakdownOf(r.terms, r.loss),
             tau: tauAt(scheduleOffset + p.step - 1, total, tau0, tau1),
             lr: lrAt(scheduleOffset + p.step - 1, total, lr),
             stepsPerSecond: elapsed > 0 ? p.step / elapsed : 0,
@@ -474,11 +510,10 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         const pass = enc.beginComputePass();
         for (let i = 0; i < k; i++) encodeStep(pass);
         pass.end();
-        const read = encodeReadback(enc, done + k - 1);
+        const start = encodeReadback(enc, done + k - 1, true);
         device.queue.submit([enc.finish()]);
         done += k;
-        const report = done % progressEvery === 0 || done === steps;
-        pending.push({ read, step: done, report });
+        pending.push({ read: launch(start), step: done, report: true });
         while (pending.length > IN_FLIGHT) await settle(pending.shift());
         check();
       }
@@ -491,9 +526,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       if (!aborted && done > 0) encodeStep(pass);
       dispatch(pass, "restore", 1);
       pass.end();
-      const read = encodeReadback(enc, -1);
+      const start = encodeReadback(enc, -1, false);
       device.queue.submit([enc.finish()]);
-      const final = await settle({ read, step: done, report: false });
+      const final = await settle({ read: launch(start), step: done, report: false });
       raw = final.raw;
       uploadScene();
       const loss = await lossBreakdown(raw, types, defaults.tauEval, w);

@@ -2,6 +2,7 @@
 // gradient-norm clipping, the skip of non-finite steps, Adam over the movable
 // shapes, and the geometry of the new parameters. A step index at or past
 // dims.nSteps only scores the parameters (the run's final evaluation).
+// opt holds m | v | best | grad | evaluated, nShapes * STRIDE floats each.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read_write> state: array<u32>;
@@ -55,8 +56,9 @@ fn main(@builtin(local_invocation_index) li: u32) {
   let update = finite && step < dims.nSteps;
   let better = isFinite(loss) && loss < bestLoss;
 
-  if (better) {
-    for (var q = li; q < n; q += 256u) {
+  for (var q = li; q < n; q += 256u) {
+    opt[4u * n + q] = raw[q];
+    if (better) {
       opt[2u * n + q] = raw[q];
     }
   }

@@ -62,6 +62,30 @@ fn softplusF(x: f32) -> f32 {
   return log(1.0 + exp(x));
 }
 
+// sin and cos to float precision: the built-ins may be off by 2^-11 (the
+// WGSL bound, reached by SwiftShader), which moves rotated ellipse edges.
+fn sinCos(a: f32) -> vec2f {
+  let q = round(a * 0.636619772);
+  let r = (a - q * 1.57079625) - q * 7.54978995e-8;
+  let r2 = r * r;
+  let s = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362880.0)))));
+  let c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0))));
+  switch (i32(q) & 3) {
+    case 0: {
+      return vec2f(s, c);
+    }
+    case 1: {
+      return vec2f(c, -s);
+    }
+    case 2: {
+      return vec2f(-s, -c);
+    }
+    default: {
+      return vec2f(-c, s);
+    }
+  }
+}
+
 // Metric coordinates of a pixel centre: lengths in units of the longer side.
 fn pixelMetric(i: u32, j: u32, invL: f32) -> vec2f {
   return vec2f((f32(i) + 0.5) * invL, (f32(j) + 0.5) * invL);

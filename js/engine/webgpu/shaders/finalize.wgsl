@@ -1,7 +1,7 @@
 // Second level of the reduction, one invocation per shape: sums the chunk
 // partials, maps metric gradients to raw ones, adds the priors' gradient and
 // stores their values. The invocation after the last shape sums the image
-// loss terms. opt holds m | v | best | grad, n = nShapes * STRIDE floats each.
+// loss terms. opt holds m | v | best | grad | evaluated, nShapes * STRIDE floats each.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(2) var<storage, read> raw: array<f32>;

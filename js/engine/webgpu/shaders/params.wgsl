@@ -31,7 +31,8 @@ fn decodeShape(k: u32, sx: f32, sy: f32) {
   var g1 = vec4f(v[4], v[5], 0.0, 0.0);
   if (t == 1u) {
     let a = raw[o + 4u];
-    g1 = vec4f(cos(a), sin(a), a, 0.0);
+    let sc = sinCos(a);
+    g1 = vec4f(sc.y, sc.x, a, 0.0);
     j[4] = 1.0;
   }
   let f = sigm(raw[o + 7u]);

@@ -1,0 +1,47 @@
+// The shape search as the runner starts it: a run request that carries a
+// `refine` dict (set by PelicanWidget.refine) goes to engine.refine instead of
+// engine.optimize. Rounds stream to Python through the `rounds` trait, and the
+// drawing updates after every round (and with the runner's throttled frames
+// during the rounds).
+
+import { REFINE_DEFAULTS } from "../engine/refine.js";
+
+const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal"];
+
+/**
+ * @param {any} engine an engine from createEngine
+ * @param {Record<string, any>} request the request's `refine` dict (camelCase keys of REFINE_KEYS)
+ * @param {{lr?: number, weights?: object, progressEvery?: number, signal?: AbortSignal,
+ *   onProgress?: (p: object) => void}} common what the runner passes to optimize; the tau
+ *   schedule is left to refine, whose accept test is tuned to its own schedule
+ * @param {any} model the anywidget model
+ * @returns {Promise<{scene: object, loss: Record<string, number>, steps: number}>} like optimize's result
+ */
+export async function runRefine(engine, request, common, model) {
+  const rounds = [];
+  model.set("rounds", []);
+  model.save_changes();
+  const options = Object.fromEntries(REFINE_KEYS.filter((k) => request[k] !== undefined && request[k] !== null).map((k) => [k, request[k]]));
+  // Steps if every round is kept: the progress bar's total (rejections run past it).
+  const o = { ...REFINE_DEFAULTS, ...options };
+  const added = Math.max(0, o.maxShapes - (model.get("scene")?.shapes?.length ?? 0));
+  model.set("total_steps", o.initialSteps + added * (o.candidates * o.settleSteps + o.reoptimizeSteps) + o.polishSteps);
+  const result = await engine.refine({
+    ...options,
+    lr: common.lr,
+    weights: common.weights,
+    progressEvery: common.progressEvery,
+    signal: common.signal,
+    // The runner's step counter and history run over the whole search.
+    onProgress: common.onProgress && ((p) => common.onProgress({ ...p, step: p.totalStep })),
+    onRound: ({ scene, ...record }) => {
+      rounds.push(record);
+      model.set("rounds", rounds.slice());
+      model.set("scene", scene);
+      model.save_changes();
+    },
+  });
+  const target = engine.getTarget();
+  const loss = await engine.loss(result.scene, { tau: 0.5 / Math.max(target.width, target.height), weights: common.weights });
+  return { scene: result.scene, loss, steps: result.steps };
+}

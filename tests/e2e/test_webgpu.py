@@ -1,0 +1,246 @@
+"""The WebGPU backend in headless Chromium (``--enable-unsafe-webgpu``).
+
+Here Chromium's WebGPU adapter is SwiftShader (a CPU rasteriser), so the
+tests force ``backend: "webgpu"`` for correctness: the same scene and target
+go through the WGSL path and the Wasm kernel in the same page, and the loss
+trajectories and final parameters must agree. ``backend: "auto"`` must pick
+Wasm on that software adapter. No adapter, a WGSL compile error or a
+validation error fails the tests with its message. The page is served from
+127.0.0.1 (through ``page.route``) because WebGPU needs a secure context.
+
+Run alone with ``pytest tests/e2e -k webgpu``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "js" / "build" / "engine.mjs"
+START_SCENE = REPO.parent / "shared" / "data" / "initial_pelican.json"
+ORIGIN = "http://127.0.0.1:9"
+WIDTH, HEIGHT, STEPS = 64, 64, 50
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>webgpu engine</title><body>
+<script type="module">
+import { createEngine } from "/engine.mjs";
+
+window.adapterInfo = async () => {
+  if (!navigator.gpu) return { error: "navigator.gpu is missing" };
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) return { error: "requestAdapter() returned null" };
+  const i = adapter.info;
+  return {
+    vendor: i.vendor, architecture: i.architecture, description: i.description,
+    fallback: Boolean(adapter.isFallbackAdapter ?? i.isFallbackAdapter),
+    subgroups: adapter.features.has("subgroups"),
+  };
+};
+
+window.runEngine = async ({ backend, scene, target, width, height, steps }) => {
+  const engine = await createEngine({ backend, workers: 0 });
+  const chosen = { backend: engine.backend, reason: engine.backendReason };
+  if (steps === 0) {
+    engine.dispose();
+    return chosen;
+  }
+  engine.setTarget({ data: Float32Array.from(target), width, height });
+  engine.setScene(scene);
+  const losses = [];
+  const result = await engine.optimize({
+    steps, progressEvery: 1, onProgress: (p) => losses.push(p.loss),
+  });
+  const frame = await engine.render();
+  const out = {
+    ...chosen,
+    after: { backend: engine.backend, reason: engine.backendReason },
+    losses, final: result.loss, bestStep: result.bestStep, skipped: result.skipped,
+    steps: result.steps, shapes: result.scene.shapes,
+    frameMean: frame.reduce((a, b) => a + b, 0) / frame.length,
+  };
+  engine.dispose();
+  return out;
+};
+// navigator.gpu, except that the devices it hands out are kept, so that the
+// test can take the device away in the middle of a run.
+function watchedGpu(devices) {
+  return {
+    requestAdapter: async (options) => {
+      const adapter = await navigator.gpu.requestAdapter(options);
+      if (!adapter) return adapter;
+      const requestDevice = adapter.requestDevice.bind(adapter);
+      adapter.requestDevice = async (descriptor) => {
+        const device = await requestDevice(descriptor);
+        devices.push(device);
+        return device;
+      };
+      return adapter;
+    },
+  };
+}
+
+window.runLostDevice = async ({ scene, target, width, height, steps, loseAt }) => {
+  const devices = [];
+  const engine = await createEngine({ backend: "webgpu", gpu: watchedGpu(devices), workers: 0 });
+  const before = engine.backend;
+  engine.setTarget({ data: Float32Array.from(target), width, height });
+  engine.setScene(scene);
+  const start = (await engine.loss()).total;
+  const result = await engine.optimize({
+    steps, progressEvery: 1,
+    onProgress: (p) => { if (p.step === loseAt) for (const d of devices) d.destroy(); },
+  });
+  const out = {
+    before, after: engine.backend, reason: engine.backendReason, devices: devices.length,
+    steps: result.steps, start, final: result.loss.total,
+  };
+  engine.dispose();
+  return out;
+};
+window.engineReady = true;
+</script>"""
+
+
+def synthetic_target(width: int, height: int) -> list[float]:
+    """Return a smooth grey blob with ripples, row-major."""
+    out = []
+    for j in range(height):
+        for i in range(width):
+            x, y = i / width - 0.45, j / height - 0.55
+            blob = math.exp(-(x * x + y * y) / 0.05)
+            out.append(0.95 - 0.6 * blob + 0.05 * math.sin(i * 0.3) * math.cos(j * 0.2))
+    return out
+
+
+def shape_numbers(shape: dict) -> list[float]:
+    """Return the shape's parameters in a fixed order."""
+    if shape["type"] == "triangle":
+        coords = [c for point in shape["points"] for c in point]
+        return coords + [shape["fill"]]
+    keys = ("cx", "cy", "r") if shape["type"] == "circle" else ("cx", "cy", "rx", "ry", "angle")
+    return [shape[k] for k in keys] + [shape["fill"]]
+
+
+@pytest.fixture(scope="module")
+def gpu_page(launch_chromium):
+    """Return a page of a Chromium with WebGPU on, its console errors collected."""
+    if not BUNDLE.exists():
+        pytest.fail(f"{BUNDLE} is missing: run `cd js && npm run build` first")
+    browser = launch_chromium(["--enable-unsafe-webgpu"])
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    bundle = BUNDLE.read_text()
+
+    def serve(route):
+        path = route.request.url[len(ORIGIN) :]
+        if path == "/engine.mjs":
+            route.fulfill(status=200, content_type="text/javascript", body=bundle)
+        else:
+            route.fulfill(status=200, content_type="text/html", body=PAGE)
+
+    page.route(f"{ORIGIN}/**", serve)
+    page.goto(f"{ORIGIN}/")
+    page.wait_for_function("window.engineReady === true")
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def adapter(gpu_page) -> dict:
+    """Return the adapter's description; no adapter fails (never skips) the tests."""
+    info = gpu_page.evaluate("window.adapterInfo()")
+    if "error" in info:
+        pytest.fail(f"no WebGPU adapter in headless Chromium: {info['error']}")
+    return info
+
+
+def run(page, backend: str, steps: int) -> dict:
+    payload = {
+        "backend": backend,
+        "scene": {**json.loads(START_SCENE.read_text()), "width": WIDTH, "height": HEIGHT},
+        "target": synthetic_target(WIDTH, HEIGHT),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": steps,
+    }
+    return page.evaluate("(p) => window.runEngine(p)", payload)
+
+
+@pytest.fixture(scope="module")
+def runs(gpu_page, adapter) -> dict:
+    """The same 50-step run on the forced WebGPU backend and on the Wasm kernel."""
+    gpu = run(gpu_page, "webgpu", STEPS)
+    wasm = run(gpu_page, "wasm", STEPS)
+    return {"webgpu": gpu, "wasm": wasm}
+
+
+def test_webgpu_adapter_is_software_here(adapter):
+    assert adapter["subgroups"], adapter
+    assert adapter["fallback"] or "swiftshader" in adapter["architecture"].lower(), adapter
+
+
+def test_webgpu_forced_runs_on_webgpu(runs, gpu_page):
+    gpu = runs["webgpu"]
+    assert gpu["backend"] == "webgpu", gpu["reason"]
+    # a validation error, lost device or out-of-memory mid-run would have moved it to Wasm
+    assert gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
+    assert gpu["steps"] == STEPS
+    assert gpu["skipped"] == 0
+    assert not [e for e in gpu_page.errors if "WebGPU" in e or "WGSL" in e], gpu_page.errors
+
+
+def test_webgpu_loss_trajectory_matches_wasm(runs):
+    gpu, wasm = runs["webgpu"], runs["wasm"]
+    assert wasm["backend"] == "wasm", wasm["reason"]
+    assert len(gpu["losses"]) == len(wasm["losses"]) == STEPS
+    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
+    assert max(rel) <= 1e-3, f"worst relative loss difference {max(rel):.2e} at step {rel.index(max(rel))}"
+    # the run moved the loss, so agreeing trajectories mean agreeing gradients
+    assert wasm["losses"][-1] < 0.9 * wasm["losses"][0]
+    for key in ("mse", "edge", "ssim", "perimeter", "total"):
+        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert gpu["bestStep"] == wasm["bestStep"]
+    assert gpu["frameMean"] == pytest.approx(wasm["frameMean"], abs=1e-3)
+
+
+def test_webgpu_final_parameters_match_wasm(runs):
+    gpu, wasm = runs["webgpu"]["shapes"], runs["wasm"]["shapes"]
+    assert [s["type"] for s in gpu] == [s["type"] for s in wasm]
+    worst = max(
+        abs(a - b)
+        for sg, sw in zip(gpu, wasm, strict=True)
+        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
+    )
+    assert worst <= 5e-4, f"largest parameter difference {worst:.2e}"
+
+
+def test_webgpu_auto_picks_wasm_on_software_adapter(gpu_page, adapter):
+    chosen = run(gpu_page, "auto", 0)
+    assert chosen["backend"] == "wasm", chosen["reason"]
+    assert "software" in chosen["reason"], chosen["reason"]
+
+
+def test_webgpu_lost_device_mid_run_continues_on_wasm(gpu_page, adapter):
+    payload = {
+        "scene": {**json.loads(START_SCENE.read_text()), "width": WIDTH, "height": HEIGHT},
+        "target": synthetic_target(WIDTH, HEIGHT),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": 30,
+        "loseAt": 10,
+    }
+    out = gpu_page.evaluate("(p) => window.runLostDevice(p)", payload)
+    assert out["before"] == "webgpu"
+    assert out["devices"] >= 1
+    assert out["after"] == "wasm", out["reason"]
+    assert "WebGPU failed during the run" in out["reason"], out["reason"]
+    assert out["steps"] == 30
+    assert out["final"] < out["start"]

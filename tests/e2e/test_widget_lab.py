@@ -1,0 +1,230 @@
+"""End to end: the demo notebook in a real JupyterLab / Notebook 7, in Debian chromium.
+
+The test copies notebooks/pelican.ipynb, appends cells that print JSON check
+markers, runs all cells from the Run menu and reads the page and the markers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from .jupyter_server import REPO
+
+DEMO = REPO / "notebooks" / "pelican.ipynb"
+STEPS = 300
+
+CHECK_CELLS = [
+    # results and SVG against the last frame, through the reference renderer
+    """
+import io, json
+import numpy as np
+from PIL import Image
+start = w._initial_scene
+def params(scene):
+    out = []
+    for s in scene.shapes:
+        d = s.to_dict()
+        out += [d[k] for k in ("cx", "cy", "r", "rx", "ry", "angle", "fill") if k in d]
+        out += [c for p in d.get("points", []) for c in p]
+    return np.array(out)
+svg = w.to_svg()
+parsed = pw.Scene.from_svg(svg)
+ref = pw.render(parsed)
+frame = np.asarray(Image.open(io.BytesIO(w.frame)).convert("L"), dtype=np.float64) / 255
+hist = w.loss_history
+print("PELICAN_CHECK " + json.dumps({
+    "status": w.status, "step": w.step, "backend": w.backend,
+    "scene_moved": float(np.abs(params(w.scene) - params(start)).max()),
+    "svg_shapes": len(parsed.shapes), "frame_shape": list(frame.shape),
+    "svg_vs_frame_mae": float(np.abs(ref - frame).mean()),
+    "history_len": len(hist), "first_total": hist[0]["total"], "last_total": hist[-1]["total"],
+    "array_shape": list(w.loss_history_array().shape),
+}))
+""",
+    # stop() halts a long run; wait() with a timeout keeps the kernel responsive
+    """
+import json
+w.run(100000)
+try:
+    w.wait(timeout=4)
+except TimeoutError:
+    pass
+running_step = w.step
+w.stop()
+status = w.wait(timeout=60)
+print("PELICAN_STOP " + json.dumps({"status": status, "running_step": running_step, "step": w.step}))
+""",
+    # a later cell: the run stays stopped; wrong values raise in Python
+    """
+import json, time, traitlets
+stopped_step = w.step
+bad = {"steps": "many", "lr": float("nan"), "requested_backend": "cuda",
+       "scene": {"shapes": [{"type": "hexagon"}]}, "weights": {"mse": -1}, "step": 5}
+errors = {}
+for name, value in bad.items():
+    try:
+        setattr(w, name, value)
+        errors[name] = None
+    except traitlets.TraitError as err:
+        errors[name] = str(err)
+print("PELICAN_LATER " + json.dumps({"status": w.status, "step": w.step, "stopped_step": stopped_step,
+                                     "steps": w.steps, "errors": errors}))
+""",
+]
+
+
+def _prepare_notebook(tmp_path: Path) -> Path:
+    nb = json.loads(DEMO.read_text())
+    for i, source in enumerate(CHECK_CELLS):
+        nb["cells"].append(
+            {
+                "cell_type": "code",
+                "id": f"check-{i}",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": source.strip(),
+            }
+        )
+    path = tmp_path / "pelican.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def _marker(page, name: str, timeout: float) -> dict:
+    """Wait for an output line ``NAME {json}`` and return the JSON."""
+    js = """(name) => {
+        for (const el of document.querySelectorAll('.jp-OutputArea-output')) {
+            const text = el.textContent || '';
+            const at = text.indexOf(name + ' ');
+            if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
+        }
+        const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
+            .map((e) => e.textContent).filter((t) => t.includes('Traceback'));
+        return errors.length ? 'ERROR ' + errors.join('\\n').slice(0, 3000) : null;
+    }"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = page.evaluate(js, name)
+        if found and found.startswith("ERROR "):
+            raise AssertionError(f"a notebook cell failed while waiting for {name}:\n{found}")
+        if found:
+            return json.loads(found)
+        time.sleep(0.25)
+    raise AssertionError(f"no {name} output after {timeout} s")
+
+
+def _widget_state(page) -> dict:
+    return page.evaluate(
+        """() => {
+        const w = document.querySelector('.pelican-widget');
+        if (!w) return null;
+        const inked = (c) => {
+            const ctx = c.getContext('2d');
+            const d = ctx.getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] < 200) n++;
+            return n;
+        };
+        const badge = w.querySelector('.pelican-badge');
+        return {
+            status: w.querySelector('.pelican-status').textContent,
+            badge: badge.textContent, badgeTitle: badge.title,
+            progress: w.querySelector('.pelican-progress-text').textContent,
+            loss: w.querySelector('.pelican-loss').dataset.loss,
+            error: w.querySelector('.pelican-error').textContent,
+            target: inked(w.querySelector('canvas.pelican-target')),
+            drawing: inked(w.querySelector('canvas.pelican-drawing')),
+            chart: w.querySelector('canvas.pelican-chart').width,
+        };
+    }"""
+    )
+
+
+def _run_all(page) -> None:
+    # JupyterLab may ask for the kernel when the kernel specs load late
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=3_000)
+        page.click(".jp-Dialog .jp-mod-accept")
+    except Exception:  # noqa: BLE001 - no dialog is the usual case
+        pass
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_widget_demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
+    try:
+        _demo_notebook(app, jupyter_server, page, artifacts, tmp_path)
+    finally:
+        page.screenshot(path=str(artifacts / f"widget-{app}-page.png"))
+
+
+def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
+    notebook = _prepare_notebook(tmp_path)
+    server = jupyter_server(app, files=(notebook,), env={"PELICAN_DEMO_STEPS": str(STEPS)})
+    console_errors = []
+    page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
+    page.goto(server.notebook_url("pelican.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    _run_all(page)
+    page.wait_for_selector(".pelican-widget", timeout=90_000)
+
+    # the first run: sample the loss the widget shows, screenshot it mid-run
+    losses = []
+    shot = artifacts / f"widget-{app}-running.png"
+    took_shot = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = _widget_state(page)
+        if state["loss"]:
+            losses.append(float(state["loss"]))
+        if state["status"] == "running" and losses and not took_shot:
+            page.locator(".pelican-widget").screenshot(path=str(shot))
+            took_shot = True
+        if state["status"] in ("done", "error"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "done", state
+    assert state["error"] == "", state["error"]
+    assert took_shot and shot.exists()
+    assert state["badge"] in ("wasm", "webgpu"), state
+    assert state["badgeTitle"], "the badge explains the backend choice on hover"
+    assert state["target"] > 500 and state["drawing"] > 500, state
+    assert len(losses) >= 2 and losses[-1] < losses[0], losses
+    assert f"step {STEPS} / {STEPS}" in state["progress"]
+
+    check = _marker(page, "PELICAN_CHECK", timeout=180)
+    assert check["status"] == "done"
+    assert check["step"] == STEPS
+    assert check["backend"] == state["badge"]
+    assert check["scene_moved"] > 1e-3
+    assert check["svg_shapes"] == 9
+    assert check["frame_shape"] == [128, 128]
+    # hard-edged SVG shapes vs the soft browser render: close, not equal
+    assert check["svg_vs_frame_mae"] < 0.02, check
+    assert check["last_total"] < check["first_total"]
+    assert check["array_shape"][0] == check["history_len"] > 1
+
+    stop = _marker(page, "PELICAN_STOP", timeout=120)
+    assert stop["status"] == "stopped", stop
+    assert 0 < stop["running_step"] <= stop["step"] < 100000, stop
+
+    later = _marker(page, "PELICAN_LATER", timeout=60)
+    assert later["status"] == "stopped"
+    assert later["step"] == later["stopped_step"] == stop["step"]
+    assert later["steps"] == STEPS
+    assert all(later["errors"].values()), later["errors"]
+
+    page.wait_for_timeout(500)
+    final = _widget_state(page)
+    assert final["status"] == "stopped"
+    assert f"step {stop['step']} /" in final["progress"]
+    # errors of the widget's own code (anywidget loads it from a blob: URL);
+    # Jupyter's own plugins may log unrelated ones
+    ours = [e for e in console_errors if "blob:" in e or "pelican" in e or "anywidget" in e]
+    assert not ours, ours
