@@ -15,7 +15,7 @@ import pytest
 from .jupyter_server import REPO
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
-STEPS = 300
+STEPS = 1000
 
 CHECK_CELLS = [
     # results and SVG against the last frame, through the reference renderer
@@ -174,21 +174,32 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     _run_all(page)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
 
-    # the first run: sample the loss the widget shows, screenshot it mid-run
-    losses = []
+    # the first run: sample the loss the widget shows (in the page, every
+    # 20 ms), screenshot the widget mid-run
+    page.evaluate(
+        """() => {
+        window.__pelicanLosses = [];
+        setInterval(() => {
+            const el = document.querySelector('.pelican-widget .pelican-loss');
+            const v = el && el.dataset.loss;
+            const arr = window.__pelicanLosses;
+            if (v && arr[arr.length - 1] !== Number(v)) arr.push(Number(v));
+        }, 20);
+    }"""
+    )
     shot = artifacts / f"widget-{app}-running.png"
     took_shot = False
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         state = _widget_state(page)
-        if state["loss"]:
-            losses.append(float(state["loss"]))
-        if state["status"] == "running" and losses and not took_shot:
+        step = int(state["progress"].split()[1])
+        if state["status"] == "running" and 0.2 * STEPS < step < 0.8 * STEPS and not took_shot:
             page.locator(".pelican-widget").screenshot(path=str(shot))
             took_shot = True
         if state["status"] in ("done", "error"):
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
+    losses = page.evaluate("() => window.__pelicanLosses")
     assert state["status"] == "done", state
     assert state["error"] == "", state["error"]
     assert took_shot and shot.exists()

@@ -47,6 +47,8 @@ async function createInProcessEvaluator(bandCount) {
     },
     dispose() {
       layout = null;
+      // the instances hold the band buffers: let them go with the evaluator
+      instances.length = 0;
     },
   };
 }
@@ -54,9 +56,10 @@ async function createInProcessEvaluator(bandCount) {
 /**
  * @param {{workers?: number, bands?: number, spawnWorker?: (source: string) => any}} [options]
  *   workers: 0 runs the kernel on this thread (in `bands` row bands, 1 by
- *   default); n >= 1 splits the rows over n module Workers. spawnWorker makes a Worker-like object (postMessage,
- *   onmessage, onerror, terminate) from the bundled Worker source; the
- *   default starts a module Worker from a Blob URL.
+ *   default); n >= 1 splits the rows over n module Workers. spawnWorker
+ *   makes a Worker-like object (postMessage, onmessage, onerror, terminate)
+ *   from the bundled Worker source; the default starts a module Worker from
+ *   a Blob URL.
  * @returns {Promise<object>} an Evaluator
  */
 export async function createWasmEvaluator({ workers = 0, bands = 1, spawnWorker } = {}) {
