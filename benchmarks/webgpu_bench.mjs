@@ -9,7 +9,10 @@
 // The time per step is the difference between a long and a short run over
 // the difference in steps, so the fixed cost of a run (start, final
 // evaluation, readbacks) drops out; each is the median of 3 repeats.
-// --pix times each backward pixels-per-invocation choice at 256x35.
+// --pix 1,2,4 times each backward pixels-per-invocation choice at 256x35 and 512x100.
+// --scene names the start scene (default ../shared/data/initial_pelican.json).
+// --profile 256x35,512x200 prints the GPU time of each dispatch of a step
+// (timestamp queries, one compute pass per dispatch, median of 50 steps).
 // --big also times 512x512 with 200 shapes (the size the backend must handle).
 // --quality T.f32 (128x128 grey float32) also runs 500 steps from the pelican
 // start scene on WebGPU and on the in-process Wasm kernel and compares the
@@ -29,10 +32,12 @@ const { values } = parseArgs({
     pix: { type: "string", default: "" },
     quality: { type: "string", default: "" },
     big: { type: "boolean", default: false },
+    profile: { type: "string", default: "" },
+    scene: { type: "string", default: new URL("../../shared/data/initial_pelican.json", import.meta.url).pathname },
   },
 });
 
-const startScene = JSON.parse(readFileSync(new URL("../../shared/data/initial_pelican.json", import.meta.url), "utf8"));
+const startScene = JSON.parse(readFileSync(values.scene, "utf8"));
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -143,15 +148,43 @@ engine.dispose();
 
 if (values.pix) {
   const { createWebGPUBackend } = await loadBackendModule();
-  console.log("\nbackward pixels per invocation, 256x256 x 35 shapes");
-  for (const pix of values.pix.split(",").map(Number)) {
-    const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix });
-    backend.setTarget({ data: syntheticTarget(256), width: 256, height: 256 });
-    const { ms } = await msPerStep(backend, sceneWith(35, 256), short, long);
-    backend.dispose();
-    console.log(`pix=${pix}  ${ms.toFixed(4)} ms/step`);
-    result.push(`webgpu_256x35_pix${pix}_ms=${ms.toFixed(4)}`);
+  console.log("\nbackward pixels per invocation");
+  for (const [size, count] of [
+    [256, 35],
+    [512, 100],
+  ]) {
+    for (const pix of values.pix.split(",").map(Number)) {
+      const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix });
+      backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
+      const { ms } = await msPerStep(backend, sceneWith(count, size), short, long);
+      backend.dispose();
+      console.log(`${size}x${count}  pix=${pix}  ${ms.toFixed(4)} ms/step`);
+      result.push(`webgpu_${size}x${count}_pix${pix}_ms=${ms.toFixed(4)}`);
+    }
   }
+}
+
+if (values.profile) {
+  const { createWebGPUBackend } = await loadBackendModule();
+  const backend = await createWebGPUBackend({ gpu, profile: true });
+  console.log("\nGPU time per dispatch [us] (median of 50 steps; separate passes)");
+  let header = false;
+  for (const spec of values.profile.split(",")) {
+    const [size, count] = spec.split("x").map(Number);
+    backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
+    backend.setScene(sceneWith(count, size));
+    await backend.profileSteps(10);
+    const us = await backend.profileSteps(50);
+    const names = Object.keys(us);
+    if (!header) {
+      console.log(`${"case".padEnd(10)}${names.map((n) => n.padStart(10)).join("")}${"sum".padStart(10)}`);
+      header = true;
+    }
+    const sum = names.reduce((a, n) => a + us[n], 0);
+    console.log(`${spec.padEnd(10)}${names.map((n) => us[n].toFixed(1).padStart(10)).join("")}${sum.toFixed(1).padStart(10)}`);
+    result.push(`gpu_us_${spec}=${sum.toFixed(1)}`);
+  }
+  backend.dispose();
 }
 
 if (values.quality) {

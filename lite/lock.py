@@ -12,7 +12,7 @@ from the dependencies: the package imports them lazily and works without them.
 Usage::
 
     python lite/lock.py --pyodide PYODIDE_NPM_DIR --wheel PROJECT.whl \
-        --cache lite/_build/pypi --out lite/static/pyodide
+        --cache lite/_build/pypi --out lite/_build/site/static/pyodide
 """
 
 from __future__ import annotations
@@ -40,17 +40,11 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
 )
 
-#: what the Pyodide kernel installs at start (see its worker); the last three
-#: come with its labextension (``static/pypi``), not from PyPI
+#: what the Pyodide kernel installs at start (see its worker): packages from
+#: PyPI, and its own wheels that come with its labextension (``static/pypi``)
 KERNEL_ROOTS = ("micropip", "packaging", "comm", "ipython", "jedi")
 KERNEL_SHIMS = ("piplite", "pyodide-kernel", "ipykernel")
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
-
-#: the packages the widget's own Python code runs on: these take the versions
-#: installed here (the ones the CPython tests use) over Pyodide's pins; for
-#: example Pyodide pins traitlets 5.14.3, whose Bytes trait refuses the
-#: memoryview buffers that a widget update from the browser carries
-WIDGET_STACK = ("traitlets", "comm", "ipywidgets", "anywidget", "psygnal", "typing-extensions")
 
 #: dependencies that are never shipped: no Pyodide build exists (numpy,
 #: pillow), or they only carry frontend files that the site serves itself
@@ -211,10 +205,10 @@ def kernel_shims() -> list[Wheel]:
 def resolve(lock: dict, local: list[Wheel], cache: Path) -> list[Wheel]:
     """Collect the wheels that the kernel and the ``local`` wheels need, dependencies included.
 
-    A package of ``WIDGET_STACK`` takes the version installed here, so that the
-    widget's Python side matches the labextensions that the site build copies
-    from this environment. Any other package keeps the version pinned in the
-    Pyodide lock, or else takes the installed version, or else the newest on PyPI.
+    A package in the Pyodide lock keeps the version pinned there. Any other one
+    takes the version installed here, so that the widget's Python side matches
+    the labextensions that the site build copies from this environment, or else
+    the newest on PyPI.
     """
     packages = lock["packages"]
     wheels = {wheel.key: wheel for wheel in local}
@@ -228,11 +222,7 @@ def resolve(lock: dict, local: list[Wheel], cache: Path) -> list[Wheel]:
             entry = packages.get(key)
             if entry is not None and not entry["file_name"].endswith("-none-any.whl"):
                 raise ValueError(f"{key} needs a Pyodide build: {entry['file_name']}")
-            installed = _installed(key)
-            if entry is None or (key in WIDGET_STACK and installed is not None):
-                batch[key] = installed
-            else:
-                batch[key] = entry["version"]
+            batch[key] = entry["version"] if entry else _installed(key)
         todo = []
         for key, path in download(batch, cache).items():
             wheel = read_wheel(path)

@@ -8,6 +8,7 @@ message takes in the kernel.
 from __future__ import annotations
 
 import io
+import json
 import math
 import subprocess
 import sys
@@ -103,10 +104,14 @@ def test_state_serialises_scene_as_wire_format_and_target_as_bytes(w):
         ("weights", {"mse": -1}, "finite and >= 0"),
         ("weights", {"loud": 1}, "unknown loss term"),
         ("weights", {"mse": "1"}, "must be a number"),
-        ("weights", [1, 2], "must be a dict"),
+        ("weights", [1, 2], "weights"),
         ("resolution", 4, "resolution"),
         ("scene", {"shapes": [{"type": "hexagon"}]}, "shape 0"),
-        ("scene", {"shapes": [{"type": "circle", "cx": 0.5, "cy": 0.5, "r": -1, "fill": 0.5}]}, "r"),
+        (
+            "scene",
+            {"shapes": [{"type": "circle", "cx": 0.5, "cy": 0.5, "r": -1, "fill": 0.5}]},
+            "r",
+        ),
         ("scene", 42, "must be a Scene"),
         ("scene", "{not json", "invalid scene JSON"),
     ],
@@ -128,8 +133,16 @@ def test_weights_fill_in_defaults(w):
     ["status", "backend", "step", "loss", "loss_history", "frame", "error", "total_steps"],
 )
 def test_browser_state_is_read_only_in_python(w, name):
-    value = {"status": "done", "backend": "wasm", "step": 3, "loss": {}, "loss_history": [],
-             "frame": b"x", "error": "x", "total_steps": 3}[name]
+    value = {
+        "status": "done",
+        "backend": "wasm",
+        "step": 3,
+        "loss": {},
+        "loss_history": [],
+        "frame": b"x",
+        "error": "x",
+        "total_steps": 3,
+    }[name]
     with pytest.raises(traitlets.TraitError, match="written by the browser"):
         setattr(w, name, value)
 
@@ -441,3 +454,23 @@ def test_png_helpers_read_sizes_and_write_grey_png():
     assert image.mode == "L" and image.tobytes() == pixels
     assert _png.fit_size(300, 200, 128) == (128, 85)
     assert _png.fit_size(200, 300, 128) == (85, 128)
+
+
+def test_download_svg_button_writes_what_python_writes():
+    # the widget's "download SVG" builds the file in JS (js/ui/svg.js)
+    scene = pw.Scene.pelican().copy(width=96, height=64)
+    script = (
+        f"import {{ sceneToSvg }} from {json.dumps((REPO / 'js' / 'ui' / 'svg.js').as_uri())};\n"
+        "let text = '';\n"
+        "process.stdin.on('data', (d) => (text += d));\n"
+        "process.stdin.on('end', () => process.stdout.write(sceneToSvg(JSON.parse(text), 2)));\n"
+    )
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=scene.to_json(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == scene.to_svg(scale=2)

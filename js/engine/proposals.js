@@ -196,18 +196,32 @@ function ellipseTriangle(blob) {
   });
 }
 
+/** A metric shape grown by `k` about its centre. */
+function scaled(shape, k) {
+  if (shape.type === "circle") return { ...shape, r: shape.r * k };
+  if (shape.type === "ellipse") return { ...shape, rx: shape.rx * k, ry: shape.ry * k };
+  const cx = (shape.points[0][0] + shape.points[1][0] + shape.points[2][0]) / 3;
+  const cy = (shape.points[0][1] + shape.points[1][1] + shape.points[2][1]) / 3;
+  return { ...shape, points: shape.points.map(([x, y]) => [cx + k * (x - cx), cy + k * (y - cy)]) };
+}
+
+/** Moment sizes are only a guess at the size that helps most: a smaller and a larger variant are scored too. */
+const SCALES = [0.7, 1, 1.4];
+
 /**
  * Shapes of the given type fitted to a blob, in metric units, without fill.
  * Triangles get two fits (the region's corners, and the moment ellipse's
- * inscribed triangle); the caller keeps the better one.
+ * inscribed triangle); each fit comes in the sizes of SCALES. The caller
+ * keeps the best.
  */
 function fitShapes(type, region, blob, width, L) {
-  if (type === "circle") return [{ type, cx: blob.x, cy: blob.y, r: Math.sqrt(blob.a * blob.b) }];
-  if (type === "ellipse") return [{ type, cx: blob.x, cy: blob.y, rx: blob.a, ry: blob.b, angle: blob.angle }];
-  if (type === "triangle") {
-    return [extremeTriangle(region, blob, width, L), ellipseTriangle(blob)].map((points) => ({ type, points }));
-  }
-  throw new Error(`unknown shape type ${type}`);
+  let fits;
+  if (type === "circle") fits = [{ type, cx: blob.x, cy: blob.y, r: Math.sqrt(blob.a * blob.b) }];
+  else if (type === "ellipse") fits = [{ type, cx: blob.x, cy: blob.y, rx: blob.a, ry: blob.b, angle: blob.angle }];
+  else if (type === "triangle") {
+    fits = [extremeTriangle(region, blob, width, L), ellipseTriangle(blob)].map((points) => ({ type, points }));
+  } else throw new Error(`unknown shape type ${type}`);
+  return fits.flatMap((fit) => SCALES.map((k) => scaled(fit, k)));
 }
 
 /**

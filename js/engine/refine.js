@@ -33,7 +33,8 @@ import { SHAPE_TYPES, mulberry32, proposeRandom, rankErrorProposals } from "./pr
  * @property {number} [settleSteps=50]     steps per candidate, the other shapes frozen
  * @property {number} [reoptimizeSteps=200] steps on all shapes, per round
  * @property {number} [polishSteps=2000]   steps on all shapes after the last round (kept if they help)
- * @property {number} [candidates=3]       candidates settled per round; the best one is re-optimised
+ * @property {number} [screen=12]          drafts proposed per round, ranked by the loss with each added as drawn
+ * @property {number} [candidates=3]       the best drafts, settled; the best settled one is re-optimised
  * @property {number} [maxRejects=5]       stop after this many rejections in a row
  * @property {number} [seed=0]             seeds the proposals: the same seed gives the same rounds
  * @property {number} [lr=0.01]            Adam learning rate for runs on all shapes
@@ -68,13 +69,14 @@ export const REFINE_DEFAULTS = Object.freeze({
   reoptimizeSteps: 200,
   polishSteps: 2000,
   candidates: 3,
+  screen: 12,
   maxRejects: 5,
   seed: 0,
   lr: 0.01,
   settleLr: 0.03,
 });
 
-const COUNTS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "polishSteps", "candidates", "maxRejects"];
+const COUNTS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "polishSteps", "candidates", "screen", "maxRejects"];
 
 const copyScene = (scene) => structuredClone(scene);
 
@@ -86,6 +88,7 @@ function checkOptions(opts) {
     if (!Number.isInteger(opts[key]) || opts[key] < 0) throw new Error(`refine: ${key} must be a non-negative integer, got ${opts[key]}`);
   }
   if (opts.candidates < 1) throw new Error(`refine: candidates must be at least 1, got ${opts.candidates}`);
+  if (opts.screen < 1) throw new Error(`refine: screen must be at least 1, got ${opts.screen}`);
   if (!Number.isInteger(opts.seed)) throw new Error(`refine: seed must be an integer, got ${opts.seed}`);
   for (const key of ["lr", "settleLr"]) {
     if (!(opts[key] > 0 && Number.isFinite(opts[key]))) throw new Error(`refine: ${key} must be a positive number, got ${opts[key]}`);
@@ -119,7 +122,8 @@ export async function refine(engine, options = {}) {
     if (steps === 0) return;
     const before = stepsDone;
     const result = await engine.optimize({
-      ...schedule,
+      // The polish fine-tunes for the accept test itself: no annealing, the evaluation tau throughout.
+      ...(phase === "polish" ? { tauStart: evalTau, tauEnd: evalTau } : schedule),
       steps,
       lr: phase === "settle" ? opts.settleLr : opts.lr,
       weights,
@@ -152,9 +156,9 @@ export async function refine(engine, options = {}) {
       break;
     }
     const type = SHAPE_TYPES[(round - 1) % SHAPE_TYPES.length];
-    const proposals =
+    const drafts =
       opts.proposal === "random"
-        ? Array.from({ length: opts.candidates }, () => proposeRandom(type, rng))
+        ? Array.from({ length: opts.screen }, () => proposeRandom(type, rng))
         : rankErrorProposals(
             type,
             {
@@ -165,14 +169,19 @@ export async function refine(engine, options = {}) {
               tabu,
               perimeterWeight: weights.perimeter,
             },
-            opts.candidates,
+            opts.screen,
           );
+    const withShape = (shape) => ({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
+    // Screening costs one loss evaluation per draft; only the best few are settled.
+    const screened = [];
+    for (const draft of drafts) screened.push({ ...draft, loss: drafts.length > opts.candidates ? await lossOf(withShape(draft.shape)) : 0 });
+    const proposals = screened.sort((a, b) => a.loss - b.loss).slice(0, opts.candidates);
 
     // Settle each candidate alone on the frozen scene; the best one goes on.
     const frozen = Array.from({ length: current.shapes.length }, (_, i) => i);
     let chosen = null;
     for (const { shape, site } of proposals) {
-      engine.setScene({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
+      engine.setScene(withShape(shape));
       await run(opts.settleSteps, "settle", round, frozen);
       if (aborted()) break;
       const settled = copyScene(engine.getScene());

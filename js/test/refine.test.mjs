@@ -213,3 +213,60 @@ test("refine rejects bad options", async () => {
   await assert.rejects(engine.refine({ maxShapes: -1 }), /maxShapes/);
   engine.dispose?.();
 });
+
+test("abort inside a round's optimiser run stops there and keeps the accepted scene", async () => {
+  const engine = await engineWithTarget();
+  engine.setScene({ ...TRUE_SCENE, shapes: TRUE_SCENE.shapes.slice(0, 2) });
+  const controller = new AbortController();
+  const phases = [];
+  let lastTotal = -1;
+  const result = await engine.refine({
+    maxShapes: 8,
+    initialSteps: 30,
+    settleSteps: 20,
+    reoptimizeSteps: 200,
+    progressEvery: 5,
+    signal: controller.signal,
+    onProgress: (p) => {
+      assert.ok(p.totalStep > lastTotal, "totalStep grows over the whole search");
+      lastTotal = p.totalStep;
+      phases.push(p.phase);
+      if (p.phase === "reoptimize" && p.step === 50) controller.abort();
+    },
+  });
+  assert.equal(result.stopped, "aborted");
+  assert.equal(result.rounds.length, 0);
+  assert.ok(!phases.includes("polish"));
+  assert.equal(phases.filter((p) => p === "reoptimize").length, 10, "no progress after the abort");
+  assert.equal(result.scene.shapes.length, 2);
+  assert.deepEqual(engine.getScene(), result.scene);
+  engine.dispose?.();
+});
+
+test("refine works on a non-square target", async () => {
+  const W = 48;
+  const H = 32;
+  const engine = await createEngine({ backend: "wasm", workers: 0 });
+  await engine.setTarget({ data: new Float32Array(W * H).fill(1), width: W, height: H });
+  const truth = {
+    version: 1,
+    width: W,
+    height: H,
+    background: 1.0,
+    shapes: [
+      { type: "ellipse", cx: 0.3, cy: 0.5, rx: 0.15, ry: 0.1, angle: 0.3, fill: 0.2 },
+      { type: "circle", cx: 0.72, cy: 0.35, r: 0.12, fill: 0.1 },
+      { type: "ellipse", cx: 0.75, cy: 0.8, rx: 0.12, ry: 0.05, angle: -0.2, fill: 0.45 },
+    ],
+  };
+  const data = await engine.render(truth, { tau: 0.5 / W });
+  await engine.setTarget({ data, width: W, height: H });
+  engine.setScene({ ...truth, shapes: truth.shapes.slice(0, 1) });
+  const result = await engine.refine({ maxShapes: 3, polishSteps: 200 });
+  assert.equal(result.scene.width, W);
+  assert.equal(result.scene.height, H);
+  assert.equal(result.accepted, 2, JSON.stringify(result.rounds));
+  const trueLoss = (await engine.loss(truth, { tau: 0.5 / W })).total;
+  assert.ok(result.loss < 1.1 * trueLoss, `loss ${result.loss} vs true ${trueLoss}`);
+  engine.dispose?.();
+});

@@ -73,6 +73,7 @@ export function startRunner(model) {
     const owner = model.get("_owner") ?? {};
     if (!req.id || req.id <= (owner.request ?? 0) || req.id <= claimed) return;
     claimed = req.id;
+    console.debug(`pelican-widget: frontend ${frontend} claims request ${req.id}`);
     write({ _claim: { frontend, request: req.id } });
   }
 
@@ -87,6 +88,8 @@ export function startRunner(model) {
       running.controller.abort();
       await running.done;
     }
+    // one line per run, so a page (or a test) can tell which frontend ran it
+    console.debug(`pelican-widget: frontend ${frontend} runs request ${req.id}`);
     run(req);
   }
 

@@ -26,6 +26,7 @@ def image_format(data: bytes) -> str | None:
     -------
     str or None
         The format name, or None when the bytes are neither PNG nor JPEG.
+
     """
     if data.startswith(PNG_SIGNATURE):
         return "png"
@@ -51,6 +52,7 @@ def image_size(data: bytes) -> tuple[int, int]:
     ------
     ValueError
         If the bytes are not a PNG or JPEG, or the header is truncated.
+
     """
     fmt = image_format(data)
     if fmt == "png":
@@ -98,12 +100,11 @@ def encode_grey_png(width: int, height: int, pixels: bytes) -> bytes:
     -------
     bytes
         The PNG file.
+
     """
     if len(pixels) != width * height:
         raise ValueError(f"expected {width * height} grey bytes, got {len(pixels)}")
-    rows = b"".join(
-        b"\x00" + pixels[y * width : (y + 1) * width] for y in range(height)
-    )
+    rows = b"".join(b"\x00" + pixels[y * width : (y + 1) * width] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         PNG_SIGNATURE
@@ -135,6 +136,7 @@ def fit_size(width: int, height: int, resolution: int) -> tuple[int, int]:
     -------
     tuple of int
         The new size, each side at least 1.
+
     """
     if width >= height:
         return resolution, max(1, round(height * resolution / width))

@@ -104,6 +104,7 @@ def check_weights(value: Any) -> dict[str, float]:
     ------
     traitlets.TraitError
         For an unknown term, a non-number, a negative or non-finite weight.
+
     """
     if not isinstance(value, Mapping):
         raise traitlets.TraitError(f"'weights' must be a dict, got {type(value).__name__}")
@@ -116,9 +117,7 @@ def check_weights(value: Any) -> dict[str, float]:
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
             raise traitlets.TraitError(f"weight {key!r} must be a number, got {weight!r}")
         if not math.isfinite(weight) or weight < 0:
-            raise traitlets.TraitError(
-                f"weight {key!r} must be finite and >= 0, got {weight!r}"
-            )
+            raise traitlets.TraitError(f"weight {key!r} must be finite and >= 0, got {weight!r}")
         weights[key] = float(weight)
     return weights
 

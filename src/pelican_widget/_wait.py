@@ -51,6 +51,7 @@ class KernelPoller:
         -------
         int
             How many messages were read.
+
         """
         import zmq
 
@@ -119,6 +120,7 @@ def kernel_poller() -> KernelPoller:
     RuntimeError
         In Pyodide/JupyterLite, outside a kernel, or with an ipykernel whose
         message loop this module does not know.
+
     """
     if sys.platform == "emscripten":
         raise RuntimeError(PYODIDE_HINT)

@@ -18,8 +18,8 @@ changing request traits and the browser answers through state traits:
   ``frame`` (PNG, at most ~10 per second), ``error``; and ``scene``, which
   also streams during a run (~10 per second).
 
-A second ``run()`` while a run is in progress raises ``RuntimeError`` (it is
-not queued). Errors in the browser land in ``status == "error"`` and
+See docs/widget.md for the details. A second ``run()`` while a run is in
+progress raises ``RuntimeError`` (it is not queued). Errors in the browser land in ``status == "error"`` and
 ``error``; the ``scene`` keeps the last good drawing.
 """
 
@@ -85,8 +85,8 @@ def _bytes_from_json(value: Any, _widget: Any = None) -> Any:
     return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
 
 
-def _sync_bytes() -> traitlets.TraitType:
-    return traitlets.Bytes(b"").tag(sync=True, from_json=_bytes_from_json)
+def _sync_bytes(echo: bool = True) -> traitlets.TraitType:
+    return traitlets.Bytes(b"").tag(sync=True, from_json=_bytes_from_json, echo_update=echo)
 
 
 class PelicanWidget(anywidget.AnyWidget):
@@ -126,6 +126,7 @@ class PelicanWidget(anywidget.AnyWidget):
     >>> w.run(steps=300)               # returns at once  # doctest: +SKIP
     >>> w.wait()                       # blocks until done (ipykernel)  # doctest: +SKIP
     >>> w.save_svg("pelican.svg")      # doctest: +SKIP
+
     """
 
     _esm = pathlib.Path(__file__).parent / "static" / "widget.js"
@@ -162,7 +163,9 @@ class PelicanWidget(anywidget.AnyWidget):
     steps_per_second = _sync(FiniteFloat(0.0, min=0.0))
     loss = _sync(traitlets.Dict())
     loss_history = _sync(traitlets.List(traitlets.Dict()))
-    frame = _sync_bytes()
+    # Views draw the scene as vectors, so other frontends need no frame: the
+    # kernel does not echo it back (that would double the streamed bytes).
+    frame = _sync_bytes(echo=False)
     error = _sync(traitlets.Unicode(""))
 
     # requests and ownership
@@ -237,10 +240,6 @@ class PelicanWidget(anywidget.AnyWidget):
                 f"'{name}' is written by the browser and is read-only in Python"
             )
         value = proposal["value"]
-        if name == "status" and value == "ready" and self._from_browser(name):
-            # a frontend that starts announces "ready"; that must not hide a
-            # run that Python has requested meanwhile
-            return self.status if self.status != "waiting for browser" else value
         if name == "loss":
             return check_loss(value, "loss")
         if name == "loss_history":
@@ -318,6 +317,14 @@ class PelicanWidget(anywidget.AnyWidget):
 
     @traitlets.observe("status")
     def _on_status(self, change: dict[str, Any]) -> None:
+        if change["old"] == "running" and change["new"] == "ready" and not self._internal_depth:
+            # A frontend that starts announces "ready"; that must not hide a
+            # run that Python requested meanwhile. (Checked here, not in
+            # validation: during a multi-trait update validation already sees
+            # the new value.)
+            with self._internal():
+                self.status = "running"
+            return
         if change["new"] != "running" and self._reset_pending:
             self._reset_pending = False
             self._do_reset()
@@ -358,6 +365,7 @@ class PelicanWidget(anywidget.AnyWidget):
             While a run is in progress.
         ValueError, TypeError, FileNotFoundError
             For unreadable images, as :func:`pelican_widget.load_target` raises.
+
         """
         if self._running():
             raise RuntimeError("cannot change the target while a run is in progress; stop() first")
@@ -398,6 +406,7 @@ class PelicanWidget(anywidget.AnyWidget):
         The run starts when a browser shows the widget (at once if one does).
         Follow it with ``observe`` on ``step``/``loss``/``status``, read the
         results in a later cell, or block with :meth:`wait` (ipykernel only).
+
         """
         if self._running():
             raise RuntimeError(
@@ -406,7 +415,9 @@ class PelicanWidget(anywidget.AnyWidget):
         if steps is None:
             steps = self.steps
         if isinstance(steps, bool) or not _is_int(steps) or not 1 <= steps <= MAX_STEPS:
-            raise traitlets.TraitError(f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}")
+            raise traitlets.TraitError(
+                f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}"
+            )
         with self._internal(), self.hold_sync():
             self.error = ""
             self.status = "running"
@@ -470,6 +481,7 @@ class PelicanWidget(anywidget.AnyWidget):
             Where the kernel cannot receive widget messages while a cell runs
             (JupyterLite/Pyodide, or outside ipykernel): read the results in a
             later cell, or use ``observe``.
+
         """
         if not self._running():
             return self.status
@@ -523,7 +535,8 @@ class PelicanWidget(anywidget.AnyWidget):
 def _check_resolution(value: Any) -> int:
     if not _is_int(value) or not MIN_RESOLUTION <= value <= MAX_RESOLUTION:
         raise traitlets.TraitError(
-            f"'resolution' must be an integer in [{MIN_RESOLUTION}, {MAX_RESOLUTION}], got {value!r}"
+            f"'resolution' must be an integer in [{MIN_RESOLUTION}, {MAX_RESOLUTION}], "
+            f"got {value!r}"
         )
     return int(value)
 

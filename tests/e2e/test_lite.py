@@ -267,14 +267,23 @@ def test_lite_notebook_runs_offline(site_url: str, notebook: str) -> None:
         later = page.evaluate(
             "(code) => window.__lite.appendAndRun(code)",
             "import json\n"
+            "import pelican_widget\n"
             "history = [row['total'] for row in w.loss_history]\n"
-            "print(json.dumps({'step': w.step, 'svg': w.to_svg()[:4], 'history': history}))",
+            "try:\n"
+            "    pelican_widget.default_target()\n"
+            "    missing = ''\n"
+            "except ImportError as err:\n"
+            "    missing = str(err)\n"
+            "print(json.dumps({'step': w.step, 'svg': w.to_svg()[:4], 'history': history,"
+            " 'missing': missing}))",
         )
         assert not _errors(later), _errors(later)
         seen = json.loads("".join(o["text"] for o in later if o.get("name") == "stdout"))
         assert seen["step"] > 0
         assert seen["svg"] == "<svg"
         assert len(seen["history"]) >= 2 and seen["history"][-1] < seen["history"][0], seen
+        # the site ships no numpy: what needs it says so instead of failing obscurely
+        assert "numpy" in seen["missing"], seen["missing"]
     assert outside == [], f"requests left 127.0.0.1: {outside}"
     assert any(u.endswith("/static/pyodide/pyodide.asm.wasm") for u in requests), (
         "the kernel's own requests were not seen, so the offline check would be blind"

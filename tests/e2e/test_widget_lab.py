@@ -56,7 +56,8 @@ except TimeoutError:
 running_step = w.step
 w.stop()
 status = w.wait(timeout=60)
-print("PELICAN_STOP " + json.dumps({"status": status, "running_step": running_step, "step": w.step}))
+result = {"status": status, "running_step": running_step, "step": w.step}
+print("PELICAN_STOP " + json.dumps(result))
 """,
     # a later cell: the run stays stopped; wrong values raise in Python
     """
@@ -71,8 +72,21 @@ for name, value in bad.items():
         errors[name] = None
     except traitlets.TraitError as err:
         errors[name] = str(err)
-print("PELICAN_LATER " + json.dumps({"status": w.status, "step": w.step, "stopped_step": stopped_step,
-                                     "steps": w.steps, "errors": errors}))
+result = {"status": w.status, "step": w.step, "stopped_step": stopped_step,
+          "steps": w.steps, "errors": errors}
+print("PELICAN_LATER " + json.dumps(result))
+""",
+    # an image the browser cannot decode (what Pyodide, without Pillow, would
+    # pass on): the error shows in the widget and the drawing is kept
+    """
+import json
+before = w.scene
+with w._internal():
+    w.target_image = b"\x89PNG\r\n\x1a\n" + bytes(64)
+w.run()
+status = w.wait(timeout=60)
+result = {"status": status, "error": w.error, "scene_kept": w.scene == before}
+print("PELICAN_ERROR " + json.dumps(result))
 """,
 ]
 
@@ -115,7 +129,10 @@ def _marker(page, name: str, timeout: float) -> dict:
         if found:
             return json.loads(found)
         time.sleep(0.25)
-    raise AssertionError(f"no {name} output after {timeout} s")
+    outputs = page.evaluate(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
+    )
+    raise AssertionError(f"no {name} output after {timeout} s; outputs: {outputs}")
 
 
 def _widget_state(page) -> dict:
@@ -231,11 +248,85 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     assert later["steps"] == STEPS
     assert all(later["errors"].values()), later["errors"]
 
+    error = _marker(page, "PELICAN_ERROR", timeout=60)
+    assert error["status"] == "error" and "decode" in error["error"], error
+    assert error["scene_kept"]
     page.wait_for_timeout(500)
     final = _widget_state(page)
-    assert final["status"] == "stopped"
-    assert f"step {stop['step']} /" in final["progress"]
+    assert final["status"] == "error"
+    assert "decode" in final["error"], final
     # errors of the widget's own code (anywidget loads it from a blob: URL);
     # Jupyter's own plugins may log unrelated ones
     ours = [e for e in console_errors if "blob:" in e or "pelican" in e or "anywidget" in e]
     assert not ours, ours
+
+
+TWO_TAB_CELLS = [
+    "import pelican_widget as pw\nw = pw.PelicanWidget(steps=400)\nw",
+    "w  # a second view, shown in the second tab",
+    "import json\nw.run()\nprint('PELICAN_TWO ' + json.dumps([w.wait(timeout=300), w.step]))",
+]
+
+
+def _run_cell(page, index: int) -> None:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def test_widget_second_tab_shows_the_run_but_does_not_optimise(
+    jupyter_server, browser, artifacts, tmp_path
+):
+    nb = json.loads(_prepare_notebook(tmp_path).read_text())
+    nb["cells"] = [
+        {
+            "cell_type": "code",
+            "id": f"two-{i}",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": src,
+        }
+        for i, src in enumerate(TWO_TAB_CELLS)
+    ]
+    path = tmp_path / "two.ipynb"
+    path.write_text(json.dumps(nb))
+    server = jupyter_server("lab", files=(path,))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        logs = {"a": [], "b": []}
+        tab_a, tab_b = context.new_page(), context.new_page()
+        for name, tab in (("a", tab_a), ("b", tab_b)):
+            tab.on(
+                "console",
+                lambda msg, name=name: "pelican-widget:" in msg.text and logs[name].append(msg.text),
+            )
+        tab_a.goto(server.notebook_url("two.ipynb"))
+        tab_a.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        _run_cell(tab_a, 0)
+        tab_a.wait_for_selector(".pelican-widget", timeout=90_000)
+
+        tab_b.goto(server.notebook_url("two.ipynb"))
+        tab_b.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        _run_cell(tab_b, 1)
+        tab_b.wait_for_selector(".pelican-widget", timeout=90_000)
+
+        _run_cell(tab_a, 2)
+        result = _marker(tab_a, "PELICAN_TWO", timeout=180)
+        assert result == ["done", 400], result
+        for tab in (tab_a, tab_b):
+            tab.wait_for_function(
+                "() => document.querySelector('.pelican-widget .pelican-status')"
+                ".textContent === 'done'",
+                timeout=30_000,
+            )
+            progress = tab.locator(".pelican-widget .pelican-progress-text").first.text_content()
+            assert progress.startswith("step 400 / 400"), progress
+        tab_b.screenshot(path=str(artifacts / "widget-lab-second-tab.png"))
+        # both frontends asked for the run; exactly one ran the optimiser
+        claims = {k: [m for m in v if "claims request 1" in m] for k, v in logs.items()}
+        runs = {k: [m for m in v if "runs request 1" in m] for k, v in logs.items()}
+        assert len(claims["a"]) == len(claims["b"]) == 1, logs
+        assert len(runs["a"]) + len(runs["b"]) == 1, logs
+    finally:
+        context.close()

@@ -7,6 +7,7 @@ import { STRIDE, rawToShapes, sceneToRaw, validateScene } from "../params.js";
 import { defaultTaus, lrAt, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
+import { DEFAULT_PIX, planLayout } from "./layout.js";
 import { adapterName, describeAdapter, isSoftwareAdapter, requestAdapter } from "./probe.js";
 
 /** Binding numbers shared by all WGSL entry files. */
@@ -19,25 +20,17 @@ const B = Object.freeze({
   tstats: 5,
   img: 6,
   coef: 7,
-  lossPix: 8,
-  adj: 9,
   partials: 10,
   partial2: 11,
   opt: 12,
   sched: 13,
-  lossHist: 14,
   terms: 15,
   geo: 16,
 });
 
-const TILE = 16;
 const DIMS_WORDS = 24;
 const STATE_WORDS = 8;
 const FROZEN_BIT = 0x100;
-/** Cap on the partial-sum buffer: beyond it each invocation takes more pixels. */
-const PARTIALS_CAP = 256 * 1024 * 1024;
-/** Backward rows per invocation unless the partial sums would not fit. */
-const DEFAULT_PIX = 2;
 /** Chunks of steps in flight before the CPU waits for the oldest readback. */
 const IN_FLIGHT = 2;
 /** Steps per submit when nobody listens to progress. */
@@ -69,45 +62,18 @@ function fallbackError(message, scene, step) {
 }
 
 /**
- * Work sizes for a width x height target with nShapes shapes.
- * pixelsPerThread: rows each backward invocation walks (fewer partial-sum rows).
- */
-export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread) {
-  const cols = 2 * nShapes + 1;
-  const gx = Math.ceil(width / TILE);
-  const gy = Math.ceil(height / TILE);
-  const cap = Math.min(maxBinding, PARTIALS_CAP);
-  const plan = (pix) => {
-    const backY = Math.ceil(height / (TILE * pix));
-    const backGroups = gx * backY;
-    const rows = backGroups * (256 / minSubgroup);
-    return { pix, backY, backGroups, rows, bytes: rows * cols * 16 };
-  };
-  let p;
-  if (pixelsPerThread) {
-    p = plan(pixelsPerThread);
-  } else {
-    p = plan(DEFAULT_PIX);
-    while (p.bytes > cap && p.pix < 64) p = plan(p.pix * 2);
-  }
-  if (p.bytes > cap) throw new Error(`WebGPU: ${width}x${height} with ${nShapes} shapes needs ${p.bytes} bytes of partial sums (limit ${cap})`);
-  const rowsPerChunk = Math.max(64, Math.ceil(p.rows / 32));
-  const chunks = Math.ceil(p.rows / rowsPerChunk);
-  return { width, height, nShapes, cols, gx, gy, ...p, rowsPerChunk, chunks };
-}
-
-/**
- * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number}} [options]
+ * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number, profile?: boolean}} [options]
  *   forceAdapter: use this adapter instead of requesting one (software adapters included);
- *   pixelsPerThread: backward rows per invocation (benchmarks), chosen by size when absent
+ *   pixelsPerThread: backward rows per invocation (benchmarks), chosen by size when absent;
+ *   profile: ask for timestamp queries, for profileSteps (benchmarks)
  */
-export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread } = {}) {
+export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread, profile = false } = {}) {
   const adapter = forceAdapter ?? (gpu ? await requestAdapter(gpu) : null);
   if (!adapter) throw new Error("WebGPU: no adapter");
   if (!adapter.features.has("subgroups")) throw new Error("WebGPU: the adapter lacks the subgroups feature");
   const adapterInfo = describeAdapter(adapter);
   const software = isSoftwareAdapter(adapter);
-  const gpuDevice = await openDevice(adapter);
+  const gpuDevice = await openDevice(adapter, { timestamps: profile && adapter.features.has("timestamp-query") });
   const { device } = gpuDevice;
   let programs;
   try {
@@ -161,10 +127,20 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const S = types.length;
     if (ctx && ctx.target === target && ctx.nShapes === S) return ctx;
     destroyContext();
-    const layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread);
+    let layout;
+    try {
+      layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread);
+    } catch (error) {
+      throw fallbackError(error.message, makeScene(raw), 0);
+    }
     const progs = await programsFor(layout.pix);
     const N = target.width * target.height;
     const n = S * STRIDE;
+    const largest = Math.max(N * 32, layout.bytes);
+    if (largest > Math.min(maxBinding, device.limits.maxBufferSize)) {
+      // a run on Wasm can still handle it
+      throw fallbackError(`a ${target.width}x${target.height} target needs ${largest}-byte buffers, over this adapter's limit`, makeScene(raw), 0);
+    }
     const bufs = {
       [B.dims]: buffer(DIMS_WORDS * 4, USAGE.UNIFORM | USAGE.COPY_DST, "dims"),
       [B.state]: buffer(STATE_WORDS * 4, STORAGE, "state"),
@@ -174,8 +150,6 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.tstats]: buffer(N * 16, STORAGE, "tstats"),
       [B.img]: buffer(N * 4, STORAGE, "img"),
       [B.coef]: buffer(N * 32, STORAGE, "coef"),
-      [B.lossPix]: buffer(N * 16, STORAGE, "lossPix"),
-      [B.adj]: buffer(N * 4, STORAGE, "adj"),
       [B.partials]: buffer(layout.bytes, STORAGE, "partials"),
       [B.partial2]: buffer(layout.chunks * layout.cols * 16, STORAGE, "partial2"),
       [B.opt]: buffer(5 * n * 4, STORAGE, "opt"),
@@ -215,16 +189,38 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     if (ctx.schedSteps < steps) {
       for (const b of ctx.extra) b.destroy();
       const cap = Math.max(steps, 64);
-      ctx.sched = buffer((cap + 1) * 8, STORAGE, "sched");
-      ctx.lossHist = buffer((cap + 1) * 4, STORAGE, "lossHist");
-      ctx.extra = [ctx.sched, ctx.lossHist];
+      // per step: lr, tau, and the loss the step wrote
+      ctx.sched = buffer((cap + 1) * 16, STORAGE, "sched");
+      ctx.extra = [ctx.sched];
       ctx.schedSteps = cap;
-      const all = { ...ctx.buffers, [B.sched]: ctx.sched, [B.lossHist]: ctx.lossHist };
+      const all = { ...ctx.buffers, [B.sched]: ctx.sched };
       ctx.groups = {};
-      for (const name of ["forward", "imageLoss", "adjoint", "backward", "reduce", "finalize", "adam", "restore"]) {
+      for (const name of ["forward", "imageLoss", "backward", "reduce", "adam", "restore"]) {
         ctx.groups[name] = bindGroup(device, ctx.progs[name], all, name);
       }
     }
+  }
+
+  /** Uploads parameters, schedule and fresh Adam/best state for a run of `steps`. */
+  function startRun({ steps, lr, tau0, tau1, weights, frozen, scheduleOffset, total }) {
+    prepareRun(steps);
+    const b = ctx.buffers;
+    const n = types.length * STRIDE;
+    uploadScene(frozen);
+    device.queue.writeBuffer(b[B.dims], 0, dimsWords(ctx.layout, { nSteps: steps, weights }));
+    const sched = new Float32Array(4 * (steps + 1));
+    for (let k = 0; k <= steps; k++) {
+      sched[4 * k] = k < steps ? lrAt(scheduleOffset + k, total, lr) : 0;
+      sched[4 * k + 1] = tauAt(scheduleOffset + k, total, tau0, tau1);
+    }
+    device.queue.writeBuffer(ctx.sched, 0, sched);
+    device.queue.writeBuffer(b[B.state], 0, new Uint32Array([0, 0, INF_BITS, 0, 0, 0, 0, 0]));
+    const enc = device.createCommandEncoder();
+    if (n > 0) {
+      enc.clearBuffer(b[B.opt], 0, 2 * n * 4);
+      enc.copyBufferToBuffer(b[B.raw], 0, b[B.opt], 2 * n * 4, n * 4);
+    }
+    device.queue.submit([enc.finish()]);
   }
 
   function dispatch(pass, name, x, y = 1) {
@@ -233,19 +229,74 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     pass.dispatchWorkgroups(x, y);
   }
 
-  function encodeStep(pass) {
+  /** The dispatches of one step, in order: [program, workgroups x, workgroups y]. */
+  function stepDispatches() {
     const l = ctx.layout;
-    dispatch(pass, "forward", l.gx, l.gy);
-    dispatch(pass, "imageLoss", l.gx, l.gy);
-    dispatch(pass, "adjoint", l.gx, l.gy);
-    dispatch(pass, "backward", l.gx, l.backY);
-    dispatch(pass, "reduce", Math.ceil(l.cols / 64), l.chunks);
-    dispatch(pass, "finalize", Math.ceil((l.nShapes + 1) / 64));
-    dispatch(pass, "adam", 1);
+    return [
+      ["forward", l.gx, l.gy],
+      ["imageLoss", l.gx, l.gy],
+      ["backward", l.gx, l.backY],
+      ["reduce", Math.ceil(l.cols / 64), l.chunks],
+      ["adam", 1, 1],
+    ];
+  }
+
+  function encodeStep(pass) {
+    for (const [name, x, y] of stepDispatches()) dispatch(pass, name, x, y);
   }
 
   /**
-   * Copies state, lossHist[lossIndex], the loss terms and parameters (the
+   * Benchmarks only: GPU time of each dispatch of a step (median over
+   * `steps` steps of a run from the current scene, one compute pass per
+   * dispatch with timestamps). Needs the adapter's "timestamp-query" feature
+   * (asked for with the `profile` option).
+   * @returns {Promise<Record<string, number>>} microseconds per dispatch name
+   */
+  async function profileSteps(steps = 50) {
+    if (!device.features.has("timestamp-query")) throw new Error("profileSteps: the device has no timestamp-query feature");
+    notBusy("profileSteps");
+    await ensureContext();
+    const d = taus();
+    startRun({ steps, lr: 0.02, tau0: d.tau0, tau1: d.tau1, weights: resolveWeights(), frozen: new Set(), scheduleOffset: 0, total: steps });
+    const names = stepDispatches().map((e) => e[0]);
+    const count = 2 * names.length * steps;
+    const querySet = device.createQuerySet({ type: "timestamp", count });
+    const resolved = buffer(count * 8, USAGE.COPY_SRC | USAGE.QUERY_RESOLVE, "timestamps");
+    const staging = buffer(count * 8, USAGE.MAP_READ | USAGE.COPY_DST, "timestampsRead");
+    const enc = device.createCommandEncoder();
+    let q = 0;
+    for (let k = 0; k < steps; k++) {
+      for (const [name, x, y] of stepDispatches()) {
+        const pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+        dispatch(pass, name, x, y);
+        pass.end();
+        q += 2;
+      }
+    }
+    enc.resolveQuerySet(querySet, 0, count, resolved, 0);
+    enc.copyBufferToBuffer(resolved, 0, staging, 0, count * 8);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(MAP_READ);
+    const t = new BigUint64Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    for (const x of [staging, resolved]) x.destroy();
+    querySet.destroy();
+    const out = {};
+    names.forEach((name, i) => {
+      const us = [];
+      for (let k = 0; k < steps; k++) {
+        const at = 2 * (k * names.length + i);
+        us.push(Number(t[at + 1] - t[at]) / 1000);
+      }
+      us.sort((a, b) => a - b);
+      out[name] = us[Math.floor(us.length / 2)];
+    });
+    uploadScene();
+    return out;
+  }
+
+  /**
+   * Copies state, the loss step `lossIndex` wrote, the loss terms and parameters (the
    * current ones, or with `evaluated` those the last step scored) into a fresh
    * staging buffer. Returns `start`, to call once the encoder is submitted: it
    * maps the buffer and resolves to the values read.
@@ -257,7 +308,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const rawAt = termsAt + (S + 1) * 16;
     const staging = buffer(rawAt + n * 4, USAGE.MAP_READ | USAGE.COPY_DST, "readback");
     enc.copyBufferToBuffer(ctx.buffers[B.state], 0, staging, 0, STATE_WORDS * 4);
-    if (lossIndex >= 0) enc.copyBufferToBuffer(ctx.lossHist, lossIndex * 4, staging, STATE_WORDS * 4, 4);
+    if (lossIndex >= 0) enc.copyBufferToBuffer(ctx.sched, lossIndex * 16 + 8, staging, STATE_WORDS * 4, 4);
     enc.copyBufferToBuffer(ctx.buffers[B.terms], 0, staging, termsAt, (S + 1) * 16);
     if (n > 0) {
       if (evaluated) enc.copyBufferToBuffer(ctx.buffers[B.opt], 4 * n * 4, staging, rawAt, n * 4);
@@ -336,7 +387,6 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.geo]: mk(S * 64, STORAGE, "evalGeo"),
         [B.img]: mk(N * 4, STORAGE, "evalImg"),
         [B.coef]: mk(N * 32, STORAGE, "evalCoef"),
-        [B.lossPix]: mk(N * 16, STORAGE, "evalLossPix"),
       };
       try {
         device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights() }));
@@ -354,8 +404,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         run("forward", c.layout.gx, c.layout.gy);
         if (wantLoss) run("imageLoss", c.layout.gx, c.layout.gy);
         pass.end();
-        const src = wantLoss ? bufs[B.lossPix] : bufs[B.img];
-        const size = wantLoss ? N * 16 : N * 4;
+        const src = wantLoss ? bufs[B.coef] : bufs[B.img];
+        const size = wantLoss ? N * 32 : N * 4;
         const staging = mk(size, USAGE.MAP_READ | USAGE.COPY_DST, "evalReadback");
         enc.copyBufferToBuffer(src, 0, staging, 0, size);
         device.queue.submit([enc.finish()]);
@@ -372,15 +422,16 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   }
 
   async function lossBreakdown(r, t, tau, weights) {
-    const pix = await evaluateRaw(r, t, tau, true);
-    const N = pix.length / 4;
+    // coef per pixel: (., ., squared error, edge error, ., ., ., ssim)
+    const coef = await evaluateRaw(r, t, tau, true);
+    const N = coef.length / 8;
     let mse = 0;
     let edge = 0;
     let ssim = 0;
     for (let p = 0; p < N; p++) {
-      mse += pix[4 * p];
-      edge += pix[4 * p + 1];
-      ssim += pix[4 * p + 2];
+      mse += coef[8 * p + 2];
+      edge += coef[8 * p + 3];
+      ssim += coef[8 * p + 7];
     }
     const image = { mse: mse / N, edge: edge / N, ssim: 1 - ssim / N };
     const priors = computePriors(r, t, weights, false).terms;
@@ -441,26 +492,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     let lastGood = { raw: Float32Array.from(raw), step: 0 };
     try {
       await ensureContext();
-      prepareRun(steps);
-      const b = ctx.buffers;
-      const n = types.length * STRIDE;
-      uploadScene(frozenSet);
-      device.queue.writeBuffer(b[B.dims], 0, dimsWords(ctx.layout, { nSteps: steps, weights: w }));
-      const sched = new Float32Array(2 * (steps + 1));
-      for (let k = 0; k <= steps; k++) {
-        sched[2 * k] = k < steps ? lrAt(scheduleOffset + k, total, lr) : 0;
-        sched[2 * k + 1] = tauAt(scheduleOffset + k, total, tau0, tau1);
-      }
-      device.queue.writeBuffer(ctx.sched, 0, sched);
-      device.queue.writeBuffer(b[B.state], 0, new Uint32Array([0, 0, INF_BITS, 0, 0, 0, 0, 0]));
-      {
-        const enc = device.createCommandEncoder();
-        if (n > 0) {
-          enc.clearBuffer(b[B.opt], 0, 2 * n * 4);
-          enc.copyBufferToBuffer(b[B.raw], 0, b[B.opt], 2 * n * 4, n * 4);
-        }
-        device.queue.submit([enc.finish()]);
-      }
+      startRun({ steps, lr, tau0, tau1, weights: w, frozen: frozenSet, scheduleOffset, total });
 
       const chunk = onProgress ? progressEvery : QUIET_CHUNK;
       const started = performance.now();
@@ -582,6 +614,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     },
 
     optimize,
+    profileSteps,
 
     dispose() {
       if (disposed) return;

@@ -5,19 +5,21 @@
 import { PROGRAMS, declaredBindings, programSource } from "./shaders.js";
 
 /** GPUBufferUsage / GPUMapMode values (fixed by the spec; Node has no globals for them). */
-export const USAGE = Object.freeze({ MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 });
+export const USAGE = Object.freeze({ MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128, QUERY_RESOLVE: 512 });
 export const MAP_READ = 1;
 
 const LIMITS = ["maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage", "maxComputeWorkgroupsPerDimension"];
 
 /**
  * @param {GPUAdapter} adapter
+ * @param {{timestamps?: boolean}} [options] timestamps: also ask for "timestamp-query" (profiling)
  * @returns {Promise<{device: GPUDevice, failure: () => string|null, close: () => void}>}
  */
-export async function openDevice(adapter) {
+export async function openDevice(adapter, { timestamps = false } = {}) {
   const requiredLimits = {};
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ requiredFeatures: ["subgroups"], requiredLimits });
+  const requiredFeatures = timestamps ? ["subgroups", "timestamp-query"] : ["subgroups"];
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   let message = null;
   let closing = false;
   device.lost.then((info) => {

@@ -6,7 +6,6 @@ import adjoint from "./shaders/adjoint.wgsl";
 import backward from "./shaders/backward.wgsl";
 import common from "./shaders/common.wgsl";
 import decode from "./shaders/decode.wgsl";
-import finalize from "./shaders/finalize.wgsl";
 import forward from "./shaders/forward.wgsl";
 import imageLoss from "./shaders/image_loss.wgsl";
 import params from "./shaders/params.wgsl";
@@ -23,7 +22,6 @@ const FILES = {
   "backward.wgsl": backward,
   "common.wgsl": common,
   "decode.wgsl": decode,
-  "finalize.wgsl": finalize,
   "forward.wgsl": forward,
   "image_loss.wgsl": imageLoss,
   "params.wgsl": params,
@@ -40,11 +38,9 @@ export const PROGRAMS = {
   targetStats: ["target_stats.wgsl", "stencils.wgsl"],
   forward: ["forward.wgsl", "shapes.wgsl"],
   imageLoss: ["image_loss.wgsl", "stencils.wgsl"],
-  adjoint: ["adjoint.wgsl", "stencils.wgsl"],
-  backward: ["backward.wgsl", "shapes.wgsl"],
+  backward: ["backward.wgsl", "shapes.wgsl", "stencils.wgsl", "adjoint.wgsl"],
   reduce: ["reduce.wgsl"],
-  finalize: ["finalize.wgsl", "priors.wgsl"],
-  adam: ["adam.wgsl", "params.wgsl"],
+  adam: ["adam.wgsl", "params.wgsl", "priors.wgsl"],
   restore: ["restore.wgsl", "params.wgsl"],
   decode: ["decode.wgsl", "params.wgsl"],
 };

@@ -1,17 +1,21 @@
-// One workgroup closes the step: total loss, best-state tracking, global
-// gradient-norm clipping, the skip of non-finite steps, Adam over the movable
-// shapes, and the geometry of the new parameters. A step index at or past
-// dims.nSteps only scores the parameters (the run's final evaluation).
-// opt holds m | v | best | grad | evaluated, nShapes * STRIDE floats each.
+// One workgroup closes the step: per shape the chunk sums of the gradient
+// (metric -> raw chain rule) plus the priors' value and gradient, then the
+// total loss, best-state tracking, global gradient-norm clipping, the skip of
+// non-finite steps, Adam over the movable shapes, and the geometry of the new
+// parameters. A step index at or past dims.nSteps only scores the parameters
+// (the run's final evaluation).
+// opt holds m | v | best | grad | evaluated, n = nShapes * STRIDE floats each;
+// sched[step] = (lr, tau, loss written here, 0); terms = (image loss sums,
+// then the priors of each shape), kept for the readback's breakdown.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read_write> state: array<u32>;
 @group(0) @binding(2) var<storage, read_write> raw: array<f32>;
 @group(0) @binding(3) var<storage, read> types: array<u32>;
+@group(0) @binding(11) var<storage, read> partial2: array<vec4f>;
 @group(0) @binding(12) var<storage, read_write> opt: array<f32>;
-@group(0) @binding(13) var<storage, read> sched: array<vec2f>;
-@group(0) @binding(14) var<storage, read_write> lossHist: array<f32>;
-@group(0) @binding(15) var<storage, read> terms: array<vec4f>;
+@group(0) @binding(13) var<storage, read_write> sched: array<vec4f>;
+@group(0) @binding(15) var<storage, read_write> terms: array<vec4f>;
 @group(0) @binding(16) var<storage, read_write> geo: array<vec4f>;
 
 const BETA1: f32 = 0.9;
@@ -20,6 +24,7 @@ const ADAM_EPS: f32 = 1e-8;
 const CLIP_NORM: f32 = 1.0;
 
 var<workgroup> red: array<vec2f, 256>;
+var<workgroup> imageSums: vec4f;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) li: u32) {
@@ -29,18 +34,45 @@ fn main(@builtin(local_invocation_index) li: u32) {
   let bestLoss = bitcast<f32>(state[ST_BEST_LOSS]);
   let adamT = state[ST_ADAM_T];
 
+  // part = (weighted priors, squared gradient norm over movable shapes)
   var part = vec2f(0.0);
   for (var k = li; k < S; k += 256u) {
-    let t = terms[1u + k];
-    part.x += dims.wPerim * t.x + dims.wDegen * t.y + dims.wCanvas * t.z;
-  }
-  for (var q = li; q < n; q += 256u) {
-    if ((types[q / STRIDE] & FROZEN_BIT) == 0u) {
-      let g = opt[3u * n + q];
-      part.y += g * g;
+    var ga = vec4f(0.0);
+    var gb = vec4f(0.0);
+    for (var c = 0u; c < dims.chunks; c++) {
+      ga += partial2[c * dims.cols + 2u * k];
+      gb += partial2[c * dims.cols + 2u * k + 1u];
     }
+    let pr = shapePrior(k, dims.wPerim, dims.wDegen, dims.wCanvas);
+    ga = ga * geo[4u * k + 2u] + pr.ga;
+    gb = gb * geo[4u * k + 3u] + pr.gb;
+    terms[1u + k] = vec4f(pr.value, 0.0);
+    part.x += dims.wPerim * pr.value.x + dims.wDegen * pr.value.y + dims.wCanvas * pr.value.z;
+    if ((types[k] & FROZEN_BIT) == 0u) {
+      part.y += dot(ga, ga) + dot(gb, gb);
+    }
+    let o = 3u * n + k * STRIDE;
+    opt[o] = ga.x;
+    opt[o + 1u] = ga.y;
+    opt[o + 2u] = ga.z;
+    opt[o + 3u] = ga.w;
+    opt[o + 4u] = gb.x;
+    opt[o + 5u] = gb.y;
+    opt[o + 6u] = gb.z;
+    opt[o + 7u] = gb.w;
+    opt[o + 8u] = 0.0;
+    opt[o + 9u] = 0.0;
+  }
+  if (li == 0u) {
+    var l = vec4f(0.0);
+    for (var c = 0u; c < dims.chunks; c++) {
+      l += partial2[c * dims.cols + 2u * S];
+    }
+    imageSums = l;
+    terms[0] = l;
   }
   red[li] = part;
+  storageBarrier();
   workgroupBarrier();
   for (var w = 128u; w > 0u; w >>= 1u) {
     if (li < w) {
@@ -49,7 +81,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     workgroupBarrier();
   }
   let sums = red[0];
-  let img = terms[0];
+  let img = imageSums;
   let loss = dims.wMse * img.x * dims.invN + dims.wEdge * img.y * dims.invN + dims.wSsim * (1.0 - img.z * dims.invN) + sums.x;
   let norm = sqrt(sums.y);
   let finite = isFinite(loss) && isFinite(norm);
@@ -79,13 +111,13 @@ fn main(@builtin(local_invocation_index) li: u32) {
       }
     }
   }
-  workgroupBarrier();
   storageBarrier();
+  workgroupBarrier();
   for (var k = li; k < S; k += 256u) {
     decodeShape(k, dims.sx, dims.sy);
   }
   if (li == 0u) {
-    lossHist[step] = loss;
+    sched[step].z = loss;
     if (better) {
       state[ST_BEST_LOSS] = bitcast<u32>(loss);
       state[ST_BEST_STEP] = step;

@@ -1,25 +1,14 @@
-// d loss / d image per pixel: the MSE term plus the adjoints (transposed
+// d loss / d image at one pixel: the MSE term plus the adjoints (transposed
 // stencils, zero padding) of the Sobel and Gaussian filters applied to the
-// per-pixel coefficients of image_loss.wgsl.
-
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(4) var<storage, read> tgt: array<f32>;
-@group(0) @binding(6) var<storage, read> img: array<f32>;
-@group(0) @binding(7) var<storage, read> coef: array<vec4f>;
-@group(0) @binding(9) var<storage, read_write> adj: array<f32>;
+// per-pixel coefficients of image_loss.wgsl. Needs bindings `dims`, `img`,
+// `tgt` and `coef` in the including entry file.
 
 fn inImage(i: i32, j: i32) -> bool {
   return i >= 0 && j >= 0 && i < i32(dims.width) && j < i32(dims.height);
 }
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  if (gid.x >= dims.width || gid.y >= dims.height) {
-    return;
-  }
-  let i = i32(gid.x);
-  let j = i32(gid.y);
-  let p = gid.y * dims.width + gid.x;
+fn imageAdjoint(i: i32, j: i32) -> f32 {
+  let p = u32(j) * dims.width + u32(i);
   let x = img[p];
   let y = tgt[p];
   var g = dims.wMse * 2.0 * (x - y) * dims.invN;
@@ -41,5 +30,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       }
     }
   }
-  adj[p] = g + s.x + 2.0 * x * s.y + y * s.z;
+  return g + s.x + 2.0 * x * s.y + y * s.z;
 }

@@ -1,5 +1,6 @@
-// Backward pass to the shapes: each invocation walks its PIX pixels (one
-// column, PIX rows) from the front shape to the back one, and each subgroup
+// Backward pass to the shapes: each invocation takes d loss / d image of its
+// PIX pixels (one column, PIX rows; adjoint.wgsl), walks them from the front
+// shape to the back one, and each subgroup
 // adds its invocations' gradient contributions with subgroupAdd. The subgroup's
 // first invocation writes one row of partial sums (no workgroup barriers:
 // reduce.wgsl sums the rows in a second pass).
@@ -14,11 +15,11 @@ enable subgroups;
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read_write> state: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read> types: array<u32>;
+@group(0) @binding(4) var<storage, read> tgt: array<f32>;
 @group(0) @binding(6) var<storage, read> img: array<f32>;
-@group(0) @binding(8) var<storage, read> lossPix: array<vec4f>;
-@group(0) @binding(9) var<storage, read> adj: array<f32>;
+@group(0) @binding(7) var<storage, read> coef: array<vec4f>;
 @group(0) @binding(10) var<storage, read_write> partials: array<vec4f>;
-@group(0) @binding(13) var<storage, read> sched: array<vec2f>;
+@group(0) @binding(13) var<storage, read> sched: array<vec4f>;
 @group(0) @binding(16) var<storage, read> geo: array<vec4f>;
 
 @compute @workgroup_size(16, 16)
@@ -56,8 +57,8 @@ fn main(
     if (valid[r]) {
       let q = y * dims.width + x;
       fin[r] = img[q];
-      gp[r] = adj[q];
-      lossSum += lossPix[q];
+      gp[r] = imageAdjoint(i32(x), i32(y));
+      lossSum += vec4f(coef[2u * q].zw, coef[2u * q + 1u].w, 0.0);
     }
   }
   let lossRed = subgroupAdd(lossSum);

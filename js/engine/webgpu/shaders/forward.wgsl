@@ -5,7 +5,7 @@
 @group(0) @binding(1) var<storage, read> state: array<u32>;
 @group(0) @binding(3) var<storage, read> types: array<u32>;
 @group(0) @binding(6) var<storage, read_write> img: array<f32>;
-@group(0) @binding(13) var<storage, read> sched: array<vec2f>;
+@group(0) @binding(13) var<storage, read> sched: array<vec4f>;
 @group(0) @binding(16) var<storage, read> geo: array<vec4f>;
 
 @compute @workgroup_size(16, 16)

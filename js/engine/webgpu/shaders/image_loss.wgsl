@@ -1,15 +1,14 @@
 // Per-pixel image loss terms (squared error, edge-magnitude error, SSIM) and
 // the per-pixel coefficients of their adjoints:
-//   coef[2q]   = (d loss / d gx, d loss / d gy, 0, 0)   (edge, weighted)
-//   coef[2q+1] = (d / d mu_x, d / d E[x^2], d / d E[xy], 0)   (SSIM, weighted)
-// lossPix[q] = ((x - y)^2, (|grad x| - |grad y|)^2, ssim, 0), summed later.
+//   coef[2q]   = (d loss / d gx, d loss / d gy, (x - y)^2, (|grad x| - |grad y|)^2)
+//   coef[2q+1] = (d / d mu_x, d / d E[x^2], d / d E[xy], ssim)
+// (adjoint coefficients weighted; the loss terms are summed later).
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(4) var<storage, read> tgt: array<f32>;
 @group(0) @binding(5) var<storage, read> tstats: array<vec4f>;
 @group(0) @binding(6) var<storage, read> img: array<f32>;
 @group(0) @binding(7) var<storage, read_write> coef: array<vec4f>;
-@group(0) @binding(8) var<storage, read_write> lossPix: array<vec4f>;
 
 const C1: f32 = 0.0001;
 const C2: f32 = 0.0009;
@@ -64,13 +63,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let s = (a1 * a2) / (b1 * b2);
   let inv = 1.0 / (b1 * b2);
   let scale = -dims.wSsim * dims.invN;
-  coef[2u * q] = vec4f(dm * gx / mag, dm * gy / mag, 0.0, 0.0);
+  let d = img[q] - tgt[q];
+  coef[2u * q] = vec4f(dm * gx / mag, dm * gy / mag, d * d, dmag * dmag);
   coef[2u * q + 1u] = vec4f(
     scale * (2.0 * my * (a2 - a1) * inv - 2.0 * mx * s / b1 + 2.0 * mx * s / b2),
     scale * (-s / b2),
     scale * 2.0 * a1 * inv,
-    0.0,
+    s,
   );
-  let d = img[q] - tgt[q];
-  lossPix[q] = vec4f(d * d, dmag * dmag, s, 0.0);
 }

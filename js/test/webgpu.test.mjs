@@ -1,0 +1,138 @@
+// The WebGPU backend under Node: Dawn (npm `webgpu`) on Chromium's SwiftShader
+// Vulkan driver, against the float64 reference in the same process. Dawn
+// finds the driver only through environment variables read at start, so the
+// GPU checks run in a child Node process. Layout and adapter classification
+// are checked in this process.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { planLayout } from "../engine/webgpu/layout.js";
+import { isSoftwareAdapter } from "../engine/webgpu/probe.js";
+
+const SWIFTSHADER_DIR = "/usr/lib/chromium";
+const ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;
+const bundle = new URL("../build/engine.mjs", import.meta.url).href;
+const nodeGpu = new URL("../engine/webgpu/node-gpu.mjs", import.meta.url).href;
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/nonsquare_40x24.json", import.meta.url), "utf8"));
+
+/** Runs `body` (an async function body) in a child Node with Dawn on SwiftShader; returns its JSON result. */
+function onSwiftShader(body, input) {
+  assert.ok(existsSync(ICD), `no SwiftShader Vulkan driver at ${ICD} (Debian package chromium)`);
+  const script = `
+    import { gpu } from ${JSON.stringify(nodeGpu)};
+    import * as E from ${JSON.stringify(bundle)};
+    const input = JSON.parse(process.env.WEBGPU_TEST_INPUT);
+    const out = await (async () => { ${body} })();
+    process.stdout.write(JSON.stringify(out));
+    process.exit(0);
+  `;
+  const stdout = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: { ...process.env, LD_LIBRARY_PATH: SWIFTSHADER_DIR, VK_ICD_FILENAMES: ICD, WEBGPU_TEST_INPUT: JSON.stringify(input) },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout);
+}
+
+const numbers = (shape) =>
+  shape.type === "triangle"
+    ? [...shape.points.flat(), shape.fill]
+    : [shape.cx, shape.cy, ...(shape.type === "circle" ? [shape.r] : [shape.rx, shape.ry, shape.angle]), shape.fill];
+
+test("webgpu layout: 512x512 with 200 shapes fits the default binding limit, taking more pixels per invocation if needed", () => {
+  const small = planLayout(512, 512, 200, 32, 2 ** 31 - 4);
+  assert.ok(small.bytes <= 256 * 1024 * 1024);
+  const tight = planLayout(512, 512, 200, 4, 128 * 1024 * 1024);
+  assert.ok(tight.pix > small.pix, `pix ${tight.pix}`);
+  assert.ok(tight.bytes <= 128 * 1024 * 1024);
+  assert.equal(tight.backY, Math.ceil(512 / (16 * tight.pix)));
+  assert.ok(tight.chunks * tight.rowsPerChunk >= tight.rows);
+  assert.throws(() => planLayout(4096, 4096, 2000, 1, 1024 * 1024), /partial sums/);
+});
+
+test("webgpu probe: SwiftShader, llvmpipe and flagged fallback adapters count as software", () => {
+  const adapter = (info, extra = {}) => ({ info, ...extra });
+  assert.ok(isSoftwareAdapter(adapter({ vendor: "google", architecture: "swiftshader" })));
+  assert.ok(isSoftwareAdapter(adapter({ vendor: "mesa", description: "llvmpipe (LLVM 15.0.6, 256 bits)" })));
+  assert.ok(isSoftwareAdapter(adapter({ vendor: "x" }, { isFallbackAdapter: true })));
+  assert.ok(isSoftwareAdapter(adapter({ vendor: "x", isFallbackAdapter: true })));
+  assert.ok(!isSoftwareAdapter(adapter({ vendor: "nvidia", architecture: "", description: "NVIDIA: 580.159.04" })));
+  assert.ok(!isSoftwareAdapter(adapter({ vendor: "apple", architecture: "metal-3" }, { isFallbackAdapter: false })));
+});
+
+test("webgpu on SwiftShader: non-square target, all shape types, frozen shape: render, loss and 12 steps match the reference", () => {
+  const out = onSwiftShader(
+    `
+    const { scene, target } = input;
+    const run = async (backend) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data.flat()), width: target.width, height: target.height });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
+      const start = await engine.loss();
+      const losses = [];
+      const result = await engine.optimize({ steps: 12, tauStart: 0.02, tauEnd: 0.02, progressEvery: 1, frozen: [1], onProgress: (p) => losses.push(p.loss) });
+      const out = { backend: engine.backend, frame, start, losses, final: result.loss, scene: result.scene, bestStep: result.bestStep };
+      engine.dispose();
+      return out;
+    };
+    return { gpu: await run("webgpu"), ref: await run("reference") };
+    `,
+    { scene: fixture.scene, target: fixture.target },
+  );
+  const { gpu, ref } = out;
+  assert.equal(gpu.backend, "webgpu");
+  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
+  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
+  for (const key of Object.keys(ref.start)) {
+    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+  }
+  assert.equal(gpu.losses.length, 12);
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
+  // the run moved the free shapes, so agreeing parameters mean agreeing gradients
+  const moved = Math.max(...numbers(ref.scene.shapes[0]).map((v, j) => Math.abs(v - numbers(fixture.scene.shapes[0])[j])));
+  assert.ok(moved > 1e-3, `shape 0 moved by ${moved}`);
+  assert.deepEqual(gpu.scene.shapes[1], fixture.scene.shapes[1]);
+  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  // Adam moves a parameter with a near-zero gradient by about lr whatever its sign: float32 noise shows there
+  assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
+  assert.equal(gpu.bestStep, ref.bestStep);
+});
+
+test("webgpu on SwiftShader: other weights and an abort mid-run", () => {
+  const out = onSwiftShader(
+    `
+    const { scene, target } = input;
+    const weights = { ssim: 0, edge: 0.5, canvas: 3 };
+    const run = async (backend, steps, abortAt) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data.flat()), width: target.width, height: target.height });
+      engine.setScene(scene);
+      const controller = new AbortController();
+      const losses = [];
+      const result = await engine.optimize({
+        steps, weights, progressEvery: 1, signal: controller.signal, lr: 0.05,
+        onProgress: (p) => { losses.push(p.breakdown); if (p.step === abortAt) controller.abort(); },
+      });
+      engine.dispose();
+      return { losses, steps: result.steps, aborted: result.aborted, final: result.loss };
+    };
+    return { gpu: await run("webgpu", 8, 0), ref: await run("reference", 8, 0), aborted: await run("webgpu", 40, 3) };
+    `,
+    { scene: fixture.scene, target: fixture.target },
+  );
+  const { gpu, ref, aborted } = out;
+  gpu.losses.forEach((b, k) => {
+    for (const key of ["mse", "edge", "perimeter", "canvas", "total"]) {
+      assert.ok(Math.abs(b[key] - ref.losses[k][key]) <= 5e-4 * Math.abs(ref.losses[k][key]) + 1e-7, `step ${k} ${key}: ${b[key]} vs ${ref.losses[k][key]}`);
+    }
+  });
+  assert.ok(Math.abs(gpu.final.total - ref.final.total) <= 5e-4 * ref.final.total);
+  assert.equal(aborted.aborted, true);
+  // chunks already submitted finish; the run stops within the in-flight window
+  assert.ok(aborted.steps >= 3 && aborted.steps < 40, `steps ${aborted.steps}`);
+});
