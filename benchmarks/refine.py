@@ -44,9 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-shapes", type=int, default=35)
-    parser.add_argument("--settle-steps", type=int, default=None, help="engine default if omitted")
-    parser.add_argument("--reoptimize-steps", type=int, default=None, help="engine default if omitted")
-    parser.add_argument("--initial-steps", type=int, default=None, help="engine default if omitted")
+    for flag in ("--settle-steps", "--reoptimize-steps", "--initial-steps"):
+        parser.add_argument(flag, type=int, default=None, help="the engine's default if omitted")
     return parser.parse_args(argv)
 
 
@@ -79,16 +78,18 @@ def driver_command(args: argparse.Namespace, target_path: Path, scene_path: Path
 
 def run_driver(command: list[str]) -> dict:
     """Runs the driver, printing a table row per round; returns its DONE record."""
-    print(f"{'round':>5} {'type':<9} {'before':>9} {'after':>9} {'kept':>5} {'shapes':>6} {'t [s]':>7}")
+    header = ("round", "type", "before", "after", "kept", "shapes", "t [s]")
+    print("{:>5} {:<9} {:>9} {:>9} {:>5} {:>6} {:>7}".format(*header))
     done = None
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO) as process:
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith("ROUND "):
                 r = json.loads(line[6:])
+                kept = "yes" if r["accepted"] else "no"
                 print(
-                    f"{r['round']:>5} {r['type']:<9} {r['lossBefore']:>9.5f} {r['lossAfter']:>9.5f} "
-                    f"{'yes' if r['accepted'] else 'no':>5} {r['shapes']:>6} {r['seconds']:>7.1f}",
+                    f"{r['round']:>5} {r['type']:<9} {r['lossBefore']:>9.5f} "
+                    f"{r['lossAfter']:>9.5f} {kept:>5} {r['shapes']:>6} {r['seconds']:>7.1f}",
                     flush=True,
                 )
             elif line.startswith("DONE "):
@@ -120,13 +121,19 @@ def main(argv: list[str] | None = None) -> None:
     svg.write_text(scene.to_svg())
 
     print()
-    print(f"backend              {done['backend']} (in-process under Node {subprocess.getoutput('node --version')})")
+    node = subprocess.getoutput("node --version")
+    print(f"backend              {done['backend']} (in-process kernel under Node {node})")
     print(f"proposal             {args.proposal} (seed {args.seed})")
     print(f"start loss (9)       {start_loss:.5f}")
     print(f"final loss (python)  {final['total']:.5f}   engine {done['loss']:.5f}")
-    print(f"shapes               {len(scene.shapes)}  (accepted {done['accepted']}, rejected {done['rejected']})")
+    counts = f"accepted {done['accepted']}, rejected {done['rejected']}"
+    print(f"shapes               {len(scene.shapes)}  ({counts})")
     print(f"stopped by           {done['stopped']}")
-    print(f"refine time          {done['seconds']:.1f} s   wall (incl. Node start) {wall:.1f} s")
+    print(
+        f"refine time          {done['seconds']:.1f} s for {done['steps']} optimiser steps "
+        f"({1000 * done['seconds'] / max(done['steps'], 1):.2f} ms/step); "
+        f"wall (incl. Node start) {wall:.1f} s"
+    )
     print(
         f"RESULT loss={final['total']:.5f} shapes={len(scene.shapes)} accepted={done['accepted']} "
         f"rejected={done['rejected']} seconds={wall:.1f} svg={svg}"

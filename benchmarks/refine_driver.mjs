@@ -56,6 +56,7 @@ console.log(
   `DONE ${JSON.stringify({
     backend: engine.backend,
     seconds,
+    steps: result.steps,
     loss: result.loss,
     accepted: result.accepted,
     rejected: result.rejected,

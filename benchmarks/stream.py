@@ -51,11 +51,14 @@ def counting_handle(msg):
     size = _size(data, msg.get("buffers") or [])
     stats["in_msgs"] += 1
     stats["in_bytes"] += size
-    # binary traits travel as buffers, named in buffer_paths, not in state
-    keys = list(data.get("state", {{}})) + [p[0] for p in data.get("buffer_paths", [])]
-    for key in keys:
+    for key, value in data.get("state", {{}}).items():
         per_trait[key] += 1
-        per_trait_bytes[key] += size / len(keys)
+        per_trait_bytes[key] += len(json.dumps(value, default=str))
+    # binary traits travel as buffers, named in buffer_paths, not in state
+    buffers = msg.get("buffers") or []
+    for path, buf in zip(data.get("buffer_paths", []), buffers):
+        per_trait[path[0]] += 1
+        per_trait_bytes[path[0]] += len(memoryview(buf).cast("B"))
     return _handle(msg)
 w.comm.on_msg(counting_handle)
 

@@ -1,11 +1,12 @@
-// Candidate shapes for the greedy shape search (refine.js).
+// Candidate shapes ("drafts") for the greedy shape search (refine.js).
 //
-// "random" places a candidate the way the PyTorch reference did: anywhere in
-// the middle of the canvas, about 0.08 in size, with a dark fill, and lets
-// gradient descent pull it into place. "error" looks at where the drawing is
-// most wrong (the blurred absolute residual |render - target|), fits an
-// ellipse to that blob through its second moments and takes the fill from the
-// target there, so the candidate starts close to where it helps.
+// "random" places a draft the way the PyTorch reference did: anywhere in the
+// middle of the canvas, about 0.08 in size, with a dark fill, and lets
+// gradient descent pull it into place. "error" looks where the drawing is
+// most wrong over an area (the blurred signed residual target - render),
+// fits a shape of the round's type to each strong blob through its moments,
+// and takes the fill from the target there, so the draft starts where it
+// helps. refine.js ranks the drafts of either kind by the loss.
 //
 // Lengths follow docs/engine.md: metric units of the longer side L; scene
 // positions are fractions of the width and height.
@@ -69,13 +70,14 @@ export function proposeRandom(type, rng) {
 }
 
 /**
- * Separable Gaussian blur with zero padding (in place on a copy).
+ * Separable Gaussian blur with zero padding.
  * @param {Float32Array} src
  * @param {number} width
  * @param {number} height
  * @param {number} sigma in pixels
+ * @returns {Float32Array} a new image
  */
-export function gaussianBlur(src, width, height, sigma) {
+function gaussianBlur(src, width, height, sigma) {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
@@ -310,22 +312,22 @@ function toScene(shape, width, height, fill) {
 }
 
 /**
- * Candidates at the strong blobs of the blurred residual |render - target|,
- * best first.
+ * Candidates at the strong blobs of |blur(target - render)|, best first.
  *
- * The strongest few blobs are each fitted with a shape of the requested type
- * (centre and axes from the residual's moments, triangle corners from the
- * blob's extreme points) and painted with the target's mean grey under it.
- * They are ranked by the squared error they would remove, as a share of the
- * MSE, less the perimeter prior they would add. Sites of earlier rejected
- * candidates are damped (`tabu`), so a rejection moves the next proposal
- * elsewhere instead of retrying the same spot.
+ * The strongest blobs (threshold: half their peak) are each fitted with a
+ * shape of the requested type (centre and axes from the moments, triangle
+ * corners also from the blob's extreme points; each at three sizes) and
+ * painted with the target's mean grey under it. The best fit per blob is
+ * kept, and blobs are ranked by the squared error the fit would remove, as a
+ * share of the MSE, less the perimeter prior it would add. Sites of earlier
+ * rejected candidates are damped (`tabu`), so a rejection moves the next
+ * proposal elsewhere instead of retrying the same spot.
  *
  * @param {ShapeType} type
  * @param {{image: Float32Array, target: Float32Array, width: number, height: number,
  *   tabu?: Site[], blobs?: number, perimeterWeight?: number}} input
  *   image: the current render at evaluation tau; target: grey in [0, 1];
- *   blobs: how many blobs to try (default 6); perimeterWeight: the loss weight of the perimeter prior
+ *   blobs: how many blobs to try at least (default 6); perimeterWeight: the loss weight of the perimeter prior
  * @param {number} [count=1] how many candidates to return at most (one per blob)
  * @returns {{shape: object, site: Site}[]}
  */

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { planLayout } from "../engine/webgpu/layout.js";
+import { defaultPixelsPerThread, planLayout } from "../engine/webgpu/layout.js";
 import { isSoftwareAdapter } from "../engine/webgpu/probe.js";
 
 const SWIFTSHADER_DIR = "/usr/lib/chromium";
@@ -46,12 +46,21 @@ const numbers = (shape) =>
 test("webgpu layout: 512x512 with 200 shapes fits the default binding limit, taking more pixels per invocation if needed", () => {
   const small = planLayout(512, 512, 200, 32, 2 ** 31 - 4);
   assert.ok(small.bytes <= 256 * 1024 * 1024);
-  const tight = planLayout(512, 512, 200, 4, 128 * 1024 * 1024);
+  const tight = planLayout(512, 512, 200, 4, 64 * 1024 * 1024);
   assert.ok(tight.pix > small.pix, `pix ${tight.pix}`);
-  assert.ok(tight.bytes <= 128 * 1024 * 1024);
+  assert.ok(tight.bytes <= 64 * 1024 * 1024);
   assert.equal(tight.backY, Math.ceil(512 / (16 * tight.pix)));
   assert.ok(tight.chunks * tight.rowsPerChunk >= tight.rows);
   assert.throws(() => planLayout(4096, 4096, 2000, 1, 1024 * 1024), /partial sums/);
+});
+
+test("webgpu layout: about 64K backward invocations, 1 to 4 pixels each", () => {
+  assert.equal(defaultPixelsPerThread(128, 128), 1);
+  assert.equal(defaultPixelsPerThread(256, 256), 1);
+  assert.equal(defaultPixelsPerThread(384, 300), 2);
+  assert.equal(defaultPixelsPerThread(512, 512), 4);
+  assert.equal(defaultPixelsPerThread(2048, 2048), 4);
+  assert.equal(planLayout(512, 512, 100, 32, 2 ** 31).pix, 4);
 });
 
 test("webgpu probe: SwiftShader, llvmpipe and flagged fallback adapters count as software", () => {

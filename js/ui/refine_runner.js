@@ -11,24 +11,24 @@ const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeStep
 /**
  * @param {any} engine an engine from createEngine
  * @param {Record<string, any>} request the request's `refine` dict (camelCase keys of REFINE_KEYS)
- * @param {{lr?: number, weights?: object, progressEvery?: number, signal?: AbortSignal,
- *   onProgress?: (p: object) => void}} common what the runner passes to optimize; the tau
- *   schedule is left to refine, whose accept test is tuned to its own schedule
+ * @param {{weights?: object, progressEvery?: number, signal?: AbortSignal,
+ *   onProgress?: (p: object) => void}} common what the runner passes to optimize; its learning
+ *   rate and tau schedule (the `lr`, `tau_*` traits, meant for run()) are left out: refine's own
+ *   are tuned to its accept test
  * @param {any} model the anywidget model
  * @returns {Promise<{scene: object, loss: Record<string, number>, steps: number}>} like optimize's result
  */
 export async function runRefine(engine, request, common, model) {
   const rounds = [];
-  model.set("rounds", []);
-  model.save_changes();
   const options = Object.fromEntries(REFINE_KEYS.filter((k) => request[k] !== undefined && request[k] !== null).map((k) => [k, request[k]]));
   // Steps if every round is kept: the progress bar's total (rejections run past it).
   const o = { ...REFINE_DEFAULTS, ...options };
   const added = Math.max(0, o.maxShapes - (model.get("scene")?.shapes?.length ?? 0));
   model.set("total_steps", o.initialSteps + added * (o.candidates * o.settleSteps + o.reoptimizeSteps) + o.polishSteps);
+  model.set("rounds", []);
+  model.save_changes();
   const result = await engine.refine({
     ...options,
-    lr: common.lr,
     weights: common.weights,
     progressEvery: common.progressEvery,
     signal: common.signal,

@@ -193,9 +193,16 @@ export function renderView({ model, el }) {
     "change:scene": updateScene,
     "change:status change:error": updateStatus,
     "change:backend change:backend_reason change:requested_backend": updateBackend,
-    "change:step change:total_steps change:steps_per_second": updateProgress,
+    "change:step change:total_steps change:steps_per_second": () => {
+      if ((model.get("step") || 0) === 0) tail = [];
+      updateProgress();
+    },
     "change:loss": updateLoss,
-    "change:loss_history": updateChart,
+    "change:loss_history": () => {
+      // an empty history starts a new run (or a reset): drop the live tail
+      if ((model.get("loss_history") ?? []).length === 0) tail = [];
+      updateChart();
+    },
     "change:steps change:lr": () => {
       updateInputs();
       updateProgress();

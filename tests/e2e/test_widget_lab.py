@@ -82,7 +82,7 @@ print("PELICAN_LATER " + json.dumps(result))
 import json
 before = w.scene
 with w._internal():
-    w.target_image = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    w.target_image = bytes([0x89]) + b"PNG" + bytes([13, 10, 26, 10]) + bytes(64)
 w.run()
 status = w.wait(timeout=60)
 result = {"status": status, "error": w.error, "scene_kept": w.scene == before}
@@ -118,7 +118,7 @@ def _marker(page, name: str, timeout: float) -> dict:
             if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
         }
         const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
-            .map((e) => e.textContent).filter((t) => t.includes('Traceback'));
+            .map((e) => e.textContent).filter((t) => t.includes('Traceback') || t.includes('SyntaxError'));
         return errors.length ? 'ERROR ' + errors.join('\\n').slice(0, 3000) : null;
     }"""
     deadline = time.monotonic() + timeout
@@ -255,6 +255,7 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     final = _widget_state(page)
     assert final["status"] == "error"
     assert "decode" in final["error"], final
+    page.locator(".pelican-widget").screenshot(path=str(artifacts / f"widget-{app}-error.png"))
     # errors of the widget's own code (anywidget loads it from a blob: URL);
     # Jupyter's own plugins may log unrelated ones
     ours = [e for e in console_errors if "blob:" in e or "pelican" in e or "anywidget" in e]

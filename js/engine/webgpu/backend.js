@@ -7,7 +7,7 @@ import { STRIDE, rawToShapes, sceneToRaw, validateScene } from "../params.js";
 import { defaultTaus, lrAt, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
-import { DEFAULT_PIX, planLayout } from "./layout.js";
+import { planLayout } from "./layout.js";
 import { adapterName, describeAdapter, isSoftwareAdapter, requestAdapter } from "./probe.js";
 
 /** Binding numbers shared by all WGSL entry files. */
@@ -77,14 +77,15 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   const { device } = gpuDevice;
   let programs;
   try {
-    programs = await compilePrograms(device, { pixelsPerThread: pixelsPerThread ?? DEFAULT_PIX });
+    // compiled now so that a WGSL error shows at creation; other variants on first use
+    programs = await compilePrograms(device, { pixelsPerThread: pixelsPerThread ?? 1 });
   } catch (error) {
     gpuDevice.close();
     throw error;
   }
   const minSubgroup = adapterInfo.subgroupMinSize || 4;
   const maxBinding = device.limits.maxStorageBufferBindingSize;
-  const programsByPix = new Map([[pixelsPerThread ?? DEFAULT_PIX, programs]]);
+  const programsByPix = new Map([[pixelsPerThread ?? 1, programs]]);
   const programsFor = async (pix) => {
     if (!programsByPix.has(pix)) programsByPix.set(pix, await compilePrograms(device, { pixelsPerThread: pix }));
     return programsByPix.get(pix);
@@ -488,6 +489,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const tau1 = positive(tauEnd ?? defaults.tau1, "optimize: tauEnd");
     positive(lr, "optimize: lr");
     const total = scheduleTotal ?? steps;
+    const runTypes = types;
     running = true;
     let lastGood = { raw: Float32Array.from(raw), step: 0 };
     try {
@@ -526,7 +528,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
             lr: lrAt(scheduleOffset + p.step - 1, total, lr),
             stepsPerSecond: elapsed > 0 ? p.step / elapsed : 0,
             getScene: () => makeScene(at),
-            getFrame: () => evaluateRaw(at, types, defaults.tauEval, false),
+            getFrame: () => evaluateRaw(at, runTypes, defaults.tauEval, false),
           });
         }
         return r;

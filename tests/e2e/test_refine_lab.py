@@ -1,0 +1,118 @@
+"""End to end: ``w.refine()`` in a real JupyterLab, in Debian chromium.
+
+A two-cell notebook shows the widget and runs a short shape search; the test
+reads the round log that reached Python, the scene updates Python saw during
+the search, and the round list the widget shows.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+CELLS = [
+    """
+import json
+import pelican_widget as pw
+w = pw.PelicanWidget()
+shape_counts = []
+w.observe(lambda change: shape_counts.append(len(change["new"].shapes)), names="scene")
+w
+""",
+    """
+w.refine(max_shapes=13, initial_steps=100, settle_steps=20, reoptimize_steps=40, seed=1)
+status = w.wait(timeout=300)
+print("PELICAN_REFINE " + json.dumps({
+    "status": status, "error": w.error, "rounds": w.rounds, "shapes": len(w.scene.shapes),
+    "counts": shape_counts, "loss": w.loss.get("total"),
+}))
+""",
+]
+
+
+def _notebook(tmp_path: Path) -> Path:
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"refine-{i}",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": source.strip(),
+        }
+        for i, source in enumerate(CELLS)
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "refine.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def _marker(page, name: str, timeout: float) -> dict:
+    """Wait for an output line ``NAME {json}``; fail early on a traceback."""
+    js = """(name) => {
+        const outputs = [...document.querySelectorAll('.jp-OutputArea-output')]
+            .map((e) => e.textContent || '');
+        for (const text of outputs) {
+            const at = text.indexOf(name + ' ');
+            if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
+        }
+        const failed = outputs.filter((t) => t.includes('Traceback'));
+        return failed.length ? 'ERROR ' + failed.join('\\n').slice(0, 3000) : null;
+    }"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = page.evaluate(js, name)
+        if found and found.startswith("ERROR "):
+            raise AssertionError(f"a notebook cell failed while waiting for {name}:\n{found}")
+        if found:
+            return json.loads(found)
+        time.sleep(0.25)
+    raise AssertionError(f"no {name} output after {timeout} s")
+
+
+def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
+    server = jupyter_server("lab", files=(_notebook(tmp_path),))
+    page.goto(server.notebook_url("refine.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=3_000)
+        page.click(".jp-Dialog .jp-mod-accept")
+    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
+        pass
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    try:
+        # mid-search: the round list is on screen and growing
+        page.wait_for_selector(".pelican-widget .pelican-round", timeout=180_000)
+        page.locator(".pelican-widget").screenshot(path=str(artifacts / "refine-lab-running.png"))
+        result = _marker(page, "PELICAN_REFINE", timeout=300)
+        page.wait_for_timeout(500)
+        shown = page.locator(".pelican-widget .pelican-round").count()
+    finally:
+        page.screenshot(path=str(artifacts / "refine-lab-page.png"))
+
+    assert result["status"] == "done", result
+    assert result["error"] == ""
+    rounds = result["rounds"]
+    assert rounds, result
+    assert [r["round"] for r in rounds] == list(range(1, len(rounds) + 1))
+    for r in rounds:
+        assert set(r) == {"round", "type", "lossBefore", "lossAfter", "accepted", "shapes"}, r
+        assert r["accepted"] == (r["lossAfter"] < r["lossBefore"]), r
+    kept = sum(r["accepted"] for r in rounds)
+    assert kept >= 2, rounds
+    assert result["shapes"] == 9 + kept
+    # the final polish is kept only if it helps
+    assert result["loss"] <= min(r["lossAfter"] for r in rounds if r["accepted"]) + 1e-7
+    # the drawing reached Python during the search, not only at its end
+    counts = result["counts"]
+    assert len(set(counts)) >= 3 and max(counts) >= 9 + kept, counts
+    assert shown == len(rounds)
