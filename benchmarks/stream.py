@@ -131,11 +131,11 @@ def run(steps: int, backend: str) -> dict:
                         "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
                         ".map(e => e.textContent).join('\\n')"
                     )
+                    if "Traceback" in text:
+                        raise RuntimeError(text[-3000:])
                     if "STREAM_RESULT " in text:
                         line = text.split("STREAM_RESULT ", 1)[1].split("\n")[0]
                         return json.loads(line)
-                    if "Traceback" in text:
-                        raise RuntimeError(text[-3000:])
                     time.sleep(0.5)
                 raise TimeoutError("no result from the notebook")
             finally:

@@ -15,10 +15,17 @@ const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
 const HISTORY_MAX_ROWS = 500; // the synced history is thinned beyond this
 const PROGRESS_EVERY = 10;
 
-/** @param {any} loss */
+/**
+ * A loss breakdown with 6 significant digits: enough for a chart and a
+ * printout, and it halves the JSON of the streamed history.
+ * @param {any} loss
+ */
 function breakdown(loss) {
-  if (typeof loss === "number") return { total: loss };
-  return { ...(loss ?? {}) };
+  const terms = typeof loss === "number" ? { total: loss } : { ...(loss ?? {}) };
+  for (const [k, v] of Object.entries(terms)) {
+    if (typeof v === "number" && Number.isFinite(v)) terms[k] = Number(v.toPrecision(6));
+  }
+  return terms;
 }
 
 /** @param {any} err */
@@ -142,7 +149,8 @@ export function startRunner(model) {
         }
         model.set("step", p.step);
         model.set("loss", loss);
-        model.set("steps_per_second", Number(p.stepsPerSecond ?? 0));
+        const rate = Number(p.stepsPerSecond);
+        model.set("steps_per_second", Number.isFinite(rate) && rate > 0 ? rate : 0);
         if (now - lastHistory >= HISTORY_INTERVAL_MS) {
           lastHistory = now;
           model.set("loss_history", history.slice());

@@ -19,8 +19,9 @@ changing request traits and the browser answers through state traits:
   also streams during a run (~10 per second).
 
 See docs/widget.md for the details. A second ``run()`` while a run is in
-progress raises ``RuntimeError`` (it is not queued). Errors in the browser land in ``status == "error"`` and
-``error``; the ``scene`` keeps the last good drawing.
+progress raises ``RuntimeError`` (it is not queued). Errors in the browser
+land in ``status == "error"`` and ``error``; the ``scene`` keeps the last
+good drawing.
 """
 
 from __future__ import annotations

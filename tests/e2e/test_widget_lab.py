@@ -118,7 +118,8 @@ def _marker(page, name: str, timeout: float) -> dict:
             if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
         }
         const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
-            .map((e) => e.textContent).filter((t) => t.includes('Traceback') || t.includes('SyntaxError'));
+            .map((e) => e.textContent)
+            .filter((t) => t.includes('Traceback') || t.includes('SyntaxError'));
         return errors.length ? 'ERROR ' + errors.join('\\n').slice(0, 3000) : null;
     }"""
     deadline = time.monotonic() + timeout
@@ -298,10 +299,12 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
         logs = {"a": [], "b": []}
         tab_a, tab_b = context.new_page(), context.new_page()
         for name, tab in (("a", tab_a), ("b", tab_b)):
-            tab.on(
-                "console",
-                lambda msg, name=name: "pelican-widget:" in msg.text and logs[name].append(msg.text),
-            )
+
+            def log(msg, name=name):
+                if "pelican-widget:" in msg.text:
+                    logs[name].append(msg.text)
+
+            tab.on("console", log)
         tab_a.goto(server.notebook_url("two.ipynb"))
         tab_a.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
         _run_cell(tab_a, 0)
