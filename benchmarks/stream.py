@@ -166,13 +166,20 @@ def main() -> None:
         f"{'kernel -> browser':<20}{stats['out_msgs']:>8}{stats['out_msgs'] / seconds:>10.1f}"
         f"{stats['out_bytes'] / seconds:>12.0f}"
     )
+    # Baseline: one message per progress report (every 10 steps), i.e. no throttle.
+    reports = result["step"] / 10
+    print(
+        f"unthrottled baseline: {reports:.0f} progress reports -> "
+        f"{reports / max(stats['in_msgs'], 1):.1f}x more messages than sent"
+    )
     print(
         f"RESULT msgs_per_s={stats['in_msgs'] / seconds:.1f} "
         f"bytes_per_s={stats['in_bytes'] / seconds:.0f} "
         f"out_msgs_per_s={stats['out_msgs'] / seconds:.1f} "
         f"out_bytes_per_s={stats['out_bytes'] / seconds:.0f} "
         f"steps={result['step']} seconds={seconds:.2f} "
-        f"steps_per_s={result['step'] / seconds:.0f} backend={result['backend']}"
+        f"steps_per_s={result['step'] / seconds:.0f} backend={result['backend']} "
+        f"reports_per_msg={reports / max(stats['in_msgs'], 1):.1f}"
     )
 
 

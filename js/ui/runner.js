@@ -8,6 +8,7 @@
 // the others only show the state it streams.
 
 import { createEngine } from "../engine/index.js";
+import { runRefine } from "./refine_runner.js";
 import { decodeTarget, encodeGreyPng } from "./target.js";
 
 const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
@@ -171,16 +172,22 @@ export function startRunner(model) {
             });
         }
       };
-      const result = await eng.optimize({
-        steps,
-        lr: model.get("lr"),
-        tauStart: model.get("tau_start") / resolution,
-        tauEnd: model.get("tau_end") / resolution,
+      const common = {
         weights: model.get("weights"),
         progressEvery: PROGRESS_EVERY,
         onProgress,
         signal: controller.signal,
-      });
+      };
+      // a request with a `refine` dict runs the shape search instead
+      const result = req.refine
+        ? await runRefine(eng, req.refine, common, model)
+        : await eng.optimize({
+            ...common,
+            steps,
+            lr: model.get("lr"),
+            tauStart: model.get("tau_start") / resolution,
+            tauEnd: model.get("tau_end") / resolution,
+          });
       const scene = result?.scene ?? (await eng.getScene?.()) ?? model.get("scene");
       const evalTau = 0.5 / resolution;
       const finalLoss = breakdown(result?.loss ?? (await eng.loss(scene, { tau: evalTau })));

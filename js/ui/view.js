@@ -151,6 +151,12 @@ export function renderView({ model, el }) {
     if (document.activeElement !== lrIn) lrIn.value = String(model.get("lr"));
   };
 
+  // Enter commits a value as leaving the field does.
+  for (const input of [stepsIn, lrIn]) {
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") input.blur();
+    });
+  }
   // Inputs write only values that the Python validation accepts.
   stepsIn.addEventListener("change", () => {
     const v = Number(stepsIn.value);

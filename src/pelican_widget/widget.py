@@ -275,11 +275,14 @@ class PelicanWidget(anywidget.AnyWidget):
         return proposal["value"]
 
     @traitlets.validate("_run_request")
-    def _check_run_request(self, proposal: dict[str, Any]) -> dict[str, int]:
+    def _check_run_request(self, proposal: dict[str, Any]) -> dict[str, Any]:
         value = proposal["value"]
         keys = ("id", "steps", "stop")
-        if not isinstance(value, dict) or set(value) != set(keys):
+        # an optional "refine" dict asks for the shape search instead of a plain run
+        if not isinstance(value, dict) or set(value) - {"refine"} != set(keys):
             raise traitlets.TraitError(f"a run request needs exactly {keys}, got {value!r}")
+        if not isinstance(value.get("refine", {}), dict):
+            raise traitlets.TraitError(f"a run request's 'refine' must be a dict, got {value!r}")
         if not all(_is_int(value[k]) for k in keys):
             raise traitlets.TraitError(f"run request fields must be integers, got {value!r}")
         if not 1 <= value["steps"] <= MAX_STEPS and value["id"]:

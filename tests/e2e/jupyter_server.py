@@ -57,6 +57,10 @@ class JupyterServer:
             "--ServerApp.disable_check_xsrf=True",
             "--allow-root",
             f"--ServerApp.root_dir={self.root_dir}",
+            # settings and workspaces of this server only: a test must not
+            # read or change the user's JupyterLab (theme, open tabs)
+            f"--LabServerApp.user_settings_dir={self.root_dir.parent / 'lab-user-settings'}",
+            f"--LabServerApp.workspaces_dir={self.root_dir.parent / 'lab-workspaces'}",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]

@@ -332,5 +332,51 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
         runs = {k: [m for m in v if "runs request 1" in m] for k, v in logs.items()}
         assert len(claims["a"]) == len(claims["b"]) == 1, logs
         assert len(runs["a"]) + len(runs["b"]) == 1, logs
+
+        # the buttons of the second tab drive the run too
+        view = tab_b.locator(".pelican-widget").first
+        status = view.locator(".pelican-status")
+        cells_before = tab_b.locator(".jp-Notebook .jp-CodeCell").count()
+        steps_input = view.locator("input.pelican-steps")
+        steps_input.click()
+        steps_input.press("Control+a")
+        steps_input.press_sequentially("100000")  # real keys: no notebook shortcut fires
+        steps_input.press("Enter")
+        tab_a.wait_for_function(
+            "() => document.querySelector('.pelican-widget input.pelican-steps').value === '100000'"
+        )
+        assert tab_b.locator(".jp-Notebook .jp-CodeCell").count() == cells_before
+        view.locator("button.pelican-run").click()
+        tab_b.wait_for_function(
+            "() => document.querySelector('.pelican-widget .pelican-status').textContent"
+            " === 'running'"
+        )
+        tab_b.wait_for_timeout(1500)
+        view.locator("button.pelican-pause").click()
+        tab_b.wait_for_function(
+            "() => document.querySelector('.pelican-widget .pelican-status').textContent"
+            " === 'stopped'",
+            timeout=30_000,
+        )
+        stopped = int(view.locator(".pelican-progress-text").text_content().split()[1])
+        assert 0 < stopped < 100000
+        assert sum("runs request 2" in m for v in logs.values() for m in v) == 1, logs
+
+        with tab_b.expect_download() as download:
+            view.locator("button.pelican-svg").click()
+        svg = Path(download.value.path()).read_text()
+        from pelican_widget import Scene
+
+        assert len(Scene.from_svg(svg).shapes) == 9
+
+        view.locator("button.pelican-reset").click()
+        for tab in (tab_a, tab_b):
+            tab.wait_for_function(
+                "() => document.querySelector('.pelican-widget .pelican-status').textContent"
+                " === 'ready' && document.querySelector('.pelican-widget .pelican-progress-text')"
+                ".textContent.startsWith('step 0 /')",
+                timeout=30_000,
+            )
+        assert status.text_content() == "ready"
     finally:
         context.close()
