@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from pelican_widget import Scene
+
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "js" / "build" / "engine.mjs"
-START_SCENE = REPO.parent / "shared" / "data" / "initial_pelican.json"
 ORIGIN = "http://engine.test"
 WIDTH, HEIGHT, STEPS = 96, 80, 60
 
@@ -92,7 +93,7 @@ def synthetic_target(width: int, height: int) -> list[float]:
 def job() -> dict:
     if not BUNDLE.exists():
         pytest.fail(f"{BUNDLE} is missing: run `cd js && npm run build` first")
-    scene = json.loads(START_SCENE.read_text())
+    scene = Scene.pelican().to_dict()
     scene.update(width=WIDTH, height=HEIGHT)
     target = synthetic_target(WIDTH, HEIGHT)
     return {"scene": scene, "target": target, "width": WIDTH, "height": HEIGHT, "steps": STEPS}

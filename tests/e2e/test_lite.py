@@ -27,16 +27,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "lite" / "dist"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # the demo (built-in target, sent as PNG bytes) and the landing notebook (a path target)
 NOTEBOOKS = ("pelican.ipynb", "lite_landing.ipynb")
 DEMO_STEPS = 150
@@ -136,9 +126,8 @@ def site_url(lite_site: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def offline_page(requests: list[str], outside: list[str]):
-    """A Chromium page whose every request off 127.0.0.1 is recorded in ``outside`` and aborted."""
-    from playwright.sync_api import sync_playwright
+def offline_page(browser, requests: list[str], outside: list[str]):
+    """A page of ``browser``: requests off 127.0.0.1 are recorded in ``outside`` and aborted."""
 
     def is_outside(url: str) -> bool:
         parsed = urlparse(url)
@@ -156,15 +145,13 @@ def offline_page(requests: list[str], outside: list[str]):
         if is_outside(request.url):
             outside.append(request.url)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.route("**/*", guard)
-            context.on("request", watch)
-            yield context.new_page()
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.route("**/*", guard)
+        context.on("request", watch)
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def _poll(page, code: str, done, timeout_s: float) -> dict:
@@ -210,11 +197,11 @@ def _canvas_summary(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_lite_notebook_runs_offline(site_url: str, notebook: str) -> None:
+def test_lite_notebook_runs_offline(browser, site_url: str, notebook: str) -> None:
     requests: list[str] = []
     outside: list[str] = []
     timings: dict[str, float] = {}
-    with offline_page(requests, outside) as page:
+    with offline_page(browser, requests, outside) as page:
         start = time.monotonic()
         page.goto(f"{site_url}lab/index.html?path={notebook}")
         page.wait_for_function("() => window.jupyterapp", timeout=60_000)

@@ -13,15 +13,15 @@ Run alone with ``pytest tests/e2e -k webgpu``.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 
+from pelican_widget import Scene
+
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "js" / "build" / "engine.mjs"
-START_SCENE = REPO.parent / "shared" / "data" / "initial_pelican.json"
 ORIGIN = "http://127.0.0.1:9"
 WIDTH, HEIGHT, STEPS = 64, 64, 50
 
@@ -165,7 +165,7 @@ def adapter(gpu_page) -> dict:
 def run(page, backend: str, steps: int) -> dict:
     payload = {
         "backend": backend,
-        "scene": {**json.loads(START_SCENE.read_text()), "width": WIDTH, "height": HEIGHT},
+        "scene": {**Scene.pelican().to_dict(), "width": WIDTH, "height": HEIGHT},
         "target": synthetic_target(WIDTH, HEIGHT),
         "width": WIDTH,
         "height": HEIGHT,
@@ -231,7 +231,7 @@ def test_webgpu_auto_picks_wasm_on_software_adapter(gpu_page, adapter):
 
 def test_webgpu_lost_device_mid_run_continues_on_wasm(gpu_page, adapter):
     payload = {
-        "scene": {**json.loads(START_SCENE.read_text()), "width": WIDTH, "height": HEIGHT},
+        "scene": {**Scene.pelican().to_dict(), "width": WIDTH, "height": HEIGHT},
         "target": synthetic_target(WIDTH, HEIGHT),
         "width": WIDTH,
         "height": HEIGHT,
