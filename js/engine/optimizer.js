@@ -39,7 +39,7 @@ export function resolveWeights(weights) {
 /** Default taus for a width x height target, in units of the longer side. */
 export function defaultTaus(width, height) {
   const L = Math.max(width, height);
-  return { tau0: 1 / L, tau1: 0.2 / L, tauEval: 0.5 / L };
+  return { tau0: 1 / L, tau1: 0.5 / L, tauEval: 0.5 / L };
 }
 
 /** tau0 * (tau1/tau0)^(k/N) */

@@ -130,7 +130,7 @@ for (const { name, options } of BACKENDS) {
     assert.deepEqual(events.map((p) => p.step), [10, 20, 25]);
     const last = events.at(-1);
     assert.equal(last.steps, 25);
-    assert.equal(last.tau, tauAt(24, 25, 1 / SIZE, 0.2 / SIZE));
+    assert.equal(last.tau, tauAt(24, 25, 1 / SIZE, 0.5 / SIZE));
     assert.equal(last.lr, lrAt(24, 25, 0.02));
     assert.ok(last.stepsPerSecond > 0);
     assert.equal(last.breakdown.total, last.loss);
@@ -331,6 +331,6 @@ test("a backend that gives up mid-run hands over to the fallback engine from the
   assert.deepEqual(events.map((p) => [p.step, p.steps]), [[50, 60], [60, 60]]);
   // the schedule goes on from step 40 of 60
   assert.equal(events[0].lr, lrAt(49, 60, 0.02));
-  assert.equal(events[0].tau, tauAt(49, 60, 1 / SIZE, 0.2 / SIZE));
+  assert.equal(events[0].tau, tauAt(49, 60, 1 / SIZE, 0.5 / SIZE));
   assert.ok(result.loss.total < (await engine.loss(reached)).total);
 });

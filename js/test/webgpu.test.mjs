@@ -124,7 +124,7 @@ test("webgpu on SwiftShader: other weights and an abort mid-run", () => {
       const controller = new AbortController();
       const losses = [];
       const result = await engine.optimize({
-        steps, weights, progressEvery: 1, signal: controller.signal, lr: 0.05,
+        steps, weights, progressEvery: 1, signal: controller.signal, lr: 0.05, tauStart: 1 / 40, tauEnd: 0.2 / 40,
         onProgress: (p) => { losses.push(p.breakdown); if (p.step === abortAt) controller.abort(); },
       });
       engine.dispose();

@@ -118,7 +118,8 @@ class PelicanWidget(anywidget.AnyWidget):
         Web Workers for the Wasm engine, in [1, 16].
     **kwargs
         Other traits: ``tau_start``, ``tau_end`` (soft-edge width in pixels at
-        the start and end of a run), ``weights`` (loss weights), ``seed``.
+        the start and end of a run; defaults 1.0 and 0.5), ``weights`` (loss
+        weights), ``seed``.
 
     Examples
     --------
@@ -136,7 +137,7 @@ class PelicanWidget(anywidget.AnyWidget):
     steps = _sync(StrictInt(500, min=1, max=MAX_STEPS))
     lr = _sync(FiniteFloat(0.02, min=0.0, max=1.0, exclusive_min=True))
     tau_start = _sync(FiniteFloat(1.0, min=0.0, max=64.0, exclusive_min=True))
-    tau_end = _sync(FiniteFloat(0.2, min=0.0, max=64.0, exclusive_min=True))
+    tau_end = _sync(FiniteFloat(0.5, min=0.0, max=64.0, exclusive_min=True))
     weights = _sync(traitlets.Dict(dict(DEFAULT_WEIGHTS)))
     seed = _sync(StrictInt(0, min=0, max=2**31 - 1))
     requested_backend = _sync(traitlets.Enum(BACKENDS, "auto"))
