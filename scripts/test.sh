@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m ruff check src tests benchmarks
-python3 -m ruff format --check src tests benchmarks
+python3 -m ruff check src tests benchmarks lite
+python3 -m ruff format --check src tests benchmarks lite
 (cd js && npm run build)
 node --test js/test/
 python3 -m pytest -q -p no:cacheprovider tests "$@"
