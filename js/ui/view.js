@@ -4,6 +4,7 @@
 
 import { drawChart } from "./chart.js";
 import { drawPixels, drawScene } from "./draw.js";
+import { createRoundLog } from "./round_log.js";
 import { sceneToSvg } from "./svg.js";
 import { decodeTarget, greyToImageData } from "./target.js";
 
@@ -49,6 +50,7 @@ export function renderView({ model, el }) {
   const lrIn = h("input", { type: "number", min: 0.0001, max: 1, step: 0.005, class: "pelican-lr" });
   const svgBtn = h("button", { class: "pelican-svg", textContent: "Download SVG" });
   const errorBox = h("div", { class: "pelican-error", role: "alert" });
+  const roundLog = createRoundLog(model);
 
   const root = h("div", { class: "pelican-widget" }, [
     h("div", { class: "pelican-head" }, [h("span", { class: "pelican-title", textContent: "pelican" }), status, badge]),
@@ -59,6 +61,7 @@ export function renderView({ model, el }) {
     h("div", { class: "pelican-progress" }, [bar, progressText]),
     chart,
     lossText,
+    roundLog.el,
     h("div", { class: "pelican-controls" }, [
       runBtn,
       pauseBtn,
@@ -251,6 +254,7 @@ export function renderView({ model, el }) {
       for (const ev of events.split(" ")) model.off(ev, fn);
     }
     resize.disconnect();
+    roundLog.dispose();
     dprQuery?.removeEventListener("change", onDpr);
   };
 }

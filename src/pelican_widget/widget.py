@@ -60,6 +60,8 @@ STATUSES = ("waiting for browser", "ready", "running", "done", "stopped", "error
 HISTORY_COLUMNS = ("step", "total", *LOSS_TERMS)
 MAX_STEPS = 1_000_000
 MAX_WORKERS = 16
+MAX_SHAPES = 1000
+PROPOSALS = ("error", "random")
 
 # Traits that only the browser writes; Python code that sets them raises.
 BROWSER_STATE = (
@@ -73,6 +75,7 @@ BROWSER_STATE = (
     "loss_history",
     "frame",
     "error",
+    "rounds",
     "_claim",
 )
 
@@ -169,6 +172,7 @@ class PelicanWidget(anywidget.AnyWidget):
     # kernel does not echo it back (that would double the streamed bytes).
     frame = _sync_bytes(echo=False)
     error = _sync(traitlets.Unicode(""))
+    rounds = _sync(traitlets.List(traitlets.Dict()))
 
     # requests and ownership
     _run_request = _sync(traitlets.Dict({"id": 0, "steps": 0, "stop": 0}))
@@ -432,6 +436,88 @@ class PelicanWidget(anywidget.AnyWidget):
                 "stop": self._stop_request,
             }
 
+    def refine(
+        self,
+        max_shapes: int = 35,
+        *,
+        proposal: str = "error",
+        initial_steps: int | None = None,
+        settle_steps: int | None = None,
+        reoptimize_steps: int | None = None,
+        max_rejects: int = 5,
+        seed: int | None = None,
+    ) -> None:
+        """Grow the drawing shape by shape in the browser (greedy search); returns at once.
+
+        The current drawing is optimised first. Then each round adds one
+        candidate (circle, ellipse, triangle in turn), settles it with the
+        other shapes frozen, re-optimises all shapes and keeps the candidate
+        only if the loss at the evaluation tau (0.5 px) dropped; a rejected
+        candidate leaves the drawing exactly as it was. The search stops at
+        ``max_shapes`` shapes or after ``max_rejects`` rejections in a row,
+        then polishes the result. Each round is appended to ``rounds`` (dicts
+        with ``round``, ``type``, ``lossBefore``, ``lossAfter``, ``accepted``,
+        ``shapes``) and the drawing lands in ``scene`` after every round.
+        ``stop()`` ends the search, keeping the best drawing so far.
+
+        Parameters
+        ----------
+        max_shapes : int
+            Shape budget, in [1, 1000].
+        proposal : {"error", "random"}
+            Where candidates go: on the largest blob of ``|drawing - target|``,
+            sized and filled from the target there ("error"), or at random
+            like the PyTorch reference ("random").
+        initial_steps, settle_steps, reoptimize_steps : int, optional
+            Optimiser steps on the start drawing, per candidate, and per
+            round on all shapes (default: the engine's tuned values).
+        max_rejects : int
+            Stop after this many rejected candidates in a row, in [1, 1000].
+        seed : int, optional
+            Seed of the proposals (default: the ``seed`` trait). The same seed
+            gives the same rounds.
+
+        Raises
+        ------
+        RuntimeError
+            If a run is already in progress (runs are not queued).
+        traitlets.TraitError
+            For an argument of the wrong type or out of range.
+
+        """
+        options: dict[str, Any] = {"proposal": proposal}
+        if proposal not in PROPOSALS:
+            raise traitlets.TraitError(f"proposal must be one of {PROPOSALS}, got {proposal!r}")
+        checks = {
+            "maxShapes": ("max_shapes", max_shapes, 1, MAX_SHAPES),
+            "maxRejects": ("max_rejects", max_rejects, 1, MAX_SHAPES),
+            "seed": ("seed", self.seed if seed is None else seed, 0, 2**31 - 1),
+            "initialSteps": ("initial_steps", initial_steps, 0, MAX_STEPS),
+            "settleSteps": ("settle_steps", settle_steps, 0, MAX_STEPS),
+            "reoptimizeSteps": ("reoptimize_steps", reoptimize_steps, 0, MAX_STEPS),
+        }
+        for key, (name, value, low, high) in checks.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not _is_int(value) or not low <= value <= high:
+                raise traitlets.TraitError(
+                    f"{name} must be an integer in [{low}, {high}], got {value!r}"
+                )
+            options[key] = int(value)
+        if self._running():
+            raise RuntimeError(
+                "a run is already in progress (status 'running'); call stop() or wait() first"
+            )
+        with self._internal(), self.hold_sync():
+            self.error = ""
+            self.status = "running"
+            self._run_request = {
+                "id": self._run_request["id"] + 1,
+                "steps": self.steps,
+                "stop": self._stop_request,
+                "refine": options,
+            }
+
     def stop(self) -> None:
         """Stop the run; the browser keeps the best drawing found so far. Returns at once."""
         if self._running():
@@ -460,6 +546,7 @@ class PelicanWidget(anywidget.AnyWidget):
             self.steps_per_second = 0.0
             self.loss = {}
             self.loss_history = []
+            self.rounds = []
             self.frame = b""
             self.error = ""
             if self.status != "waiting for browser":
