@@ -2,7 +2,8 @@
 
 Runs the real engine (the built ``js/build/engine.mjs``) under Node through
 ``benchmarks/quality_driver.mjs``, or with ``--browser`` in headless Chromium
-(Playwright; always for ``webgpu``, which Node lacks), scores the result with the
+(Playwright; the default for ``webgpu``, which plain Node lacks; ``--node`` runs
+it on Dawn through the npm package ``webgpu``), scores the result with the
 Python reference loss at tau 0.5 px, and writes ``DIR/quality_<backend>.svg``.
 The PyTorch reference reached 0.0345 on this run.
 
@@ -84,6 +85,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out")
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--browser", action="store_true", help="run in headless Chromium")
+    parser.add_argument(
+        "--node",
+        action="store_true",
+        help="run webgpu under Node with the npm package `webgpu` (Dawn), e.g. on a GPU machine",
+    )
     parser.add_argument("--workers", type=int, default=1, help="Wasm Workers in the browser")
     return parser.parse_args(argv)
 
@@ -95,8 +101,11 @@ def run_driver(backend: str, steps: int, target: np.ndarray, scene: pw.Scene) ->
         scene_path = Path(tmp) / "start.json"
         target_path.write_bytes(target.astype("<f4").tobytes())
         scene_path.write_text(scene.to_json())
-        command = [
-            "node",
+        command = ["node"]
+        if backend == "webgpu":
+            # Node has no navigator.gpu: the npm package `webgpu` (Dawn) provides it
+            command += ["--import", str(REPO / "js" / "engine" / "webgpu" / "node-gpu.mjs")]
+        command += [
             str(REPO / "benchmarks" / "quality_driver.mjs"),
             "--backend",
             backend,
@@ -166,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     target = load_pelican()
     start = pw.Scene.pelican()
     started = time.perf_counter()
-    if args.browser or args.backend == "webgpu":
+    if args.browser or (args.backend == "webgpu" and not args.node):
         record = run_browser(args, target, start)
     else:
         record = run_driver(args.backend, args.steps, target, start)
@@ -186,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     for key in ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total"):
         print(f"{key:<12}{before[key]:>12.6f}{after[key]:>12.6f}{record['loss'][key]:>12.6f}")
     print(f"reference (PyTorch) total: {REFERENCE_LOSS}")
-    where = "Chromium" if args.browser or args.backend == "webgpu" else "Node"
+    where = "Chromium" if args.browser or (args.backend == "webgpu" and not args.node) else "Node"
     print(f"optimize time: {record['seconds']:.2f} s  wall time with {where} start: {wall:.2f} s")
     print(f"RESULT loss={after['total']:.6f} seconds={record['seconds']:.2f} svg={svg}")
 

@@ -41,7 +41,7 @@ window.adapterInfo = async () => {
   };
 };
 
-window.runEngine = async ({ backend, scene, target, width, height, steps }) => {
+window.runEngine = async ({ backend, scene, target, width, height, steps, tau }) => {
   const engine = await createEngine({ backend, workers: 0 });
   const chosen = { backend: engine.backend, reason: engine.backendReason };
   if (steps === 0) {
@@ -52,7 +52,7 @@ window.runEngine = async ({ backend, scene, target, width, height, steps }) => {
   engine.setScene(scene);
   const losses = [];
   const result = await engine.optimize({
-    steps, progressEvery: 1, onProgress: (p) => losses.push(p.loss),
+    steps, tauStart: tau, tauEnd: tau, progressEvery: 1, onProgress: (p) => losses.push(p.loss),
   });
   const frame = await engine.render();
   const out = {
@@ -170,6 +170,10 @@ def run(page, backend: str, steps: int) -> dict:
         "width": WIDTH,
         "height": HEIGHT,
         "steps": steps,
+        # A constant tau keeps the loss falling to the last step: with an annealed
+        # tau the training loss can rise at the end, and two backends may then pick
+        # neighbouring steps of a near-tie as their best state.
+        "tau": 1 / WIDTH,
     }
     return page.evaluate("(p) => window.runEngine(p)", payload)
 
