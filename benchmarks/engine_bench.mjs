@@ -15,51 +15,11 @@
 
 import { readFileSync } from "node:fs";
 import { createReferenceEvaluator, createWasmEvaluator, defaultTaus, evaluateLoss, resolveWeights, runAdam, sceneToRaw } from "../js/build/engine.mjs";
+import { sceneWith, syntheticTarget } from "./bench_util.mjs";
 import { spawnNodeWorker } from "../js/test/node-worker.mjs";
 
 const quick = process.argv.includes("--quick");
 const startScene = JSON.parse(readFileSync(new URL("../../shared/data/initial_pelican.json", import.meta.url), "utf8"));
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sceneWith(count, size) {
-  const r = rng(35);
-  const u = (a, b) => a + (b - a) * r();
-  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
-  for (let i = shapes.length; i < count; i++) {
-    const fill = u(0.1, 0.9);
-    const cx = u(0.15, 0.85);
-    const cy = u(0.15, 0.85);
-    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: u(0.02, 0.1), fill });
-    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: u(0.02, 0.12), ry: u(0.02, 0.12), angle: u(-1.5, 1.5), fill });
-    else {
-      const p = () => [Math.min(0.95, Math.max(0.05, cx + u(-0.1, 0.1))), Math.min(0.95, Math.max(0.05, cy + u(-0.1, 0.1)))];
-      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
-    }
-  }
-  return { ...startScene, width: size, height: size, shapes };
-}
-
-function syntheticTarget(size) {
-  const data = new Float32Array(size * size);
-  for (let j = 0; j < size; j++) {
-    for (let i = 0; i < size; i++) {
-      const x = i / size - 0.45;
-      const y = j / size - 0.55;
-      data[j * size + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
-    }
-  }
-  return data;
-}
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -107,7 +67,7 @@ const CONFIGS = [
 const rounds = quick ? 1 : 3;
 const results = {};
 for (const config of CONFIGS) {
-  const scene = sceneWith(config.shapes, config.size);
+  const scene = sceneWith(startScene, config.shapes, config.size, 35);
   const target = syntheticTarget(config.size);
   const evaluators = [];
   for (const backend of BACKENDS) evaluators.push(await backend.make());

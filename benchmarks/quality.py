@@ -26,23 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from _common import CHROMIUM, CHROMIUM_ARGS, REPO, RESOLUTION, driver_input_args, load_pelican
 
 import pelican_widget as pw
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-RESOLUTION = 128
 REFERENCE_LOSS = 0.0345
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+WEBGPU_CHROMIUM_ARGS = [
+    *CHROMIUM_ARGS,
     "--enable-unsafe-webgpu",
     "--enable-features=Vulkan",
     "--use-angle=swiftshader",
@@ -71,12 +61,6 @@ window.runQuality = async ({ backend, workers, data, width, height, scene, steps
 };
 window.pageReady = true;
 </script>"""
-
-
-def load_pelican() -> np.ndarray:
-    """The target as the reference used it: grey, square 128x128, in [0, 1]."""
-    image = Image.open(DATA / "pelican.jpg").convert("L").resize((RESOLUTION, RESOLUTION))
-    return np.asarray(image, dtype=np.float32) / 255.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -109,14 +93,7 @@ def run_driver(backend: str, steps: int, target: np.ndarray, scene: pw.Scene) ->
             str(REPO / "benchmarks" / "quality_driver.mjs"),
             "--backend",
             backend,
-            "--target",
-            str(target_path),
-            "--width",
-            str(RESOLUTION),
-            "--height",
-            str(RESOLUTION),
-            "--scene",
-            str(scene_path),
+            *driver_input_args(target_path, scene_path),
             "--steps",
             str(steps),
         ]
@@ -147,7 +124,7 @@ def run_browser(args: argparse.Namespace, target: np.ndarray, scene: pw.Scene) -
         route.fulfill(status=200, content_type=content_type, body=body)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=WEBGPU_CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.route(f"{ORIGIN}/**", serve)

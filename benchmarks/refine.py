@@ -22,20 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+from _common import REPO, RESOLUTION, driver_input_args, load_pelican
 
 import pelican_widget as pw
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-RESOLUTION = 128
-
-
-def load_pelican() -> np.ndarray:
-    """The target as the reference used it: grey, square 128x128, in [0, 1]."""
-    image = Image.open(DATA / "pelican.jpg").convert("L").resize((RESOLUTION, RESOLUTION))
-    return np.asarray(image, dtype=np.float32) / 255.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,14 +43,7 @@ def driver_command(args: argparse.Namespace, target_path: Path, scene_path: Path
     command = [
         "node",
         str(REPO / "benchmarks" / "refine_driver.mjs"),
-        "--target",
-        str(target_path),
-        "--width",
-        str(RESOLUTION),
-        "--height",
-        str(RESOLUTION),
-        "--scene",
-        str(scene_path),
+        *driver_input_args(target_path, scene_path),
         "--proposal",
         args.proposal,
         "--seed",

@@ -17,20 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import CHROMIUM, CHROMIUM_ARGS, REPO
+
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.jupyter_server import JupyterServer  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 SETUP = """
 import json, time
@@ -113,7 +104,7 @@ def run(steps: int, backend: str) -> dict:
         root.mkdir()
         (root / "stream.ipynb").write_text(json.dumps(notebook(steps, backend)))
         with JupyterServer("lab", root) as server, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 page.goto(server.notebook_url("stream.ipynb"))

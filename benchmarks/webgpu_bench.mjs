@@ -22,6 +22,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createEngine } from "../js/build/engine.mjs";
+import { sceneWith, syntheticTarget } from "./bench_util.mjs";
 import { gpu } from "../js/engine/webgpu/node-gpu.mjs";
 
 const { values } = parseArgs({
@@ -38,48 +39,6 @@ const { values } = parseArgs({
 });
 
 const startScene = JSON.parse(readFileSync(values.scene, "utf8"));
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The 9 start shapes plus seeded random ones, as a greedy run would add them. */
-function sceneWith(count, size) {
-  const r = rng(count);
-  const u = (a, b) => a + (b - a) * r();
-  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
-  for (let i = shapes.length; i < count; i++) {
-    const fill = u(0.1, 0.9);
-    const cx = u(0.15, 0.85);
-    const cy = u(0.15, 0.85);
-    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: u(0.02, 0.1), fill });
-    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: u(0.02, 0.12), ry: u(0.02, 0.12), angle: u(-1.5, 1.5), fill });
-    else {
-      const p = () => [Math.min(0.95, Math.max(0.05, cx + u(-0.1, 0.1))), Math.min(0.95, Math.max(0.05, cy + u(-0.1, 0.1)))];
-      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
-    }
-  }
-  return { ...startScene, width: size, height: size, shapes };
-}
-
-function syntheticTarget(size) {
-  const data = new Float32Array(size * size);
-  for (let j = 0; j < size; j++) {
-    for (let i = 0; i < size; i++) {
-      const x = i / size - 0.45;
-      const y = j / size - 0.55;
-      data[j * size + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
-    }
-  }
-  return data;
-}
 
 /** The backend module alone (the engine bundle does not export it), bundled on the fly. */
 async function loadBackendModule() {
@@ -131,7 +90,7 @@ console.log(`${"size".padEnd(10)}${"shapes".padStart(8)}${"ms/step".padStart(12)
 for (const size of sizes) {
   engine.setTarget({ data: syntheticTarget(size), width: size, height: size });
   for (const count of counts) {
-    const { ms, loss } = await msPerStep(engine, sceneWith(count, size), short, long);
+    const { ms, loss } = await msPerStep(engine, sceneWith(startScene, count, size, count), short, long);
     rows.push({ size, count, ms });
     result.push(`webgpu_${size}x${count}_ms=${ms.toFixed(4)}`);
     console.log(`${`${size}x${size}`.padEnd(10)}${String(count).padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
@@ -140,7 +99,7 @@ for (const size of sizes) {
 if (values.big) {
   engine.setTarget({ data: syntheticTarget(512), width: 512, height: 512 });
   const [a, b] = values.quick ? [3, 8] : [20, 120];
-  const { ms, loss } = await msPerStep(engine, sceneWith(200, 512), a, b);
+  const { ms, loss } = await msPerStep(engine, sceneWith(startScene, 200, 512, 200), a, b);
   result.push(`webgpu_512x200_ms=${ms.toFixed(4)}`);
   console.log(`${"512x512".padEnd(10)}${"200".padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
 }
@@ -156,7 +115,7 @@ if (values.pix) {
     for (const pix of values.pix.split(",").map(Number)) {
       const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix });
       backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
-      const { ms } = await msPerStep(backend, sceneWith(count, size), short, long);
+      const { ms } = await msPerStep(backend, sceneWith(startScene, count, size, count), short, long);
       backend.dispose();
       console.log(`${size}x${count}  pix=${pix}  ${ms.toFixed(4)} ms/step`);
       result.push(`webgpu_${size}x${count}_pix${pix}_ms=${ms.toFixed(4)}`);
@@ -172,7 +131,7 @@ if (values.profile) {
   for (const spec of values.profile.split(",")) {
     const [size, count] = spec.split("x").map(Number);
     backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
-    backend.setScene(sceneWith(count, size));
+    backend.setScene(sceneWith(startScene, count, size, count));
     await backend.profileSteps(10);
     const us = await backend.profileSteps(50);
     const names = Object.keys(us);

@@ -62,6 +62,7 @@ def test_defaults_send_a_grey_png_target_and_the_pelican_scene(w):
     assert (w.scene.width, w.scene.height) == (128, 128)
     assert w.status == "waiting for browser"
     assert w.requested_backend == "auto"
+    # the design's loss weights, written out so that a changed default is caught
     assert w.weights == {
         "mse": 1.0,
         "edge": 0.1,

@@ -3,24 +3,10 @@
 // the shared optimiser.
 
 import { STRIDE, rawToShapes, representable, sceneToRaw, validateScene } from "./params.js";
-import { defaultTaus, evaluateLoss, resolveWeights, runAdam } from "./optimizer.js";
+import { defaultTaus, evaluateLoss, resolveOptimizeOptions, resolveWeights, runAdam } from "./optimizer.js";
 
 function sameTypes(a, b) {
   return a !== null && a.length === b.length && a.every((t, i) => t === b[i]);
-}
-
-function checkFrozen(frozen, count) {
-  if (!Array.isArray(frozen) && !(frozen instanceof Set)) throw new Error("optimize: frozen must be an array of shape indices");
-  const set = new Set(frozen);
-  for (const i of set) {
-    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`optimize: frozen index ${i} is not a shape index (0..${count - 1})`);
-  }
-  return set;
-}
-
-function positive(value, name) {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
-  return value;
 }
 
 /**
@@ -129,24 +115,9 @@ export function createCpuEngine(evaluator, info) {
       notBusy("optimize");
       if (!target) throw new Error("optimize: setTarget() must be called first");
       if (!base) throw new Error("optimize: setScene() must be called first");
-      const {
-        steps = 500,
-        lr = 0.02,
-        tauStart,
-        tauEnd,
-        weights,
-        frozen = [],
-        signal,
-        onProgress,
-        progressEvery = 10,
-        scheduleOffset = 0,
-        scheduleTotal,
-      } = options;
-      if (!Number.isInteger(steps) || steps < 0) throw new Error(`optimize: steps must be a non-negative integer, got ${steps}`);
-      if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error("optimize: progressEvery must be a positive integer");
       const defaults = taus();
-      const w = resolveWeights(weights);
-      const frozenSet = checkFrozen(frozen, types.length);
+      const { steps, lr, tau0, tau1, weights: w, frozen: frozenSet, signal, onProgress, progressEvery, scheduleOffset, scheduleTotal } =
+        resolveOptimizeOptions(options, types.length, defaults);
       const shapeTypes = types;
       running = true;
       try {
@@ -155,14 +126,14 @@ export function createCpuEngine(evaluator, info) {
           evaluate,
           raw,
           steps,
-          lr: positive(lr, "optimize: lr"),
-          tau0: positive(tauStart ?? defaults.tau0, "optimize: tauStart"),
-          tau1: positive(tauEnd ?? defaults.tau1, "optimize: tauEnd"),
+          lr,
+          tau0,
+          tau1,
           frozen: frozenSet,
           signal,
           progressEvery,
           scheduleOffset,
-          scheduleTotal: scheduleTotal ?? steps,
+          scheduleTotal,
           onProgress:
             onProgress &&
             ((p) =>

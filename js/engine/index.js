@@ -11,6 +11,7 @@ import { createWebGPUBackend, probeWebGPU } from "./webgpu/index.js";
 
 export { createReferenceEvaluator } from "./reference.js";
 export { computePriors } from "./priors.js";
+export { mulberry32 } from "./proposals.js";
 export { toGreyTarget } from "./target.js";
 export { createWasmEvaluator } from "./wasm/evaluator.js";
 export {

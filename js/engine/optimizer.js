@@ -1,7 +1,8 @@
 // Adam over the raw parameters with the schedules of the design notes: cosine
 // LR from lr to lr/20, geometric tau annealing, global gradient-norm clipping,
 // skipped non-finite steps, frozen shapes and best-state tracking. Shared by
-// every CPU backend; the WebGPU backend reuses the schedule functions.
+// every CPU backend; the WebGPU backend reuses the schedule functions and
+// the option checks (resolveOptimizeOptions).
 
 import { computePriors } from "./priors.js";
 import { STRIDE } from "./params.js";
@@ -34,6 +35,61 @@ export function resolveWeights(weights) {
     if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`loss weight "${key}" must be a finite number`);
   }
   return merged;
+}
+
+function positive(value, name) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function checkFrozen(frozen, count) {
+  if (!Array.isArray(frozen) && !(frozen instanceof Set)) throw new Error("optimize: frozen must be an array of shape indices");
+  const set = new Set(frozen);
+  for (const i of set) {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`optimize: frozen index ${i} is not a shape index (0..${count - 1})`);
+  }
+  return set;
+}
+
+/**
+ * Checks the options of Engine.optimize and fills in the defaults, the same
+ * way for every backend (docs/engine.md).
+ * @param {object} options see OptimizeOptions in index.js
+ * @param {number} shapeCount shapes in the current scene (bounds the frozen indices)
+ * @param {{tau0: number, tau1: number}} taus the target's default taus (defaultTaus)
+ * @returns {{steps: number, lr: number, tau0: number, tau1: number, weights: typeof DEFAULT_WEIGHTS,
+ *   frozen: Set<number>, signal?: AbortSignal, onProgress?: Function, progressEvery: number,
+ *   scheduleOffset: number, scheduleTotal: number}}
+ */
+export function resolveOptimizeOptions(options, shapeCount, taus) {
+  const {
+    steps = 500,
+    lr = 0.02,
+    tauStart,
+    tauEnd,
+    weights,
+    frozen = [],
+    signal,
+    onProgress,
+    progressEvery = 10,
+    scheduleOffset = 0,
+    scheduleTotal,
+  } = options;
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`optimize: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error("optimize: progressEvery must be a positive integer");
+  return {
+    steps,
+    weights: resolveWeights(weights),
+    frozen: checkFrozen(frozen, shapeCount),
+    lr: positive(lr, "optimize: lr"),
+    tau0: positive(tauStart ?? taus.tau0, "optimize: tauStart"),
+    tau1: positive(tauEnd ?? taus.tau1, "optimize: tauEnd"),
+    signal,
+    onProgress,
+    progressEvery,
+    scheduleOffset,
+    scheduleTotal: scheduleTotal ?? steps,
+  };
 }
 
 /** Default taus for a width x height target, in units of the longer side. */

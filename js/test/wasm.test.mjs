@@ -4,26 +4,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createReferenceEvaluator, createWasmEvaluator, sceneToRaw } from "../build/engine.mjs";
+import { createReferenceEvaluator, createWasmEvaluator, mulberry32, sceneToRaw } from "../build/engine.mjs";
 import { balanceRows, splitRows } from "../engine/wasm/bands.js";
 import { checkEvaluatorGradients } from "./fd.mjs";
 import { spawnNodeWorker } from "./node-worker.mjs";
 
 const WEIGHTS = { mse: 1, edge: 0.1, ssim: 0.05 };
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomScene(width, height, count, seed) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const u = (a, b) => a + (b - a) * r();
   const shapes = [];
   for (let i = 0; i < count; i++) {
@@ -41,7 +30,7 @@ function randomScene(width, height, count, seed) {
 }
 
 function randomTarget(width, height, seed) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const data = new Float32Array(width * height);
   const fx = 0.1 + 0.4 * r();
   const fy = 0.1 + 0.4 * r();
@@ -114,7 +103,7 @@ test("wasm kernel: many shapes stacked over the same pixels (deep interiors) mat
   const width = 48;
   const height = 40;
   const target = randomTarget(width, height, 81);
-  const r = rng(82);
+  const r = mulberry32(82);
   const shapes = [];
   for (let i = 0; i < 14; i++) {
     const fill = 0.1 + 0.8 * r();

@@ -9,17 +9,9 @@ from typing import Any
 
 import traitlets
 
+from .raster import LOSS_TERMS
+from .raster import WEIGHTS as DEFAULT_WEIGHTS
 from .scene import Scene
-
-LOSS_TERMS = ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas")
-DEFAULT_WEIGHTS = {
-    "mse": 1.0,
-    "edge": 0.1,
-    "ssim": 0.05,
-    "perimeter": 0.001,
-    "degeneracy": 0.1,
-    "canvas": 1.0,
-}
 
 
 class StrictInt(traitlets.Int):

@@ -34,6 +34,7 @@ WEIGHTS: dict[str, float] = {
     "degeneracy": 0.1,
     "canvas": 1.0,
 }
+LOSS_TERMS: tuple[str, ...] = tuple(WEIGHTS)
 CANVAS_MARGIN = 0.05
 MIN_EDGE = 0.01
 SSIM_WINDOW = 7

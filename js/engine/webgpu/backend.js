@@ -4,7 +4,7 @@
 // GPU, so it never waits on the GPU per step.
 
 import { STRIDE, rawToShapes, sceneToRaw, validateScene } from "../params.js";
-import { defaultTaus, lrAt, resolveWeights, tauAt } from "../optimizer.js";
+import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
 import { planLayout } from "./layout.js";
@@ -38,20 +38,6 @@ const QUIET_CHUNK = 25;
 
 const STORAGE = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
 const INF_BITS = 0x7f800000;
-
-function positive(value, name) {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
-  return value;
-}
-
-function checkFrozen(frozen, count) {
-  if (!Array.isArray(frozen) && !(frozen instanceof Set)) throw new Error("optimize: frozen must be an array of shape indices");
-  const set = new Set(frozen);
-  for (const i of set) {
-    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`optimize: frozen index ${i} is not a shape index (0..${count - 1})`);
-  }
-  return set;
-}
 
 function fallbackError(message, scene, step) {
   const error = new Error(`WebGPU failed during the run: ${message}`);
@@ -467,28 +453,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     if (disposed) throw new Error("engine disposed");
     if (!target) throw new Error("optimize: setTarget() must be called first");
     if (!base) throw new Error("optimize: setScene() must be called first");
-    const {
-      steps = 500,
-      lr = 0.02,
-      tauStart,
-      tauEnd,
-      weights,
-      frozen = [],
-      signal,
-      onProgress,
-      progressEvery = 10,
-      scheduleOffset = 0,
-      scheduleTotal,
-    } = options;
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`optimize: steps must be a non-negative integer, got ${steps}`);
-    if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error("optimize: progressEvery must be a positive integer");
     const defaults = taus();
-    const w = resolveWeights(weights);
-    const frozenSet = checkFrozen(frozen, types.length);
-    const tau0 = positive(tauStart ?? defaults.tau0, "optimize: tauStart");
-    const tau1 = positive(tauEnd ?? defaults.tau1, "optimize: tauEnd");
-    positive(lr, "optimize: lr");
-    const total = scheduleTotal ?? steps;
+    const { steps, lr, tau0, tau1, weights: w, frozen: frozenSet, signal, onProgress, progressEvery, scheduleOffset, scheduleTotal: total } =
+      resolveOptimizeOptions(options, types.length, defaults);
     const runTypes = types;
     running = true;
     let lastGood = { raw: Float32Array.from(raw), step: 0 };

@@ -1,0 +1,47 @@
+// Workloads shared by the engine benchmarks: a start scene padded with
+// seeded random shapes, and a smooth synthetic grey target (the cost of a
+// step does not depend on the target's content).
+
+import { mulberry32 } from "../js/build/engine.mjs";
+
+/**
+ * The first `count` shapes of the start scene plus seeded random ones, as a greedy run would add them.
+ * @param {object} startScene
+ * @param {number} count
+ * @param {number} size width and height in pixels
+ * @param {number} seed
+ * @returns {object} scene
+ */
+export function sceneWith(startScene, count, size, seed) {
+  const r = mulberry32(seed);
+  const u = (a, b) => a + (b - a) * r();
+  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
+  for (let i = shapes.length; i < count; i++) {
+    const fill = u(0.1, 0.9);
+    const cx = u(0.15, 0.85);
+    const cy = u(0.15, 0.85);
+    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: u(0.02, 0.1), fill });
+    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: u(0.02, 0.12), ry: u(0.02, 0.12), angle: u(-1.5, 1.5), fill });
+    else {
+      const p = () => [Math.min(0.95, Math.max(0.05, cx + u(-0.1, 0.1))), Math.min(0.95, Math.max(0.05, cy + u(-0.1, 0.1)))];
+      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
+    }
+  }
+  return { ...startScene, width: size, height: size, shapes };
+}
+
+/**
+ * @param {number} size
+ * @returns {Float32Array} size x size grey values: a dark blob on white with a faint ripple
+ */
+export function syntheticTarget(size) {
+  const data = new Float32Array(size * size);
+  for (let j = 0; j < size; j++) {
+    for (let i = 0; i < size; i++) {
+      const x = i / size - 0.45;
+      const y = j / size - 0.55;
+      data[j * size + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
+    }
+  }
+  return data;
+}
