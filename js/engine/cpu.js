@@ -2,7 +2,7 @@
 // Worker pool): holds target and scene, serialises evaluator access, and runs
 // the shared optimiser.
 
-import { STRIDE, rawToShapes, representable, sceneToRaw, validateScene } from "./params.js";
+import { packScene, sceneFromRaw, sceneToRaw, validateScene } from "./params.js";
 import { defaultTaus, evaluateLoss, resolveOptimizeOptions, resolveWeights, runAdam } from "./optimizer.js";
 
 function sameTypes(a, b) {
@@ -58,15 +58,7 @@ export function createCpuEngine(evaluator, info) {
 
   const taus = () => defaultTaus(target.width, target.height);
 
-  const makeScene = (r) => {
-    const scene = base ? structuredClone({ ...base.scene, shapes: undefined }) : {};
-    scene.version = 1;
-    scene.width = target?.width ?? base?.scene.width ?? 128;
-    scene.height = target?.height ?? base?.scene.height ?? 128;
-    scene.background = 1.0;
-    scene.shapes = rawToShapes(r, types, base ?? undefined);
-    return scene;
-  };
+  const makeScene = (r) => sceneFromRaw(r, types, base, target);
 
   const engine = {
     backend: info.backend,
@@ -80,16 +72,7 @@ export function createCpuEngine(evaluator, info) {
 
     setScene(scene) {
       notBusy("setScene");
-      validateScene(scene);
-      const packed = sceneToRaw(scene);
-      // a shape the raw parameters can only clamp is reported as clamped, not as given
-      const baseRaw = Float32Array.from(packed.raw);
-      scene.shapes.forEach((shape, i) => {
-        if (!representable(shape)) baseRaw.fill(NaN, i * STRIDE, (i + 1) * STRIDE);
-      });
-      base = { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw };
-      raw = packed.raw;
-      types = packed.types;
+      ({ raw, types, base } = packScene(scene));
     },
 
     getScene() {

@@ -216,3 +216,39 @@ export function rawToShapes(raw, types, base) {
   }
   return shapes;
 }
+
+/**
+ * Validates and packs a scene given to `setScene`: its raw parameters and type
+ * codes, and the base that `sceneFromRaw` reports untouched shapes from. A
+ * shape the raw parameters can only clamp gets NaN base slots, so that it is
+ * reported as clamped rather than as given.
+ * @param {any} scene wire-format scene
+ * @returns {{raw: Float32Array, types: Uint8Array, base: {scene: any, shapes: any[], raw: Float32Array}}}
+ */
+export function packScene(scene) {
+  validateScene(scene);
+  const { raw, types } = sceneToRaw(scene);
+  const baseRaw = Float32Array.from(raw);
+  scene.shapes.forEach((shape, i) => {
+    if (!representable(shape)) baseRaw.fill(NaN, i * STRIDE, (i + 1) * STRIDE);
+  });
+  return { raw, types, base: { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw } };
+}
+
+/**
+ * The wire-format scene of raw parameters: the base scene's extra fields, the
+ * target's size where there is one, and the shapes of `rawToShapes`.
+ * @param {ArrayLike<number>} raw
+ * @param {Uint8Array} types
+ * @param {{scene: any, shapes: any[], raw: ArrayLike<number>} | null} base from `packScene`
+ * @param {{width: number, height: number} | null} target
+ */
+export function sceneFromRaw(raw, types, base, target) {
+  const scene = base ? structuredClone({ ...base.scene, shapes: undefined }) : {};
+  scene.version = 1;
+  scene.width = target?.width ?? base?.scene.width ?? 128;
+  scene.height = target?.height ?? base?.scene.height ?? 128;
+  scene.background = 1.0;
+  scene.shapes = rawToShapes(raw, types, base ?? undefined);
+  return scene;
+}

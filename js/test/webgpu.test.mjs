@@ -145,3 +145,22 @@ test("webgpu on SwiftShader: other weights and an abort mid-run", () => {
   // chunks already submitted finish; the run stops within the in-flight window
   assert.ok(aborted.steps >= 3 && aborted.steps < 40, `steps ${aborted.steps}`);
 });
+
+test("webgpu on SwiftShader: positions off the unit square are reported clamped, as on the CPU", () => {
+  const off = { type: "circle", cx: 1.2, cy: 0.5, r: 0.1, fill: 0.5, name: "off" };
+  const out = onSwiftShader(
+    `
+    const { scene, target } = input;
+    const engine = await E.createEngine({ backend: "webgpu", gpu });
+    engine.setTarget({ data: Float32Array.from(target.data.flat()), width: target.width, height: target.height });
+    engine.setScene(scene);
+    const shapes = engine.getScene().shapes;
+    engine.dispose();
+    return shapes;
+    `,
+    { scene: { ...fixture.scene, shapes: [off, ...fixture.scene.shapes] }, target: fixture.target },
+  );
+  assert.ok(out[0].cx < 1 && out[0].cx > 0.999, `cx ${out[0].cx}`);
+  assert.equal(out[0].name, "off");
+  assert.deepEqual(out.slice(1), fixture.scene.shapes);
+});

@@ -3,7 +3,7 @@
 // the state, the parameters and one loss per chunk, a chunk or two behind the
 // GPU, so it never waits on the GPU per step.
 
-import { STRIDE, rawToShapes, sceneToRaw, validateScene } from "../params.js";
+import { STRIDE, packScene, sceneFromRaw, sceneToRaw, validateScene } from "../params.js";
 import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
@@ -429,13 +429,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   }
 
   function makeScene(r) {
-    const scene = base ? structuredClone({ ...base.scene, shapes: undefined }) : {};
-    scene.version = 1;
-    scene.width = target?.width ?? base?.scene.width ?? 128;
-    scene.height = target?.height ?? base?.scene.height ?? 128;
-    scene.background = 1.0;
-    scene.shapes = rawToShapes(r, types, base ?? undefined);
-    return scene;
+    return sceneFromRaw(r, types, base, target);
   }
 
   const resolveScene = (scene) => {
@@ -559,11 +553,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
     setScene(scene) {
       notBusy("setScene");
-      validateScene(scene);
-      const packed = sceneToRaw(scene);
-      base = { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: Float32Array.from(packed.raw) };
-      raw = packed.raw;
-      types = packed.types;
+      ({ raw, types, base } = packScene(scene));
     },
 
     getScene() {
