@@ -7,6 +7,7 @@ checks off (the tests are the only client). Kernels inherit ``env``, so
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -110,3 +111,30 @@ class JupyterServer:
                 os.killpg(self._proc.pid, signal.SIGKILL)
                 self._proc.wait(timeout=5)
         self._log.close()
+
+
+def wait_for_marker(page, name: str, timeout: float) -> dict:
+    """Wait for a notebook output line ``NAME {json}`` and return the JSON; fail on a traceback."""
+    js = """(name) => {
+        for (const el of document.querySelectorAll('.jp-OutputArea-output')) {
+            const text = el.textContent || '';
+            const at = text.indexOf(name + ' ');
+            if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
+        }
+        const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
+            .map((e) => e.textContent)
+            .filter((t) => t.includes('Traceback') || t.includes('SyntaxError'));
+        return errors.length ? 'ERROR ' + errors.join('\\n').slice(0, 3000) : null;
+    }"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = page.evaluate(js, name)
+        if found and found.startswith("ERROR "):
+            raise AssertionError(f"a notebook cell failed while waiting for {name}:\n{found}")
+        if found:
+            return json.loads(found)
+        time.sleep(0.25)
+    outputs = page.evaluate(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
+    )
+    raise AssertionError(f"no {name} output after {timeout} s; outputs: {outputs}")

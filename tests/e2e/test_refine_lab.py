@@ -8,8 +8,9 @@ the search, and the round list the widget shows.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
+
+from .jupyter_server import wait_for_marker
 
 CELLS = [
     """
@@ -54,29 +55,6 @@ def _notebook(tmp_path: Path) -> Path:
     return path
 
 
-def _marker(page, name: str, timeout: float) -> dict:
-    """Wait for an output line ``NAME {json}``; fail early on a traceback."""
-    js = """(name) => {
-        const outputs = [...document.querySelectorAll('.jp-OutputArea-output')]
-            .map((e) => e.textContent || '');
-        for (const text of outputs) {
-            const at = text.indexOf(name + ' ');
-            if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
-        }
-        const failed = outputs.filter((t) => t.includes('Traceback'));
-        return failed.length ? 'ERROR ' + failed.join('\\n').slice(0, 3000) : null;
-    }"""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = page.evaluate(js, name)
-        if found and found.startswith("ERROR "):
-            raise AssertionError(f"a notebook cell failed while waiting for {name}:\n{found}")
-        if found:
-            return json.loads(found)
-        time.sleep(0.25)
-    raise AssertionError(f"no {name} output after {timeout} s")
-
-
 def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=(_notebook(tmp_path),))
     page.goto(server.notebook_url("refine.ipynb"))
@@ -93,7 +71,7 @@ def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
         # mid-search: the round list is on screen and growing
         page.wait_for_selector(".pelican-widget .pelican-round", timeout=180_000)
         page.locator(".pelican-widget").screenshot(path=str(artifacts / "refine-lab-running.png"))
-        result = _marker(page, "PELICAN_REFINE", timeout=300)
+        result = wait_for_marker(page, "PELICAN_REFINE", timeout=300)
         page.wait_for_timeout(500)
         shown = page.locator(".pelican-widget .pelican-round").count()
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .jupyter_server import REPO
+from .jupyter_server import REPO, wait_for_marker
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
 STEPS = 1000
@@ -109,33 +109,6 @@ def _prepare_notebook(tmp_path: Path) -> Path:
     return path
 
 
-def _marker(page, name: str, timeout: float) -> dict:
-    """Wait for an output line ``NAME {json}`` and return the JSON."""
-    js = """(name) => {
-        for (const el of document.querySelectorAll('.jp-OutputArea-output')) {
-            const text = el.textContent || '';
-            const at = text.indexOf(name + ' ');
-            if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
-        }
-        const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
-            .map((e) => e.textContent)
-            .filter((t) => t.includes('Traceback') || t.includes('SyntaxError'));
-        return errors.length ? 'ERROR ' + errors.join('\\n').slice(0, 3000) : null;
-    }"""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = page.evaluate(js, name)
-        if found and found.startswith("ERROR "):
-            raise AssertionError(f"a notebook cell failed while waiting for {name}:\n{found}")
-        if found:
-            return json.loads(found)
-        time.sleep(0.25)
-    outputs = page.evaluate(
-        "() => [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
-    )
-    raise AssertionError(f"no {name} output after {timeout} s; outputs: {outputs}")
-
-
 def _widget_state(page) -> dict:
     return page.evaluate(
         """() => {
@@ -227,7 +200,7 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     assert len(losses) >= 2 and losses[-1] < losses[0], losses
     assert f"step {STEPS} / {STEPS}" in state["progress"]
 
-    check = _marker(page, "PELICAN_CHECK", timeout=180)
+    check = wait_for_marker(page, "PELICAN_CHECK", timeout=180)
     assert check["status"] == "done"
     assert check["step"] == STEPS
     assert check["backend"] == state["badge"]
@@ -239,17 +212,17 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     assert check["last_total"] < check["first_total"]
     assert check["array_shape"][0] == check["history_len"] > 1
 
-    stop = _marker(page, "PELICAN_STOP", timeout=120)
+    stop = wait_for_marker(page, "PELICAN_STOP", timeout=120)
     assert stop["status"] == "stopped", stop
     assert 0 < stop["running_step"] <= stop["step"] < 100000, stop
 
-    later = _marker(page, "PELICAN_LATER", timeout=60)
+    later = wait_for_marker(page, "PELICAN_LATER", timeout=60)
     assert later["status"] == "stopped"
     assert later["step"] == later["stopped_step"] == stop["step"]
     assert later["steps"] == STEPS
     assert all(later["errors"].values()), later["errors"]
 
-    error = _marker(page, "PELICAN_ERROR", timeout=60)
+    error = wait_for_marker(page, "PELICAN_ERROR", timeout=60)
     assert error["status"] == "error" and "decode" in error["error"], error
     assert error["scene_kept"]
     page.wait_for_timeout(500)
@@ -316,7 +289,7 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
         tab_b.wait_for_selector(".pelican-widget", timeout=90_000)
 
         _run_cell(tab_a, 2)
-        result = _marker(tab_a, "PELICAN_TWO", timeout=180)
+        result = wait_for_marker(tab_a, "PELICAN_TWO", timeout=180)
         assert result == ["done", 400], result
         for tab in (tab_a, tab_b):
             tab.wait_for_function(
