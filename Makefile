@@ -8,8 +8,11 @@ setup:
 build:
 	cd js && npm run build
 
+# Jupyter refuses to start as root unless told; these machines run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	jupyter lab notebooks/pelican.ipynb
+	jupyter lab $(ROOT_FLAG) notebooks/pelican.ipynb
 
 lite: setup
 	bash lite/build.sh
