@@ -115,6 +115,12 @@ CASES = {
         4.0,
         (0.5, 1.0),
     ),
+    "grey_background_30x22": (
+        "30x22, every shape type over a grey background (0.37): compositing starts from it",
+        Scene(MIXED, width=30, height=22, background=0.37),
+        6.0,
+        (0.5, 1.0),
+    ),
     "empty_16x12": (
         "no shapes: the render is the white background",
         Scene((), width=16, height=12),

@@ -2,7 +2,7 @@
 // Worker pool): holds target and scene, serialises evaluator access, and runs
 // the shared optimiser.
 
-import { packScene, sceneFromRaw, sceneToRaw, validateScene } from "./params.js";
+import { packScene, resolveSceneArgument, sceneFromRaw } from "./params.js";
 import { defaultTaus, evaluateLoss, resolveOptimizeOptions, resolveWeights, runAdam } from "./optimizer.js";
 
 function sameTypes(a, b) {
@@ -19,6 +19,8 @@ export function createCpuEngine(evaluator, info) {
   let base = null;
   let raw = new Float32Array(0);
   let types = new Uint8Array(0);
+  /** the current scene's background grey */
+  let background = 1.0;
   let running = false;
   let disposed = false;
 
@@ -27,7 +29,9 @@ export function createCpuEngine(evaluator, info) {
   let queue = Promise.resolve();
   let evaluatorTarget = null;
   let evaluatorTypes = null;
-  const withEvaluator = (forTypes, fn) => {
+  let evaluatorBackground = null;
+  /** Runs fn(evaluator) in turn, once the evaluator has the target, `forTypes` and `forBackground`. */
+  const withEvaluator = (forTypes, forBackground, fn) => {
     const task = queue.then(async () => {
       if (disposed) throw new Error("engine disposed");
       if (!target) throw new Error("setTarget() must be called before rendering or optimising");
@@ -39,6 +43,10 @@ export function createCpuEngine(evaluator, info) {
         await evaluator.setTypes(forTypes);
         evaluatorTypes = Uint8Array.from(forTypes);
       }
+      if (evaluatorBackground !== forBackground) {
+        await evaluator.setBackground(forBackground);
+        evaluatorBackground = forBackground;
+      }
       return fn(evaluator);
     });
     queue = task.catch(() => {});
@@ -49,12 +57,8 @@ export function createCpuEngine(evaluator, info) {
     if (running) throw new Error(`${what}: an optimisation is running; abort it first`);
   };
 
-  /** raw/types of an explicit scene argument, or the current ones */
-  const resolveScene = (scene) => {
-    if (scene === undefined || scene === null) return { raw, types };
-    validateScene(scene);
-    return sceneToRaw(scene);
-  };
+  /** raw/types/background of an explicit scene argument, or the current ones */
+  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background });
 
   const taus = () => defaultTaus(target.width, target.height);
 
@@ -72,7 +76,7 @@ export function createCpuEngine(evaluator, info) {
 
     setScene(scene) {
       notBusy("setScene");
-      ({ raw, types, base } = packScene(scene));
+      ({ raw, types, background, base } = packScene(scene));
     },
 
     getScene() {
@@ -81,13 +85,15 @@ export function createCpuEngine(evaluator, info) {
 
     async render(scene, { tau } = {}) {
       const s = resolveScene(scene);
-      return withEvaluator(s.types, (ev) => ev.render(s.raw, tau ?? taus().tauEval));
+      return withEvaluator(s.types, s.background, (ev) => ev.render(s.raw, tau ?? taus().tauEval));
     },
 
     async loss(scene, { tau, weights } = {}) {
       const s = resolveScene(scene);
       const w = resolveWeights(weights);
-      const { breakdown } = await withEvaluator(s.types, (ev) => evaluateLoss(ev, s.raw, s.types, tau ?? taus().tauEval, w, false));
+      const { breakdown } = await withEvaluator(s.types, s.background, (ev) =>
+        evaluateLoss(ev, s.raw, s.types, tau ?? taus().tauEval, w, false),
+      );
       return breakdown;
     },
 
@@ -102,9 +108,11 @@ export function createCpuEngine(evaluator, info) {
       const { steps, lr, tau0, tau1, weights: w, frozen: frozenSet, signal, onProgress, progressEvery, scheduleOffset, scheduleTotal } =
         resolveOptimizeOptions(options, types.length, defaults);
       const shapeTypes = types;
+      const runBackground = background;
       running = true;
       try {
-        const evaluate = (r, tau, wantGrad) => withEvaluator(shapeTypes, (ev) => evaluateLoss(ev, r, shapeTypes, tau, w, wantGrad));
+        const evaluate = (r, tau, wantGrad) =>
+          withEvaluator(shapeTypes, runBackground, (ev) => evaluateLoss(ev, r, shapeTypes, tau, w, wantGrad));
         const result = await runAdam({
           evaluate,
           raw,
@@ -129,11 +137,13 @@ export function createCpuEngine(evaluator, info) {
                 lr: p.lr,
                 stepsPerSecond: p.stepsPerSecond,
                 getScene: () => makeScene(p.raw),
-                getFrame: () => withEvaluator(shapeTypes, (ev) => ev.render(p.raw, defaults.tauEval)),
+                getFrame: () => withEvaluator(shapeTypes, runBackground, (ev) => ev.render(p.raw, defaults.tauEval)),
               })),
         });
         raw = result.raw;
-        const { breakdown } = await withEvaluator(shapeTypes, (ev) => evaluateLoss(ev, raw, shapeTypes, defaults.tauEval, w, false));
+        const { breakdown } = await withEvaluator(shapeTypes, runBackground, (ev) =>
+          evaluateLoss(ev, raw, shapeTypes, defaults.tauEval, w, false),
+        );
         return {
           scene: makeScene(raw),
           loss: breakdown,

@@ -43,7 +43,9 @@ function fail(where, message) {
 }
 
 function checkNumber(value, where, { min = -Infinity, max = Infinity, open = false } = {}) {
-  if (typeof value !== "number" || !Number.isFinite(value)) fail(where, `expected a finite number, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    fail(where, `expected a finite number, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+  }
   if (open ? value <= min : value < min) fail(where, `${value} is ${open ? "not above" : "below"} ${min}`);
   if (value > max) fail(where, `${value} is above ${max}`);
 }
@@ -106,11 +108,19 @@ export function validateScene(scene) {
       fail(key, `expected a positive integer, got ${JSON.stringify(scene[key])}`);
     }
   }
-  if (scene.background !== undefined && scene.background !== 1 && scene.background !== 1.0) {
-    fail("background", "the engine composites over white; only background 1.0 is supported");
+  if (scene.background !== undefined) {
+    if (Array.isArray(scene.background)) {
+      fail("background", "colour ([r, g, b]) backgrounds are not supported by the engine yet; use a grey number in [0, 1]");
+    }
+    checkNumber(scene.background, "background", { min: 0, max: 1 });
   }
   if (!Array.isArray(scene.shapes)) fail("shapes", "expected an array");
   scene.shapes.forEach(checkShape);
+}
+
+/** The grey that compositing starts from: the scene's `background`, 1.0 (white) when absent. */
+export function sceneBackground(scene) {
+  return scene?.background ?? 1.0;
 }
 
 /**
@@ -223,7 +233,9 @@ export function rawToShapes(raw, types, base) {
  * shape the raw parameters can only clamp gets NaN base slots, so that it is
  * reported as clamped rather than as given.
  * @param {any} scene wire-format scene
- * @returns {{raw: Float32Array, types: Uint8Array, base: {scene: any, shapes: any[], raw: Float32Array}}}
+ * `background` is the grey compositing starts from (`sceneBackground`).
+ * @param {any} scene wire-format scene
+ * @returns {{raw: Float32Array, types: Uint8Array, background: number, base: {scene: any, shapes: any[], raw: Float32Array}}}
  */
 export function packScene(scene) {
   validateScene(scene);
@@ -232,12 +244,26 @@ export function packScene(scene) {
   scene.shapes.forEach((shape, i) => {
     if (!representable(shape)) baseRaw.fill(NaN, i * STRIDE, (i + 1) * STRIDE);
   });
-  return { raw, types, base: { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw } };
+  const background = sceneBackground(scene);
+  return { raw, types, background, base: { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw } };
 }
 
 /**
- * The wire-format scene of raw parameters: the base scene's extra fields, the
- * target's size where there is one, and the shapes of `rawToShapes`.
+ * Raw parameters, type codes and background of a scene argument of
+ * `render`/`loss` (validated), or `current` when the argument is omitted.
+ * @param {any} scene
+ * @param {{raw: Float32Array, types: Uint8Array, background: number}} current
+ */
+export function resolveSceneArgument(scene, current) {
+  if (scene === undefined || scene === null) return current;
+  validateScene(scene);
+  return { ...sceneToRaw(scene), background: sceneBackground(scene) };
+}
+
+/**
+ * The wire-format scene of raw parameters: the base scene's extra fields and
+ * background (1.0 when it had none), the target's size where there is one, and
+ * the shapes of `rawToShapes`.
  * @param {ArrayLike<number>} raw
  * @param {Uint8Array} types
  * @param {{scene: any, shapes: any[], raw: ArrayLike<number>} | null} base from `packScene`
@@ -248,7 +274,7 @@ export function sceneFromRaw(raw, types, base, target) {
   scene.version = 1;
   scene.width = target?.width ?? base?.scene.width ?? 128;
   scene.height = target?.height ?? base?.scene.height ?? 128;
-  scene.background = 1.0;
+  scene.background = sceneBackground(base?.scene);
   scene.shapes = rawToShapes(raw, types, base ?? undefined);
   return scene;
 }

@@ -187,15 +187,16 @@ function coverage(sdf, tau) {
 }
 
 /**
- * @returns {Float64Array} the image, width*height, composited over white
+ * @param {number} [background] the grey compositing starts from
+ * @returns {Float64Array} the image, width*height, composited over `background`
  */
-export function renderImage(shapes, width, height, L, tau) {
+export function renderImage(shapes, width, height, L, tau, background = 1.0) {
   const img = new Float64Array(width * height);
   for (let j = 0; j < height; j++) {
     const y = (j + 0.5) / L;
     for (let i = 0; i < width; i++) {
       const x = (i + 0.5) / L;
-      let out = 1.0;
+      let out = background;
       for (const s of shapes) {
         const c = coverage(SDF[s.type](s.p, x, y), tau).c;
         out = (1 - c) * out + c * s.p[FILL_SLOT];
@@ -208,9 +209,10 @@ export function renderImage(shapes, width, height, L, tau) {
 
 /**
  * Back-propagates dLoss/dImage through compositing, coverage and the SDFs.
+ * @param {number} [background] the grey compositing starts from (as in renderImage)
  * @returns {Float64Array} dLoss/d(raw), STRIDE per shape
  */
-export function backwardShapes(shapes, width, height, L, tau, gradImage) {
+export function backwardShapes(shapes, width, height, L, tau, gradImage, background = 1.0) {
   const n = shapes.length;
   const gMetric = shapes.map(() => new Float64Array(STRIDE));
   const cov = new Float64Array(n);
@@ -222,7 +224,7 @@ export function backwardShapes(shapes, width, height, L, tau, gradImage) {
       const gPix = gradImage[j * width + i];
       if (gPix === 0) continue;
       const x = (i + 0.5) / L;
-      let out = 1.0;
+      let out = background;
       for (let k = 0; k < n; k++) {
         const s = shapes[k];
         const { c, dc } = coverage(SDF[s.type](s.p, x, y), tau);
@@ -420,6 +422,7 @@ export function imageLoss(img, target, weights, wantGrad) {
 export function createReferenceEvaluator() {
   let target = null;
   let types = new Uint8Array(0);
+  let background = 1.0;
   const needTarget = () => {
     if (!target) throw new Error("reference evaluator: setTarget() has not been called");
     return target;
@@ -432,18 +435,21 @@ export function createReferenceEvaluator() {
     async setTypes(t) {
       types = Uint8Array.from(t);
     },
+    async setBackground(value) {
+      background = value;
+    },
     async evaluate(raw, tau, weights, wantGrad) {
       const t = needTarget();
       const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
-      const img = renderImage(shapes, t.width, t.height, L, tau);
+      const img = renderImage(shapes, t.width, t.height, L, tau, background);
       const { terms, grad } = imageLoss(img, t, weights, wantGrad);
       if (!wantGrad) return { terms };
-      return { terms, grad: backwardShapes(shapes, t.width, t.height, L, tau, grad) };
+      return { terms, grad: backwardShapes(shapes, t.width, t.height, L, tau, grad, background) };
     },
     async render(raw, tau) {
       const t = needTarget();
       const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
-      return Float32Array.from(renderImage(shapes, t.width, t.height, L, tau));
+      return Float32Array.from(renderImage(shapes, t.width, t.height, L, tau, background));
     },
     dispose() {
       target = null;

@@ -216,9 +216,67 @@ test("setScene rejects malformed scenes with the offending field", async () => {
   assert.throws(() => engine.setScene(bad({ type: "ellipse", cx: 0.5, cy: 0.5, rx: 0.1, ry: 0.1, fill: 0.5 })), /angle/);
   assert.throws(() => engine.setScene(bad({ type: "triangle", points: [[0, 0], [1, 1]], fill: 0.5 })), /points/);
   assert.throws(() => engine.setScene(bad({ type: "triangle", points: [[0, 0], [1, 1], [0.5, NaN]], fill: 0.5 })), /points\[2\]\[1\]/);
-  assert.throws(() => engine.setScene({ ...TRUE_SCENE, background: 0.2 }), /background/);
   engine.dispose();
 });
+
+test("setScene, render and loss reject a background outside [0, 1], non-numeric or colour", async () => {
+  const engine = await toyEngine({ backend: "reference" });
+  const cases = [
+    [-0.1, /background: -0\.1 is below 0/],
+    [1.5, /background: 1\.5 is above 1/],
+    [NaN, /background: expected a finite number, got NaN/],
+    ["x", /background: expected a finite number, got "x"/],
+    [null, /background: expected a finite number, got null/],
+    [[0.1, 0.2, 0.3], /background: colour \(\[r, g, b\]\) backgrounds are not supported/],
+  ];
+  for (const [background, message] of cases) {
+    const scene = { ...TRUE_SCENE, background };
+    assert.throws(() => engine.setScene(scene), message, `setScene, background ${JSON.stringify(background)}`);
+    await assert.rejects(engine.render(scene), message, `render, background ${JSON.stringify(background)}`);
+    await assert.rejects(engine.loss(scene), message, `loss, background ${JSON.stringify(background)}`);
+  }
+  for (const background of [0, 0.37, 1]) engine.setScene({ ...TRUE_SCENE, background });
+  engine.dispose();
+});
+
+for (const { name, options } of BACKENDS) {
+  test(`${name}: a grey background: getScene round-trips it, render/loss/optimize composite over it`, async () => {
+    const engine = await toyEngine(options);
+    const grey = { ...START_SCENE, background: 0.37 };
+    engine.setScene(grey);
+    assert.deepEqual(engine.getScene(), grey);
+    assert.equal(engine.getScene().background, 0.37);
+    // a scene without a background is white
+    const { background: _, ...implicit } = START_SCENE;
+    engine.setScene(implicit);
+    assert.equal(engine.getScene().background, 1.0);
+
+    // render: the corner, far from the shapes, is the background; grey = white - (1 - 0.37) * transmittance
+    const white = await engine.render(START_SCENE);
+    const image = await engine.render(grey);
+    assert.ok(Math.abs(image[0] - 0.37) < 1e-3 && Math.abs(white[0] - 1) < 1e-3, `corner ${image[0]} / ${white[0]}`);
+    // the current scene is white, the explicit argument grey, and the other way round
+    assert.deepEqual(await engine.render(), white);
+    assert.notDeepEqual((await engine.loss(grey)).total, (await engine.loss()).total);
+    engine.setScene(grey);
+    assert.deepEqual(await engine.render(), image);
+    assert.deepEqual(await engine.render(START_SCENE), white);
+    assert.deepEqual(await engine.render(), image);
+
+    // optimize: against a target drawn over grey, the grey scene fits and the white one cannot
+    engine.setTarget({ data: await engine.render({ ...TRUE_SCENE, background: 0.37 }, { tau: EVAL_TAU }), width: SIZE, height: SIZE });
+    const frames = [];
+    const result = await engine.optimize({ steps: 60, progressEvery: 60, onProgress: (p) => frames.push(p.getFrame()) });
+    assert.equal(result.scene.background, 0.37);
+    assert.equal(engine.getScene().background, 0.37);
+    assert.ok(result.loss.mse < 0.5 * (await engine.loss(grey)).mse, `mse ${result.loss.mse}`);
+    assert.equal((await engine.loss()).total, result.loss.total);
+    const frame = await frames[0];
+    assert.ok(Math.abs(frame[0] - 0.37) < 1e-3, `frame corner ${frame[0]}`);
+    assert.ok((await engine.loss({ ...result.scene, background: 1 })).mse > 10 * result.loss.mse);
+    engine.dispose();
+  });
+}
 
 test("getScene returns the scene it was given, bitwise, until it is optimised", async () => {
   const engine = await toyEngine({ backend: "reference" });
@@ -333,4 +391,38 @@ test("a backend that gives up mid-run hands over to the fallback engine from the
   assert.equal(events[0].lr, lrAt(49, 60, 0.02));
   assert.equal(events[0].tau, tauAt(49, 60, 1 / SIZE, 0.5 / SIZE));
   assert.ok(result.loss.total < (await engine.loss(reached)).total);
+});
+
+test("the fallback engine takes over the background of the scene the failed backend reached", async () => {
+  const { wrapBackend } = await import("../build/engine.mjs");
+  const cpu = await toyEngine({ backend: "reference" });
+  const target = cpu.getTarget();
+  cpu.dispose();
+  const reached = { ...START_SCENE, background: 0.37 };
+  const failing = {
+    backend: "webgpu",
+    backendReason: "fake GPU",
+    setTarget() {},
+    setScene() {},
+    getScene: () => reached,
+    async optimize() {
+      throw new Error("not reached");
+    },
+    async render() {
+      throw Object.assign(new Error("device lost"), { fallback: true, scene: reached, step: 0 });
+    },
+    async loss() {
+      throw new Error("not reached");
+    },
+    dispose() {},
+  };
+  const engine = wrapBackend(failing, () => createEngine({ backend: "reference" }));
+  engine.setTarget(target);
+  engine.setScene(reached);
+  const image = await engine.render();
+  assert.equal(engine.backend, "reference");
+  assert.equal(engine.getScene().background, 0.37);
+  assert.ok(Math.abs(image[0] - 0.37) < 1e-3, `corner ${image[0]}`);
+  const result = await engine.optimize({ steps: 3 });
+  assert.equal(result.scene.background, 0.37);
 });

@@ -50,7 +50,7 @@ export const TAU_CASES = Object.freeze([
  * @param {number} [options.h] central-difference step in raw units (1e-5)
  * @param {number} [options.rtol] allowed error relative to the component (1e-4)
  * @param {number} [options.atol] allowed error relative to the largest component of the case (1e-5)
- * @param {object} [options.scene] (FD_SCENE)
+ * @param {object} [options.scene] (FD_SCENE); its `background` is handed to the evaluator (setBackground)
  * @returns {Promise<{cases: number, checked: number, worst: number}>} worst: largest error / allowed error
  */
 export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
@@ -66,6 +66,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
     await evaluator.setTarget(target, width, height);
     const { raw: raw32, types } = sceneToRaw(scene);
     await evaluator.setTypes(types);
+    await evaluator.setBackground(scene.background ?? 1.0);
     const raw = rawType.from(raw32);
     let checked = 0;
     let cases = 0;

@@ -10,6 +10,13 @@ test("reference evaluator: analytic gradients match central differences for ever
   assert.ok(worst <= 1);
 });
 
+test("reference evaluator: gradients match central differences over a grey background (0.3)", async () => {
+  const scene = { ...FD_SCENE, background: 0.3 };
+  const { checked, cases, worst } = await checkEvaluatorGradients(() => createReferenceEvaluator(), { scene });
+  assert.equal(checked, cases * (4 + 6 + 7 + 7));
+  assert.ok(worst <= 1);
+});
+
 test("reference evaluator: gradients on the other sides of the canvas priors, tall canvas", async () => {
   const scene = {
     ...FD_SCENE,

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createReferenceEvaluator, createWasmEvaluator, mulberry32, sceneToRaw } from "../build/engine.mjs";
 import { balanceRows, splitRows } from "../engine/wasm/bands.js";
-import { checkEvaluatorGradients } from "./fd.mjs";
+import { FD_SCENE, checkEvaluatorGradients } from "./fd.mjs";
 import { spawnNodeWorker } from "./node-worker.mjs";
 
 const WEIGHTS = { mse: 1, edge: 0.1, ssim: 0.05 };
@@ -147,6 +147,73 @@ test("wasm kernel: gradients match central differences (fd harness)", async () =
   });
   assert.ok(checked >= cases * 20, `checked ${checked} components`);
   assert.ok(worst <= 1);
+});
+
+test("wasm kernel: gradients match central differences over a grey background (0.3)", async () => {
+  const { checked, cases, worst } = await checkEvaluatorGradients(() => createWasmEvaluator({ workers: 0 }), {
+    rawType: Float32Array,
+    h: 1e-3,
+    rtol: 1e-2,
+    atol: 1e-3,
+    scene: { ...FD_SCENE, background: 0.3 },
+  });
+  assert.ok(checked >= cases * 20, `checked ${checked} components`);
+  assert.ok(worst <= 1);
+});
+
+test("wasm kernel and Worker pool: a grey background (0.37) gives the reference's render, loss and gradient", async () => {
+  const width = 44;
+  const height = 31;
+  const background = 0.37;
+  const target = randomTarget(width, height, 91);
+  // overlapping shapes of every type, and bare background around them
+  const { raw, types } = sceneToRaw({
+    version: 1,
+    width,
+    height,
+    background,
+    shapes: [
+      { type: "ellipse", cx: 0.45, cy: 0.5, rx: 0.25, ry: 0.15, angle: 0.5, fill: 0.8 },
+      { type: "circle", cx: 0.3, cy: 0.4, r: 0.12, fill: 0.1 },
+      { type: "triangle", points: [[0.5, 0.2], [0.75, 0.45], [0.4, 0.7]], fill: 0.55 },
+      { type: "circle", cx: 0.8, cy: 0.75, r: 0.08, fill: 0.95 },
+    ],
+  });
+  const ref = await ready(createReferenceEvaluator(), target, width, height, types);
+  const local = await ready(await createWasmEvaluator({ workers: 0 }), target, width, height, types);
+  const bands = await ready(await createWasmEvaluator({ workers: 0, bands: 3 }), target, width, height, types);
+  const pool = await ready(await createWasmEvaluator({ workers: 2, spawnWorker: spawnNodeWorker }), target, width, height, types);
+  try {
+    const tau = 0.7 / width;
+    const white = await ref.render(raw, tau);
+    for (const ev of [ref, local, bands, pool]) await ev.setBackground(background);
+    const oracle = await ref.render(raw, tau);
+    // the reference itself: the corners, far from every shape, are the background
+    for (const p of [0, width - 1, (height - 1) * width, height * width - 1]) {
+      assert.ok(Math.abs(white[p] - 1) < 1e-3 && Math.abs(oracle[p] - background) < 1e-3, `corner ${p}: ${white[p]}, ${oracle[p]}`);
+    }
+    const expected = await ref.evaluate(raw, tau, WEIGHTS, true);
+    for (const [name, ev] of [["in-process", local], ["3 bands", bands], ["pool", pool]]) {
+      const image = await ev.render(raw, tau);
+      let worst = 0;
+      for (let p = 0; p < oracle.length; p++) worst = Math.max(worst, Math.abs(image[p] - oracle[p]));
+      assert.ok(worst < 1e-5, `${name}: render differs by ${worst}`);
+      const actual = await ev.evaluate(raw, tau, WEIGHTS, true);
+      assertTermsClose(actual.terms, expected.terms, 1e-4, name);
+      assertGradClose(actual.grad, expected.grad, { atol: 2e-4, rtol: 1e-3 }, name);
+      const forward = await ev.evaluate(raw, tau, WEIGHTS, false);
+      assertTermsClose(forward.terms, expected.terms, 1e-4, `${name} without the gradient`);
+    }
+    // and back to white
+    for (const ev of [ref, pool]) await ev.setBackground(1);
+    assert.deepEqual(await pool.render(raw, tau), await local.setBackground(1).then(() => local.render(raw, tau)));
+    let back = 0;
+    const again = await ref.render(raw, tau);
+    for (let p = 0; p < white.length; p++) back = Math.max(back, Math.abs(again[p] - white[p]));
+    assert.equal(back, 0);
+  } finally {
+    pool.dispose();
+  }
 });
 
 test("wasm kernel: row bands (including bands thinner than the halo) sum to the one-band result", async () => {

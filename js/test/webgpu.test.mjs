@@ -17,6 +17,7 @@ const ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;
 const bundle = new URL("../build/engine.mjs", import.meta.url).href;
 const nodeGpu = new URL("../engine/webgpu/node-gpu.mjs", import.meta.url).href;
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/nonsquare_40x24.json", import.meta.url), "utf8"));
+const greyFixture = JSON.parse(readFileSync(new URL("./fixtures/grey_background_30x22.json", import.meta.url), "utf8"));
 
 /** Runs `body` (an async function body) in a child Node with Dawn on SwiftShader; returns its JSON result. */
 function onSwiftShader(body, input) {
@@ -110,6 +111,65 @@ test("webgpu on SwiftShader: non-square target, all shape types, frozen shape: r
   // Adam moves a parameter with a near-zero gradient by about lr whatever its sign: float32 noise shows there
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
   assert.equal(gpu.bestStep, ref.bestStep);
+});
+
+test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame and 10 steps match the reference and the oracle", () => {
+  assert.equal(greyFixture.scene.background, 0.37);
+  const white = { ...greyFixture.scene, background: 1 };
+  const out = onSwiftShader(
+    `
+    const { scene, white, target, tau } = input;
+    const run = async (backend) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data.flat()), width: target.width, height: target.height });
+      // the current scene white, the explicit render/loss argument grey, then the other way round
+      engine.setScene(white);
+      const frame = Array.from(await engine.render(scene, { tau }));
+      const start = await engine.loss(scene, { tau });
+      const whiteFrame = Array.from(await engine.render(undefined, { tau }));
+      engine.setScene(scene);
+      const current = Array.from(await engine.render(undefined, { tau }));
+      const whiteLoss = await engine.loss(white, { tau });
+      const losses = [];
+      const frames = [];
+      const result = await engine.optimize({
+        steps: 10, tauStart: tau, tauEnd: tau, progressEvery: 5,
+        onProgress: (p) => { losses.push(p.loss); frames.push(p.getFrame()); },
+      });
+      const lastFrame = Array.from(await frames.at(-1));
+      const out = { backend: engine.backend, frame, start, whiteFrame, current, whiteLoss, losses, lastFrame, final: result.loss,
+        scene: result.scene, background: engine.getScene().background };
+      engine.dispose();
+      return out;
+    };
+    return { gpu: await run("webgpu"), ref: await run("reference") };
+    `,
+    { scene: greyFixture.scene, white, target: greyFixture.target, tau: greyFixture.cases[0].tau },
+  );
+  const { gpu, ref } = out;
+  assert.equal(gpu.backend, "webgpu");
+  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  const oracle = greyFixture.cases[0].render.flat();
+  assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
+  assert.ok(maxDiff(gpu.frame, ref.frame) < 1e-5, `render differs by ${maxDiff(gpu.frame, ref.frame)}`);
+  assert.ok(maxDiff(gpu.current, gpu.frame) < 1e-6, "the current grey scene renders like the grey argument");
+  assert.ok(maxDiff(gpu.whiteFrame, ref.whiteFrame) < 1e-5 && maxDiff(gpu.whiteFrame, gpu.frame) > 0.5, "the white scene renders white");
+  for (const key of Object.keys(ref.start)) {
+    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+    const oracleLoss = greyFixture.cases[0].loss[key];
+    assert.ok(Math.abs(gpu.start[key] - oracleLoss) <= 1e-4 * Math.abs(oracleLoss) + 1e-7, `loss ${key}: ${gpu.start[key]} vs oracle ${oracleLoss}`);
+    assert.ok(Math.abs(gpu.whiteLoss[key] - ref.whiteLoss[key]) <= 1e-4 * Math.abs(ref.whiteLoss[key]) + 1e-7, `white loss ${key}`);
+  }
+  assert.equal(gpu.losses.length, 2);
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `report ${k}: ${l} vs ${ref.losses[k]}`));
+  assert.ok(Math.abs(gpu.final.total - ref.final.total) <= 5e-4 * ref.final.total, `final ${gpu.final.total} vs ${ref.final.total}`);
+  // (parameters agree to ~1e-3 after the run, so edge pixels may differ by a little more)
+  assert.ok(maxDiff(gpu.lastFrame, ref.lastFrame) < 5e-3, `progress frame differs by ${maxDiff(gpu.lastFrame, ref.lastFrame)}`);
+  assert.ok(Math.abs(gpu.lastFrame[0] - 0.37) < 2e-3, `progress frame corner ${gpu.lastFrame[0]}`);
+  assert.equal(gpu.background, 0.37);
+  assert.equal(gpu.scene.background, 0.37);
+  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });
 
 test("webgpu on SwiftShader: other weights and an abort mid-run", () => {

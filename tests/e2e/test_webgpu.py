@@ -3,7 +3,8 @@
 Here Chromium's WebGPU adapter is SwiftShader (a CPU rasteriser), so the
 tests force ``backend: "webgpu"`` for correctness: the same scene and target
 go through the WGSL path and the Wasm kernel in the same page, and the loss
-trajectories and final parameters must agree. ``backend: "auto"`` must pick
+trajectories and final parameters must agree, over the white background and
+over a grey one. ``backend: "auto"`` must pick
 Wasm on that software adapter. No adapter, a WGSL compile error or a
 validation error fails the tests with its message. The page is served from
 127.0.0.1 (through ``page.route``) because WebGPU needs a secure context.
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "js" / "build" / "engine.mjs"
 ORIGIN = "http://127.0.0.1:9"
 WIDTH, HEIGHT, STEPS = 64, 64, 50
+GREY, GREY_STEPS = 0.37, 25
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>webgpu engine</title><body>
 <script type="module">
@@ -59,8 +61,8 @@ window.runEngine = async ({ backend, scene, target, width, height, steps, tau })
     ...chosen,
     after: { backend: engine.backend, reason: engine.backendReason },
     losses, final: result.loss, bestStep: result.bestStep, skipped: result.skipped,
-    steps: result.steps, shapes: result.scene.shapes,
-    frameMean: frame.reduce((a, b) => a + b, 0) / frame.length,
+    steps: result.steps, shapes: result.scene.shapes, background: engine.getScene().background,
+    frameMean: frame.reduce((a, b) => a + b, 0) / frame.length, corner: frame[0],
   };
   engine.dispose();
   return out;
@@ -96,7 +98,8 @@ window.runLostDevice = async ({ scene, target, width, height, steps, loseAt }) =
   });
   const out = {
     before, after: engine.backend, reason: engine.backendReason, devices: devices.length,
-    steps: result.steps, start, final: result.loss.total,
+    steps: result.steps, start, final: result.loss.total, background: engine.getScene().background,
+    corner: (await engine.render())[0],
   };
   engine.dispose();
   return out;
@@ -162,10 +165,15 @@ def adapter(gpu_page) -> dict:
     return info
 
 
-def run(page, backend: str, steps: int) -> dict:
+def pelican_scene(background: float) -> dict:
+    """Return the pelican start scene at WIDTH x HEIGHT over a grey background."""
+    return {**Scene.pelican().to_dict(), "width": WIDTH, "height": HEIGHT, "background": background}
+
+
+def run(page, backend: str, steps: int, background: float = 1.0) -> dict:
     payload = {
         "backend": backend,
-        "scene": {**Scene.pelican().to_dict(), "width": WIDTH, "height": HEIGHT},
+        "scene": pelican_scene(background),
         "target": synthetic_target(WIDTH, HEIGHT),
         "width": WIDTH,
         "height": HEIGHT,
@@ -183,6 +191,14 @@ def runs(gpu_page, adapter) -> dict:
     """The same 50-step run on the forced WebGPU backend and on the Wasm kernel."""
     gpu = run(gpu_page, "webgpu", STEPS)
     wasm = run(gpu_page, "wasm", STEPS)
+    return {"webgpu": gpu, "wasm": wasm}
+
+
+@pytest.fixture(scope="module")
+def grey_runs(gpu_page, adapter) -> dict:
+    """The same shorter run over a grey background on WebGPU and on the Wasm kernel."""
+    gpu = run(gpu_page, "webgpu", GREY_STEPS, background=GREY)
+    wasm = run(gpu_page, "wasm", GREY_STEPS, background=GREY)
     return {"webgpu": gpu, "wasm": wasm}
 
 
@@ -227,6 +243,34 @@ def test_webgpu_final_parameters_match_wasm(runs):
     assert worst <= 5e-4, f"largest parameter difference {worst:.2e}"
 
 
+def test_webgpu_grey_background_matches_wasm(grey_runs, runs):
+    gpu, wasm = grey_runs["webgpu"], grey_runs["wasm"]
+    assert gpu["backend"] == gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
+    assert wasm["backend"] == "wasm", wasm["reason"]
+    assert gpu["background"] == wasm["background"] == GREY
+    # the corner pixel is far from every pelican shape: it shows the background
+    assert gpu["corner"] == pytest.approx(GREY, abs=2e-3)
+    assert wasm["corner"] == pytest.approx(GREY, abs=2e-3)
+    assert runs["webgpu"]["corner"] == pytest.approx(1.0, abs=2e-3)
+    assert len(gpu["losses"]) == len(wasm["losses"]) == GREY_STEPS
+    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
+    worst = max(rel)
+    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    # over grey the same start scene has another loss than over white
+    assert abs(gpu["losses"][0] - runs["webgpu"]["losses"][0]) > 1e-3 * runs["webgpu"]["losses"][0]
+    # the run moved the loss, so agreeing trajectories mean agreeing gradients
+    assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
+    for key in ("mse", "edge", "ssim", "perimeter", "total"):
+        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert gpu["frameMean"] == pytest.approx(wasm["frameMean"], abs=1e-3)
+    diff = max(
+        abs(a - b)
+        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
+        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
+    )
+    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+
+
 def test_webgpu_auto_picks_wasm_on_software_adapter(gpu_page, adapter):
     chosen = run(gpu_page, "auto", 0)
     assert chosen["backend"] == "wasm", chosen["reason"]
@@ -235,7 +279,8 @@ def test_webgpu_auto_picks_wasm_on_software_adapter(gpu_page, adapter):
 
 def test_webgpu_lost_device_mid_run_continues_on_wasm(gpu_page, adapter):
     payload = {
-        "scene": {**Scene.pelican().to_dict(), "width": WIDTH, "height": HEIGHT},
+        # a grey background: the Wasm engine taking over must composite over it too
+        "scene": pelican_scene(GREY),
         "target": synthetic_target(WIDTH, HEIGHT),
         "width": WIDTH,
         "height": HEIGHT,
@@ -249,3 +294,5 @@ def test_webgpu_lost_device_mid_run_continues_on_wasm(gpu_page, adapter):
     assert "WebGPU failed during the run" in out["reason"], out["reason"]
     assert out["steps"] == 30
     assert out["final"] < out["start"]
+    assert out["background"] == GREY
+    assert out["corner"] == pytest.approx(GREY, abs=2e-3)

@@ -14,6 +14,7 @@ async function createInProcessEvaluator(bandCount) {
   const instances = [];
   let layout = null; // {width, height, bands}
   let types = new Uint8Array(0);
+  let background = 1.0;
   const need = () => {
     if (!layout) throw new Error("wasm evaluator: setTarget() has not been called");
     return layout;
@@ -22,7 +23,11 @@ async function createInProcessEvaluator(bandCount) {
     name: bandCount === 1 ? "wasm" : `wasm-bands-${bandCount}`,
     async setTarget(data, width, height) {
       const bands = splitRows(height, bandCount);
-      while (instances.length < bands.length) instances.push(await KernelBand.create());
+      while (instances.length < bands.length) {
+        const band = await KernelBand.create();
+        band.setBackground(background);
+        instances.push(band);
+      }
       bands.forEach(([y0, y1], b) => {
         const [r0, r1] = haloRange(height, y0, y1);
         instances[b].setTypes(types);
@@ -33,6 +38,10 @@ async function createInProcessEvaluator(bandCount) {
     async setTypes(t) {
       types = Uint8Array.from(t);
       for (const band of instances) band.setTypes(types);
+    },
+    async setBackground(value) {
+      background = value;
+      for (const band of instances) band.setBackground(value);
     },
     async evaluate(raw, tau, weights, wantGrad) {
       const { width, height, bands } = need();

@@ -10,7 +10,9 @@
  * Call order from JS (kernel.js): band_setup, write the target rows into the
  * returned staging buffer, band_set_target; shapes_reserve(K) whenever the
  * shape count changes, write the records and types; evaluate(...) as often as
- * needed; band_render(...) for the image alone. */
+ * needed; band_render(...) for the image alone. set_background(v) at any time
+ * sets the grey that compositing starts from (1.0, white, until called; kept
+ * across band_setup). */
 #include "loss.h"
 #include "shapes.h"
 
@@ -48,6 +50,8 @@ static float *staging;
 static f4 *px, *lanemask, *drow;
 static f4 clo, chi;
 static unsigned int band_top;
+/* the grey every pixel's compositing starts from (the scene's background) */
+static float background = 1.0f;
 
 static int K;
 static float *recs, *boxes, *inner;
@@ -162,6 +166,7 @@ float *shapes_reserve(int n) {
 }
 
 EXPORT("shape_types") int *shape_types(void) { return types; }
+EXPORT("set_background") void set_background(float value) { background = value; }
 EXPORT("band_output") double *band_output(void) { return outbuf; }
 
 /* ---- forward ------------------------------------------------------------ */
@@ -214,11 +219,13 @@ static void inner_range(int k, float py, int va, int vb, int *ia, int *ib) {
  * Outside a shape's box the coverage is the constant clo, the same affine
  * map for every pixel there; those maps are applied to the whole row at
  * once through a running affine (true = A * stored + B), and only the
- * vectors in the box touch memory. */
+ * vectors in the box touch memory. The row starts as the background with
+ * the identity map (A = 1, B = 0). */
 static void render_row(int j, f4 invtau, f4 *out, int keep) {
   float py = ((float)j + 0.5f) * invL;
   float A = 1.0f, B = 0.0f, lo = wasm_f32x4_extract_lane(clo, 0);
-  for (int v = 0; v < Wv; v++) out[v] = SPLAT(1.0f);
+  f4 bg = SPLAT(background);
+  for (int v = 0; v < Wv; v++) out[v] = bg;
   for (int k = 0; k < K; k++) {
     const float *s = recs + k * REC;
     int va, vb, ia, ib;

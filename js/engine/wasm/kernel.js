@@ -94,6 +94,11 @@ export class KernelBand {
     this.reserve(this.types);
   }
 
+  /** @param {number} value the grey compositing starts from (kernel default 1.0) */
+  setBackground(value) {
+    this.k.set_background(value);
+  }
+
   /** @param {ArrayLike<number>} types */
   setTypes(types) {
     this.types = Uint8Array.from(types);

@@ -154,6 +154,10 @@ export async function createPool(n, spawn) {
       types = Uint8Array.from(t);
       if (layout) await Promise.all(active().map(({ channel }) => channel.call("setTypes", { types })));
     },
+    async setBackground(value) {
+      // every Worker, in use or not: a re-split may give rows to any of them
+      await Promise.all(channels.map((channel) => channel.call("setBackground", { value })));
+    },
     async evaluate(raw, tau, weights, wantGrad) {
       const parts = await Promise.all(
         active().map(({ channel }) => {

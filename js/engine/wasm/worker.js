@@ -18,6 +18,10 @@ const ops = {
     band.setTypes(types);
     return { result: null };
   },
+  setBackground(band, { value }) {
+    band.setBackground(value);
+    return { result: null };
+  },
   evaluate(band, { raw, tau, weights, wantGrad }) {
     const start = performance.now();
     const result = band.evaluate(raw, tau, weights, wantGrad);

@@ -3,7 +3,7 @@
 // the state, the parameters and one loss per chunk, a chunk or two behind the
 // GPU, so it never waits on the GPU per step.
 
-import { STRIDE, packScene, sceneFromRaw, sceneToRaw, validateScene } from "../params.js";
+import { STRIDE, packScene, resolveSceneArgument, sceneFromRaw } from "../params.js";
 import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
@@ -81,6 +81,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   let base = null;
   let raw = new Float32Array(0);
   let types = new Uint8Array(0);
+  /** the current scene's background grey */
+  let background = 1.0;
   let running = false;
   let disposed = false;
   /** GPU resources of the current target and shape count */
@@ -90,14 +92,15 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   const buffer = (size, usage, label) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
   const taus = () => defaultTaus(target.width, target.height);
 
-  function dimsWords(layout, { nSteps = 0, weights }) {
+  /** The Dims uniform (common.wgsl); `background` is the grey compositing starts from. */
+  function dimsWords(layout, { nSteps = 0, weights, background: bg }) {
     const words = new ArrayBuffer(DIMS_WORDS * 4);
     const u = new Uint32Array(words);
     const f = new Float32Array(words);
     const L = Math.max(layout.width, layout.height);
     u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps]);
     f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height)], 12);
-    f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas], 16);
+    f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas, bg], 16);
     return words;
   }
 
@@ -144,7 +147,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.geo]: buffer(S * 64, STORAGE, "geo"),
     };
     ctx = { target, nShapes: S, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
-    device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights() }));
+    device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background }));
     device.queue.writeBuffer(bufs[B.target], 0, target.data);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
@@ -194,7 +197,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const b = ctx.buffers;
     const n = types.length * STRIDE;
     uploadScene(frozen);
-    device.queue.writeBuffer(b[B.dims], 0, dimsWords(ctx.layout, { nSteps: steps, weights }));
+    device.queue.writeBuffer(b[B.dims], 0, dimsWords(ctx.layout, { nSteps: steps, weights, background }));
     const sched = new Float32Array(4 * (steps + 1));
     for (let k = 0; k <= steps; k++) {
       sched[4 * k] = k < steps ? lrAt(scheduleOffset + k, total, lr) : 0;
@@ -348,10 +351,11 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   };
 
   /**
-   * Forward (and the image loss terms if asked) of arbitrary parameters at
-   * `tau`, in buffers of its own so that a running optimisation is untouched.
+   * Forward (and the image loss terms if asked) of arbitrary parameters over
+   * the background grey `bg` at `tau`, in buffers of its own so that a
+   * running optimisation is untouched.
    */
-  function evaluateRaw(r, t, tau, wantLoss) {
+  function evaluateRaw(r, t, bg, tau, wantLoss) {
     return queued(async () => {
       if (disposed) throw new Error("engine disposed");
       const c = await ensureContext();
@@ -376,7 +380,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.coef]: mk(N * 32, STORAGE, "evalCoef"),
       };
       try {
-        device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights() }));
+        device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background: bg }));
         device.queue.writeBuffer(bufs[B.sched], 0, new Float32Array([0, tau, 0, 0]));
         device.queue.writeBuffer(bufs[B.raw], 0, Float32Array.from(r));
         device.queue.writeBuffer(bufs[B.types], 0, Uint32Array.from(t));
@@ -408,9 +412,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     });
   }
 
-  async function lossBreakdown(r, t, tau, weights) {
+  async function lossBreakdown(r, t, bg, tau, weights) {
     // coef per pixel: (., ., squared error, edge error, ., ., ., ssim)
-    const coef = await evaluateRaw(r, t, tau, true);
+    const coef = await evaluateRaw(r, t, bg, tau, true);
     const N = coef.length / 8;
     let mse = 0;
     let edge = 0;
@@ -432,11 +436,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     return sceneFromRaw(r, types, base, target);
   }
 
-  const resolveScene = (scene) => {
-    if (scene === undefined || scene === null) return { raw, types };
-    validateScene(scene);
-    return sceneToRaw(scene);
-  };
+  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background });
 
   const notBusy = (what) => {
     if (running) throw new Error(`${what}: an optimisation is running; abort it first`);
@@ -451,6 +451,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const { steps, lr, tau0, tau1, weights: w, frozen: frozenSet, signal, onProgress, progressEvery, scheduleOffset, scheduleTotal: total } =
       resolveOptimizeOptions(options, types.length, defaults);
     const runTypes = types;
+    const runBackground = background;
     running = true;
     let lastGood = { raw: Float32Array.from(raw), step: 0 };
     try {
@@ -489,7 +490,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
             lr: lrAt(scheduleOffset + p.step - 1, total, lr),
             stepsPerSecond: elapsed > 0 ? p.step / elapsed : 0,
             getScene: () => makeScene(at),
-            getFrame: () => evaluateRaw(at, runTypes, defaults.tauEval, false),
+            getFrame: () => evaluateRaw(at, runTypes, runBackground, defaults.tauEval, false),
           });
         }
         return r;
@@ -526,7 +527,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       const final = await settle({ read: launch(start), step: done, report: false });
       raw = final.raw;
       uploadScene();
-      const loss = await lossBreakdown(raw, types, defaults.tauEval, w);
+      const loss = await lossBreakdown(raw, types, runBackground, defaults.tauEval, w);
       return {
         scene: makeScene(raw),
         loss,
@@ -553,7 +554,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
     setScene(scene) {
       notBusy("setScene");
-      ({ raw, types, base } = packScene(scene));
+      ({ raw, types, background, base } = packScene(scene));
     },
 
     getScene() {
@@ -563,13 +564,13 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     async render(scene, { tau } = {}) {
       if (!target) throw new Error("setTarget() must be called before rendering or optimising");
       const s = resolveScene(scene);
-      return evaluateRaw(s.raw, s.types, tau ?? taus().tauEval, false);
+      return evaluateRaw(s.raw, s.types, s.background, tau ?? taus().tauEval, false);
     },
 
     async loss(scene, { tau, weights } = {}) {
       if (!target) throw new Error("setTarget() must be called before rendering or optimising");
       const s = resolveScene(scene);
-      return lossBreakdown(s.raw, s.types, tau ?? taus().tauEval, resolveWeights(weights));
+      return lossBreakdown(s.raw, s.types, s.background, tau ?? taus().tauEval, resolveWeights(weights));
     },
 
     optimize,

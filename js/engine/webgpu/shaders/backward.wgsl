@@ -9,6 +9,8 @@
 // shapes in front of k and A their summed contribution,
 //   d final / d sdf_k = dc_k * T * (f_k - out_{k-1})
 //                     = -c_k / tau * ((1 - c_k) * T * f_k - (final - A - c_k f_k T)).
+// The background enters only through `final` (the forward pass's image), so
+// this pass needs no background of its own.
 
 enable subgroups;
 

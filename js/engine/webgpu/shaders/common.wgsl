@@ -26,7 +26,8 @@ struct Dims {
   wPerim: f32,
   wDegen: f32,
   wCanvas: f32,
-  _f0: f32,
+  // the grey compositing starts from (the scene's background)
+  background: f32,
   _f1: f32,
 }
 

@@ -1,5 +1,5 @@
-// Forward render: alpha-over compositing of all shapes onto white, one pixel
-// per invocation, at the tau of the current step.
+// Forward render: alpha-over compositing of all shapes onto the background
+// grey, one pixel per invocation, at the tau of the current step.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> state: array<u32>;
@@ -15,7 +15,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let tau = sched[state[ST_STEP]].y;
   let p = pixelMetric(gid.x, gid.y, dims.invL);
-  var out = 1.0;
+  var out = dims.background;
   for (var k = 0u; k < dims.nShapes; k++) {
     let g1 = geo[4u * k + 1u];
     let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[4u * k], g1, p), tau).c;
