@@ -291,7 +291,7 @@ function scoreShape(shape, image, target, width, height, L) {
 }
 
 /** Perimeter of a metric shape (the perimeter prior of DESIGN.md; Ramanujan for ellipses). */
-function perimeter(shape) {
+export function perimeter(shape) {
   if (shape.type === "circle") return 2 * Math.PI * shape.r;
   if (shape.type === "ellipse") {
     const s = shape.rx + shape.ry;
@@ -302,11 +302,11 @@ function perimeter(shape) {
   return Math.hypot(a[0] - b[0], a[1] - b[1]) + Math.hypot(b[0] - c[0], b[1] - c[1]) + Math.hypot(c[0] - a[0], c[1] - a[1]);
 }
 
-/** A metric shape in scene units (positions as fractions of the width and height). */
-function toScene(shape, width, height, fill) {
+/** A metric shape in scene units (positions as fractions of the width and height, kept inside the canvas). */
+export function toScene(shape, width, height, fill) {
   const L = Math.max(width, height);
-  const toX = (mx) => clamp((mx * L) / width, 0.02, 0.98);
-  const toY = (my) => clamp((my * L) / height, 0.02, 0.98);
+  const toX = (mx) => clamp((mx * L) / width, 0.001, 0.999);
+  const toY = (my) => clamp((my * L) / height, 0.001, 0.999);
   if (shape.type === "triangle") return { type: "triangle", points: shape.points.map(([x, y]) => [toX(x), toY(y)]), fill };
   return { ...shape, cx: toX(shape.cx), cy: toY(shape.cy), fill };
 }
@@ -331,7 +331,20 @@ function toScene(shape, width, height, fill) {
  * @param {number} [count=1] how many candidates to return at most (one per blob)
  * @returns {{shape: object, site: Site}[]}
  */
-export function rankErrorProposals(
+export function rankErrorProposals(type, input, count = 1) {
+  const { width, height } = input;
+  return blobDrafts(type, input, count).map(({ shape, fill, site }) => ({ shape: toScene(shape, width, height, fill), site }));
+}
+
+/**
+ * The drafts of {@link rankErrorProposals} as metric shapes (docs/engine.md)
+ * with their fill, for the screening of refine.js.
+ * @param {ShapeType} type
+ * @param {Parameters<typeof rankErrorProposals>[1]} input
+ * @param {number} [count=1]
+ * @returns {{shape: object, fill: number, site: Site}[]}
+ */
+export function blobDrafts(
   type,
   { image, target, width, height, tabu = [], blobs = 6, perimeterWeight = 0.001 },
   count = 1,
@@ -369,7 +382,8 @@ export function rankErrorProposals(
   }
   ranked.sort((a, b) => b.score - a.score);
   return ranked.slice(0, count).map(({ shape, fill, blob }) => ({
-    shape: toScene(shape, width, height, fill),
+    shape,
+    fill,
     site: { x: blob.x, y: blob.y, s: Math.sqrt(blob.a * blob.b) },
   }));
 }

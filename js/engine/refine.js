@@ -6,21 +6,26 @@
 // held here as a wire-format copy: a rejected candidate is undone by setting
 // that copy back, which leaves the scene exactly as it was before the round.
 //
-// Beyond the reference loop: each round settles a few candidates and carries
-// the best one on; the optimiser runs end at the evaluation tau (the accept
-// test's), at a lower learning rate for all shapes than for a settling
-// candidate; and a final polish run on all shapes (kept only if it helps).
-// docs/engine.md ("Shape search") has the measurements behind the defaults.
+// Each round screens many drafts before any gradient work (screen.js): drafts
+// of every allowed kind are placed where the squared error is, scored with
+// their best fill in closed form, and the best few are hill-climbed on that
+// score; the winner is added. Gradient descent then does what a hill climber
+// cannot: every few rounds it re-optimises all shapes together, and a final
+// polish tunes the whole drawing. The search stops at the budget, or on a
+// plateau: when no draft lowers the error any more, or rounds keep failing
+// the accept test. docs/engine.md ("Shape search") has the measurements
+// behind the defaults.
 
-import { resolveWeights } from "./optimizer.js";
-import { SHAPE_TYPES, mulberry32, proposeRandom, rankErrorProposals } from "./proposals.js";
+import { DEFAULT_WEIGHTS, resolveWeights } from "./optimizer.js";
+import { SHAPE_TYPES, blobDrafts, mulberry32, perimeter, proposeRandom, toScene } from "./proposals.js";
+import { climb, confine, errorSampler, randomDraft, residualMaps, scoreDraft } from "./screen.js";
 
 /**
  * @typedef {object} RoundRecord
  * @property {number} round       1-based round number
  * @property {string} type        the candidate's shape type
  * @property {number} lossBefore  evaluation loss of the accepted scene before the round
- * @property {number} lossAfter   evaluation loss with the candidate, after settle + re-optimise
+ * @property {number} lossAfter   evaluation loss with the candidate (and the round's re-optimisation)
  * @property {boolean} accepted
  * @property {number} shapes      shape count after the round
  */
@@ -28,15 +33,25 @@ import { SHAPE_TYPES, mulberry32, proposeRandom, rankErrorProposals } from "./pr
 /**
  * @typedef {object} RefineOptions
  * @property {number} [maxShapes=35]       shape budget
- * @property {"error" | "random"} [proposal="error"]  where candidates go (proposals.js)
- * @property {number} [initialSteps=500]   steps on the start scene before the first round
- * @property {number} [settleSteps=50]     steps per candidate, the other shapes frozen
- * @property {number} [reoptimizeSteps=200] steps on all shapes, per round
- * @property {number} [polishSteps=2000]   steps on all shapes after the last round (kept if they help)
- * @property {number} [screen=12]          drafts proposed per round, ranked by the loss with each added as drawn
- * @property {number} [candidates=3]       the best drafts, settled; the best settled one is re-optimised
- * @property {number} [maxRejects=5]       stop after this many rejections in a row
- * @property {number} [seed=0]             seeds the proposals: the same seed gives the same rounds
+ * @property {"mse" | "reference"} [loss="mse"]  the objective: "mse" is the mean squared error
+ *   alone; "reference" the design notes' mix (MSE, Sobel edge, SSIM and the shape priors).
+ *   `weights`, when given, overrides it.
+ * @property {string[]} [types]            the shape kinds the search may add (default: all)
+ * @property {"error" | "random"} [proposal="error"]  "error": screened drafts where the error is;
+ *   "random": the reference's random candidates, settled by gradient descent
+ * @property {number} [initialSteps=500]   steps on the start scene before the first round (none without shapes)
+ * @property {number} [settleSteps]        steps per candidate, the other shapes frozen
+ * @property {number} [reoptimizeEvery]    re-optimise all shapes after this many rounds
+ * @property {number} [reoptimizeSteps]    steps of each re-optimisation
+ * @property {number} [polishSteps]        steps on all shapes after the last round (kept if they help);
+ *   these four default per objective (OBJECTIVE_DEFAULTS), and settleSteps to 50 for "random"
+ * @property {number} [screen=96]          drafts scored per round
+ * @property {number} [candidates=4]       the best drafts, hill-climbed; the best climbed one is tried
+ * @property {number} [climb=150]          hill-climbing moves per candidate
+ * @property {number} [blobs=0]            drafts fitted to blobs of the blurred residual, per kind
+ * @property {number} [trials=3]           with settling, the best climbed drafts settled; the best settled one is kept
+ * @property {number} [maxRejects=8]       stop after this many rejections in a row (a plateau)
+ * @property {number} [seed=0]             seeds the drafts: the same seed gives the same rounds
  * @property {number} [lr=0.01]            Adam learning rate for runs on all shapes
  * @property {number} [settleLr=0.03]      Adam learning rate for a settling candidate
  * @property {number} [tauStart]           soft-edge width at the start of each run (default 1 px)
@@ -57,26 +72,65 @@ import { SHAPE_TYPES, mulberry32, proposeRandom, rankErrorProposals } from "./pr
  * @property {number} steps        optimiser steps run in all
  * @property {number} accepted
  * @property {number} rejected
- * @property {"budget" | "rejects" | "aborted"} stopped
+ * @property {"budget" | "plateau" | "rejects" | "aborted"} stopped
  */
 
-/** Defaults, tuned on the pelican benchmark (benchmarks/refine.py). */
+/** Named objectives: loss weights for the search's runs and its accept test. */
+export const OBJECTIVES = Object.freeze({
+  mse: Object.freeze({ mse: 1, edge: 0, ssim: 0, perimeter: 0, degeneracy: 0, canvas: 0 }),
+  reference: DEFAULT_WEIGHTS,
+});
+
+/** Defaults, chosen on the image set of benchmarks/photos.py (docs/engine.md, "Shape search"). */
 export const REFINE_DEFAULTS = Object.freeze({
   maxShapes: 35,
+  loss: "mse",
   proposal: "error",
   initialSteps: 500,
-  settleSteps: 50,
-  reoptimizeSteps: 200,
-  polishSteps: 2000,
-  candidates: 3,
-  screen: 12,
-  maxRejects: 5,
+  screen: 96,
+  candidates: 4,
+  climb: 150,
+  blobs: 0,
+  trials: 3,
+  maxRejects: 8,
   seed: 0,
   lr: 0.01,
   settleLr: 0.03,
 });
 
-const COUNTS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "polishSteps", "candidates", "screen", "maxRejects"];
+/**
+ * Defaults that depend on the objective. Under "mse" the screening score is
+ * the objective itself, so a screened draft goes in as it is and gradient
+ * work is saved for re-optimising all shapes; under "reference" the edge,
+ * SSIM and prior terms decide, so the best drafts are settled by gradient
+ * descent on that objective and the best settled one is kept (measured on the
+ * engraving: 0.0208 against 0.0220 without settling, docs/engine.md).
+ */
+export const OBJECTIVE_DEFAULTS = Object.freeze({
+  mse: Object.freeze({ settleSteps: 0, reoptimizeEvery: 4, reoptimizeSteps: 100, polishSteps: 1000 }),
+  reference: Object.freeze({ settleSteps: 50, reoptimizeEvery: 1, reoptimizeSteps: 200, polishSteps: 2000 }),
+});
+
+/** Steps that settle a random candidate, which starts far from where it helps. */
+const RANDOM_SETTLE_STEPS = 50;
+
+/** The largest draft, as a fraction of the longer side. */
+const MAX_DRAFT_SIZE = 0.5;
+
+const COUNTS = [
+  "maxShapes",
+  "initialSteps",
+  "settleSteps",
+  "reoptimizeEvery",
+  "reoptimizeSteps",
+  "polishSteps",
+  "candidates",
+  "screen",
+  "climb",
+  "blobs",
+  "trials",
+  "maxRejects",
+];
 
 const copyScene = (scene) => structuredClone(scene);
 
@@ -87,12 +141,95 @@ function checkOptions(opts) {
   for (const key of COUNTS) {
     if (!Number.isInteger(opts[key]) || opts[key] < 0) throw new Error(`refine: ${key} must be a non-negative integer, got ${opts[key]}`);
   }
-  if (opts.candidates < 1) throw new Error(`refine: candidates must be at least 1, got ${opts.candidates}`);
-  if (opts.screen < 1) throw new Error(`refine: screen must be at least 1, got ${opts.screen}`);
+  for (const key of ["candidates", "screen", "reoptimizeEvery", "maxRejects", "trials"]) {
+    if (opts[key] < 1) throw new Error(`refine: ${key} must be at least 1, got ${opts[key]}`);
+  }
   if (!Number.isInteger(opts.seed)) throw new Error(`refine: seed must be an integer, got ${opts.seed}`);
   for (const key of ["lr", "settleLr"]) {
     if (!(opts[key] > 0 && Number.isFinite(opts[key]))) throw new Error(`refine: ${key} must be a positive number, got ${opts[key]}`);
   }
+  if (!Array.isArray(opts.types) || opts.types.length === 0) throw new Error("refine: types must be a non-empty array of shape kinds");
+  for (const type of opts.types) {
+    if (!SHAPE_TYPES.includes(type)) {
+      throw new Error(`refine: unknown shape kind ${JSON.stringify(type)} in types (known: ${SHAPE_TYPES.join(", ")})`);
+    }
+  }
+}
+
+/**
+ * The options of a search with every default filled in (an option given as
+ * undefined takes its default: callers forward optional fields as they are).
+ * @param {RefineOptions} options
+ */
+export function resolveRefineOptions(options = {}) {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== null));
+  const loss = given.loss ?? REFINE_DEFAULTS.loss;
+  if (!Object.hasOwn(OBJECTIVES, loss)) {
+    throw new Error(`refine: loss must be one of ${Object.keys(OBJECTIVES).join(", ")}, got ${JSON.stringify(loss)}`);
+  }
+  const opts = { ...REFINE_DEFAULTS, ...OBJECTIVE_DEFAULTS[loss], types: [...SHAPE_TYPES], ...given };
+  if (opts.proposal === "random" && given.settleSteps === undefined) opts.settleSteps = RANDOM_SETTLE_STEPS;
+  checkOptions(opts);
+  return opts;
+}
+
+/**
+ * Screens drafts on the current render and returns the best few, climbed.
+ * Drafts are ranked by the squared error they remove; the other terms of an
+ * objective (edge, SSIM, priors) are left to the accept test. Charging the
+ * perimeter prior here made drawings of the reference objective worse (its
+ * edge and SSIM terms reward the small shapes the prior would turn away), so
+ * only a draft that removes no error at all means a plateau.
+ * @returns {{shape: object, score: number, fill: number}[]} metric shapes, best first; none on a plateau
+ */
+function screenDrafts(maps, image, target, opts, rng, tabu) {
+  const n = maps.width * maps.height;
+  const sample = errorSampler(maps);
+  const keep = (shape) => {
+    const { x, y } = centre(shape);
+    return tabu.reduce((k, t) => k * (1 - Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) / (2 * t.s * t.s))), 1);
+  };
+  const scoreOf = (shape) => {
+    const score = scoreDraft(maps, shape).gain / n;
+    return score > 0 && tabu.length > 0 ? score * keep(shape) : score;
+  };
+  const drafts = [];
+  for (let k = 0; k < opts.screen; k++) {
+    const type = opts.types[k % opts.types.length];
+    const shape = confine(randomDraft(type, sample(rng), rng, maps.L, MAX_DRAFT_SIZE), maps.width, maps.height);
+    drafts.push({ shape, score: scoreOf(shape) });
+  }
+  if (opts.blobs > 0) {
+    for (const type of opts.types) {
+      const input = { image, target, width: maps.width, height: maps.height, perimeterWeight: 0 };
+      for (const { shape } of blobDrafts(type, input, opts.blobs)) {
+        const confined = confine(shape, maps.width, maps.height);
+        drafts.push({ shape: confined, score: scoreOf(confined) });
+      }
+    }
+  }
+  drafts.sort((a, b) => b.score - a.score);
+  const climbed = drafts
+    .slice(0, opts.candidates)
+    .map((draft) => climb(maps, draft, scoreOf, rng, opts.climb))
+    .sort((a, b) => b.score - a.score);
+  return climbed.flatMap((best) => {
+    const { gain, fill, pixels } = scoreDraft(maps, best.shape);
+    // Below this the gain is rounding in the closed form, not error removed.
+    return gain > 1e-9 * pixels ? [{ ...best, fill }] : [];
+  });
+}
+
+/** Metric centre of a metric shape. */
+function centre(shape) {
+  if (shape.type !== "triangle") return { x: shape.cx, y: shape.cy };
+  const [a, b, c] = shape.points;
+  return { x: (a[0] + b[0] + c[0]) / 3, y: (a[1] + b[1] + c[1]) / 3 };
+}
+
+/** A rough metric size of a shape, for the tabu radius. */
+function sizeOf(shape) {
+  return Math.max(perimeter(shape) / (2 * Math.PI), 1e-3);
 }
 
 /**
@@ -102,15 +239,13 @@ function checkOptions(opts) {
  * @returns {Promise<RefineResult>}
  */
 export async function refine(engine, options = {}) {
-  // An option given as undefined takes its default (callers forward optional fields as they are).
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const opts = { ...REFINE_DEFAULTS, ...given };
-  checkOptions(opts);
+  const opts = resolveRefineOptions(options);
   const { signal, onRound, onProgress } = opts;
-  const weights = resolveWeights(opts.weights);
+  const weights = resolveWeights(opts.weights ?? OBJECTIVES[opts.loss]);
   const target = engine.getTarget();
   if (!target) throw new Error("refine: setTarget() must be called first");
-  const L = Math.max(target.width, target.height);
+  const { width, height } = target;
+  const L = Math.max(width, height);
   const evalTau = 0.5 / L;
   const schedule = { tauStart: opts.tauStart ?? 1 / L, tauEnd: opts.tauEnd ?? evalTau };
   const rng = mulberry32(opts.seed);
@@ -135,14 +270,15 @@ export async function refine(engine, options = {}) {
     stepsDone += result?.steps ?? steps;
   };
 
-  await run(opts.initialSteps, "initial", 0, []);
+  if (engine.getScene().shapes.length > 0) await run(opts.initialSteps, "initial", 0, []);
   let current = copyScene(engine.getScene());
   let currentLoss = await lossOf(current);
   /** @type {RoundRecord[]} */
   const rounds = [];
-  /** @type {import("./proposals.js").Site[]} sites of rejected error proposals */
+  /** @type {{x: number, y: number, s: number}[]} metric sites of rejected drafts */
   const tabu = [];
   let rejectsInRow = 0;
+  let sinceReoptimize = 0;
   let stopped = /** @type {RefineResult["stopped"]} */ ("budget");
 
   for (let round = 1; ; round++) {
@@ -155,41 +291,36 @@ export async function refine(engine, options = {}) {
       stopped = "rejects";
       break;
     }
-    const type = SHAPE_TYPES[(round - 1) % SHAPE_TYPES.length];
-    const drafts =
-      opts.proposal === "random"
-        ? Array.from({ length: opts.screen }, () => proposeRandom(type, rng))
-        : rankErrorProposals(
-            type,
-            {
-              image: await engine.render(current, { tau: evalTau }),
-              target: target.data,
-              width: target.width,
-              height: target.height,
-              tabu,
-              perimeterWeight: weights.perimeter,
-            },
-            opts.screen,
-          );
-    const withShape = (shape) => ({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
-    // Screening costs one loss evaluation per draft; only the best few are settled.
-    const screened = [];
-    for (const draft of drafts) screened.push({ ...draft, loss: drafts.length > opts.candidates ? await lossOf(withShape(draft.shape)) : 0 });
-    const proposals = screened.sort((a, b) => a.loss - b.loss).slice(0, opts.candidates);
-
-    // Settle each candidate alone on the frozen scene; the best one goes on.
+    let candidates;
+    if (opts.proposal === "random") {
+      candidates = [{ shape: proposeRandom(opts.types[(round - 1) % opts.types.length], rng).shape, site: null }];
+    } else {
+      const image = await engine.render(current, { tau: evalTau });
+      const maps = residualMaps(image, target.data, width, height);
+      const drafts = screenDrafts(maps, image, target.data, opts, rng, tabu);
+      if (drafts.length === 0) {
+        stopped = "plateau";
+        break;
+      }
+      candidates = drafts.slice(0, opts.settleSteps > 0 ? opts.trials : 1).map((d) => ({
+        shape: toScene(d.shape, width, height, d.fill),
+        site: { ...centre(d.shape), s: sizeOf(d.shape) },
+      }));
+    }
+    // With settling, each candidate settles alone on the frozen scene and the best one goes on.
     const frozen = Array.from({ length: current.shapes.length }, (_, i) => i);
     let chosen = null;
-    for (const { shape, site } of proposals) {
-      engine.setScene(withShape(shape));
+    for (const { shape, site } of candidates) {
+      engine.setScene({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
       await run(opts.settleSteps, "settle", round, frozen);
       if (aborted()) break;
       const settled = copyScene(engine.getScene());
-      const loss = proposals.length > 1 ? await lossOf(settled) : 0;
-      if (chosen === null || loss < chosen.loss) chosen = { scene: settled, loss, site };
+      const loss = candidates.length > 1 ? await lossOf(settled) : 0;
+      if (chosen === null || loss < chosen.loss) chosen = { scene: settled, loss, site, type: shape.type };
     }
-    if (!aborted()) {
-      engine.setScene(chosen.scene);
+    if (chosen) engine.setScene(chosen.scene);
+    if (!aborted() && ++sinceReoptimize >= opts.reoptimizeEvery) {
+      sinceReoptimize = 0;
       await run(opts.reoptimizeSteps, "reoptimize", round, []);
     }
     if (aborted()) {
@@ -209,13 +340,13 @@ export async function refine(engine, options = {}) {
       if (chosen.site) tabu.push(chosen.site);
     }
     engine.setScene(copyScene(current));
-    const record = { round, type, lossBefore, lossAfter, accepted, shapes: current.shapes.length };
+    const record = { round, type: chosen.type, lossBefore, lossAfter, accepted, shapes: current.shapes.length };
     rounds.push(record);
     onRound?.({ ...record, scene: copyScene(current) });
   }
 
   // A last run on the final shapes; like a round, it is kept only if it helps.
-  if (stopped !== "aborted" && opts.polishSteps > 0) {
+  if (stopped !== "aborted" && opts.polishSteps > 0 && current.shapes.length > 0) {
     engine.setScene(copyScene(current));
     await run(opts.polishSteps, "polish", rounds.length, []);
     const polished = copyScene(engine.getScene());

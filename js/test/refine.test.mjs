@@ -107,7 +107,7 @@ test("refine from 2 shapes recovers the 6-shape scene's loss within 10% (budget 
   const start = { ...TRUE_SCENE, shapes: [TRUE_SCENE.shapes[0], { ...TRUE_SCENE.shapes[3], cx: 0.6, cy: 0.6 }] };
   engine.setScene(start);
   const rounds = [];
-  const result = await engine.refine({ maxShapes: 8, seed: 1, onRound: (r) => rounds.push(r) });
+  const result = await engine.refine({ maxShapes: 8, seed: 1, loss: "reference", onRound: (r) => rounds.push(r) });
   assert.ok(result.scene.shapes.length <= 8);
   assert.equal(result.rounds.length, rounds.length);
   assert.equal(result.loss, await lossOf(engine, result.scene));
@@ -118,7 +118,7 @@ test("refine from 2 shapes recovers the 6-shape scene's loss within 10% (budget 
   // Each accepted round lowered the loss; the log is consistent with the result.
   for (const r of result.rounds) {
     assert.equal(r.accepted, r.lossAfter < r.lossBefore);
-    assert.equal(SHAPE_TYPES[(r.round - 1) % 3], r.type);
+    assert.ok(SHAPE_TYPES.includes(r.type), r.type);
   }
   assert.equal(result.accepted + result.rejected, result.rounds.length);
   assert.equal(result.scene.shapes.length, 2 + result.accepted);
@@ -224,6 +224,7 @@ test("abort inside a round's optimiser run stops there and keeps the accepted sc
     maxShapes: 8,
     initialSteps: 30,
     settleSteps: 20,
+    reoptimizeEvery: 1,
     reoptimizeSteps: 200,
     progressEvery: 5,
     signal: controller.signal,

@@ -1,0 +1,325 @@
+// Cheap screening of draft shapes for the shape search (refine.js).
+//
+// A draft is scored without the engine: painted hard-edged and opaque over
+// the current render with the fill that minimises the squared error under it
+// (the target's mean there, in closed form), its gain is the drop in the
+// summed squared error. With per-row prefix sums of the squared error, the
+// target and its square, a shape's score costs one span per row it covers,
+// not one operation per pixel, so hundreds of drafts and thousands of
+// hill-climbing moves per round cost less than one optimiser step.
+//
+// Shapes here are metric (docs/engine.md: lengths in units of the longer side
+// L, x in [0, W/L], y in [0, H/L]) and carry no fill; `toScene` in
+// proposals.js turns them into scene shapes.
+
+/** The fill range that the engine's sigmoid parameters can represent well. */
+const FILL_MIN = 0.01;
+const FILL_MAX = 0.99;
+/** Smallest radius or half-extent of a draft, in pixels. */
+const MIN_SIZE_PX = 0.5;
+
+const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * Per-row prefix sums of the squared error of the current render, the
+ * target, and the target squared (row j, pixels [0, i) at index j*(W+1)+i).
+ * @typedef {object} ResidualMaps
+ * @property {number} width
+ * @property {number} height
+ * @property {number} L       the longer side in pixels
+ * @property {Float64Array} err  squared error, width*height
+ * @property {Float64Array} sumErr
+ * @property {Float64Array} sumT
+ * @property {Float64Array} sumT2
+ * @property {Float64Array} target
+ * @property {number} totalErr  the summed squared error of the render
+ */
+
+/**
+ * @param {ArrayLike<number>} image the current render (grey, width*height)
+ * @param {ArrayLike<number>} target grey target in [0, 1]
+ * @param {number} width
+ * @param {number} height
+ * @returns {ResidualMaps}
+ */
+export function residualMaps(image, target, width, height) {
+  const n = width * height;
+  const err = new Float64Array(n);
+  const t = Float64Array.from(target);
+  for (let p = 0; p < n; p++) err[p] = (image[p] - t[p]) ** 2;
+  const maps = {
+    width,
+    height,
+    L: Math.max(width, height),
+    err,
+    target: t,
+    sumErr: new Float64Array((width + 1) * height),
+    sumT: new Float64Array((width + 1) * height),
+    sumT2: new Float64Array((width + 1) * height),
+    totalErr: 0,
+  };
+  for (let j = 0; j < height; j++) updateRow(maps, j);
+  maps.totalErr = err.reduce((a, b) => a + b, 0);
+  return maps;
+}
+
+function updateRow(maps, j) {
+  const { width, err, target, sumErr, sumT, sumT2 } = maps;
+  const o = j * (width + 1);
+  const p0 = j * width;
+  sumErr[o] = 0;
+  sumT[o] = 0;
+  sumT2[o] = 0;
+  for (let i = 0; i < width; i++) {
+    const t = target[p0 + i];
+    sumErr[o + i + 1] = sumErr[o + i] + err[p0 + i];
+    sumT[o + i + 1] = sumT[o + i] + t;
+    sumT2[o + i + 1] = sumT2[o + i] + t * t;
+  }
+}
+
+/**
+ * Calls `visit(j, i0, i1)` for every pixel row j that the shape covers, with
+ * the covered pixels [i0, i1] (inclusive) judged at pixel centres.
+ * @param {object} shape metric shape
+ * @param {number} width
+ * @param {number} height
+ * @param {(j: number, i0: number, i1: number) => void} visit
+ */
+export function forEachSpan(shape, width, height, visit) {
+  const L = Math.max(width, height);
+  const rowSpan = spanFunction(shape);
+  const [ylo, yhi] = yRange(shape);
+  const j0 = Math.max(0, Math.ceil(ylo * L - 0.5));
+  const j1 = Math.min(height - 1, Math.floor(yhi * L - 0.5));
+  for (let j = j0; j <= j1; j++) {
+    const span = rowSpan((j + 0.5) / L);
+    if (span === null) continue;
+    const i0 = Math.max(0, Math.ceil(span[0] * L - 0.5));
+    const i1 = Math.min(width - 1, Math.floor(span[1] * L - 0.5));
+    if (i0 <= i1) visit(j, i0, i1);
+  }
+}
+
+function yRange(shape) {
+  if (shape.type === "circle") return [shape.cy - shape.r, shape.cy + shape.r];
+  if (shape.type === "ellipse") {
+    const c = Math.cos(shape.angle);
+    const s = Math.sin(shape.angle);
+    const half = Math.sqrt((shape.rx * s) ** 2 + (shape.ry * c) ** 2);
+    return [shape.cy - half, shape.cy + half];
+  }
+  const ys = shape.points.map((p) => p[1]);
+  return [Math.min(...ys), Math.max(...ys)];
+}
+
+/** A function from a row's metric y to the [xlo, xhi] the shape covers there, or null. */
+function spanFunction(shape) {
+  if (shape.type === "circle") {
+    const { cx, cy, r } = shape;
+    return (y) => {
+      const h = r * r - (y - cy) ** 2;
+      if (h < 0) return null;
+      const w = Math.sqrt(h);
+      return [cx - w, cx + w];
+    };
+  }
+  if (shape.type === "ellipse") {
+    // (u/rx)² + (v/ry)² ≤ 1 with (u, v) the offset rotated by -angle is a
+    // quadratic a·dx² + b·dx + c ≤ 0 in the row's dx.
+    const { cx, cy, rx, ry, angle } = shape;
+    const co = Math.cos(angle);
+    const si = Math.sin(angle);
+    const ix = 1 / (rx * rx);
+    const iy = 1 / (ry * ry);
+    const a = co * co * ix + si * si * iy;
+    const bk = 2 * co * si * (ix - iy);
+    const ck = si * si * ix + co * co * iy;
+    return (y) => {
+      const dy = y - cy;
+      const b = bk * dy;
+      const c = ck * dy * dy - 1;
+      const disc = b * b - 4 * a * c;
+      if (disc < 0) return null;
+      const root = Math.sqrt(disc);
+      return [cx + (-b - root) / (2 * a), cx + (-b + root) / (2 * a)];
+    };
+  }
+  const pts = shape.points;
+  return (y) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < 3; k++) {
+      const [xa, ya] = pts[k];
+      const [xb, yb] = pts[(k + 1) % 3];
+      if ((y < ya && y < yb) || (y > ya && y > yb)) continue;
+      if (ya === yb) {
+        lo = Math.min(lo, xa, xb);
+        hi = Math.max(hi, xa, xb);
+        continue;
+      }
+      const x = xa + ((y - ya) / (yb - ya)) * (xb - xa);
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+    return lo <= hi ? [lo, hi] : null;
+  };
+}
+
+/**
+ * The best opaque fill of a shape over the current render and the drop in
+ * the summed squared error it gives.
+ * @param {ResidualMaps} maps
+ * @param {object} shape metric shape
+ * @returns {{gain: number, fill: number, pixels: number}}
+ */
+export function scoreDraft(maps, shape) {
+  const { width, height, sumErr, sumT, sumT2 } = maps;
+  let n = 0;
+  let e = 0;
+  let t = 0;
+  let t2 = 0;
+  forEachSpan(shape, width, height, (j, i0, i1) => {
+    const o = j * (width + 1);
+    n += i1 - i0 + 1;
+    e += sumErr[o + i1 + 1] - sumErr[o + i0];
+    t += sumT[o + i1 + 1] - sumT[o + i0];
+    t2 += sumT2[o + i1 + 1] - sumT2[o + i0];
+  });
+  if (n === 0) return { gain: -Infinity, fill: 0.5, pixels: 0 };
+  const fill = clamp(t / n, FILL_MIN, FILL_MAX);
+  return { gain: e - (t2 - 2 * fill * t + n * fill * fill), fill, pixels: n };
+}
+
+/**
+ * Paints a shape hard-edged into the maps (the error under it becomes that of
+ * `fill`), so that the next draft is scored against the drawing with it.
+ * @param {ResidualMaps} maps
+ * @param {object} shape metric shape
+ * @param {number} fill
+ */
+export function paintDraft(maps, shape, fill) {
+  const { width, height, err, target } = maps;
+  forEachSpan(shape, width, height, (j, i0, i1) => {
+    for (let i = i0; i <= i1; i++) {
+      const p = j * width + i;
+      maps.totalErr += (fill - target[p]) ** 2 - err[p];
+      err[p] = (fill - target[p]) ** 2;
+    }
+    updateRow(maps, j);
+  });
+}
+
+/**
+ * A sampler of pixel positions with probability proportional to the squared
+ * error there: drafts go where the drawing is wrong.
+ * @param {ResidualMaps} maps
+ * @returns {(rng: () => number) => {x: number, y: number}} metric positions
+ */
+export function errorSampler(maps) {
+  const { width, err, L } = maps;
+  const cdf = new Float64Array(err.length);
+  let acc = 0;
+  for (let p = 0; p < err.length; p++) {
+    acc += err[p];
+    cdf[p] = acc;
+  }
+  return (rng) => {
+    const u = rng() * acc;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return { x: ((lo % width) + rng()) / L, y: (Math.floor(lo / width) + rng()) / L };
+  };
+}
+
+/** Keeps a metric shape inside the canvas (centres and vertices) and above the minimum size. */
+export function confine(shape, width, height) {
+  const L = Math.max(width, height);
+  const xMax = width / L;
+  const yMax = height / L;
+  const eps = 1e-4;
+  const minSize = MIN_SIZE_PX / L;
+  const cx = (x) => clamp(x, eps, xMax - eps);
+  const cy = (y) => clamp(y, eps, yMax - eps);
+  if (shape.type === "circle") return { ...shape, cx: cx(shape.cx), cy: cy(shape.cy), r: clamp(shape.r, minSize, 1) };
+  if (shape.type === "ellipse") {
+    return { ...shape, cx: cx(shape.cx), cy: cy(shape.cy), rx: clamp(shape.rx, minSize, 1), ry: clamp(shape.ry, minSize, 1) };
+  }
+  return { ...shape, points: shape.points.map(([x, y]) => [cx(x), cy(y)]) };
+}
+
+/**
+ * A random draft of the given type around a metric position, of a size drawn
+ * log-uniformly between 1 px and `maxSize`.
+ * @param {"circle" | "ellipse" | "triangle"} type
+ * @param {{x: number, y: number}} at
+ * @param {() => number} rng
+ * @param {number} L
+ * @param {number} maxSize metric
+ */
+export function randomDraft(type, at, rng, L, maxSize) {
+  const lo = Math.log(1 / L);
+  const size = () => Math.exp(lo + (Math.log(maxSize) - lo) * rng());
+  if (type === "circle") return { type, cx: at.x, cy: at.y, r: size() };
+  if (type === "ellipse") return { type, cx: at.x, cy: at.y, rx: size(), ry: size(), angle: Math.PI * rng() };
+  const s = size();
+  const points = [0, 1, 2].map(() => [at.x + s * (2 * rng() - 1), at.y + s * (2 * rng() - 1)]);
+  return { type, points };
+}
+
+/** A standard normal number (Box-Muller). */
+function gauss(rng) {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+/**
+ * One random change of one parameter, in the spirit of a hill climber's
+ * moves: positions and sizes step by a normal amount proportional to the
+ * shape's size (at least a pixel), angles by about 0.3 rad.
+ * @param {object} shape metric shape
+ * @param {() => number} rng
+ * @param {number} L
+ */
+export function mutate(shape, rng, L) {
+  const px = 1 / L;
+  if (shape.type === "triangle") {
+    const [a, b, c] = shape.points;
+    const scale = Math.max(px, 0.25 * Math.sqrt(Math.abs((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))));
+    const k = Math.floor(3 * rng());
+    const points = shape.points.map((p, i) => (i === k ? [p[0] + scale * gauss(rng), p[1] + scale * gauss(rng)] : p));
+    return { ...shape, points };
+  }
+  const size = shape.type === "circle" ? shape.r : Math.sqrt(shape.rx * shape.ry);
+  const step = Math.max(px, 0.3 * size) * gauss(rng);
+  const which = Math.floor((shape.type === "circle" ? 3 : 5) * rng());
+  if (which === 0) return { ...shape, cx: shape.cx + step };
+  if (which === 1) return { ...shape, cy: shape.cy + step };
+  if (shape.type === "circle") return { ...shape, r: shape.r + step };
+  if (which === 2) return { ...shape, rx: shape.rx + step };
+  if (which === 3) return { ...shape, ry: shape.ry + step };
+  return { ...shape, angle: shape.angle + 0.3 * gauss(rng) };
+}
+
+/**
+ * Greedy hill climbing of a draft on its screening score.
+ * @param {ResidualMaps} maps
+ * @param {{shape: object, score: number}} start
+ * @param {(shape: object) => number} scoreOf the score to raise (gain less the draft's prior cost)
+ * @param {() => number} rng
+ * @param {number} moves
+ * @returns {{shape: object, score: number}}
+ */
+export function climb(maps, start, scoreOf, rng, moves) {
+  let best = start;
+  for (let m = 0; m < moves; m++) {
+    const shape = confine(mutate(best.shape, rng, maps.L), maps.width, maps.height);
+    const score = scoreOf(shape);
+    if (score > best.score) best = { shape, score };
+  }
+  return best;
+}
