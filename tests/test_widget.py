@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -241,10 +242,20 @@ def test_package_imports_and_widget_works_without_numpy_and_pillow():
 # ----------------------------------------------------- requests and owners
 
 
+def beat(w, frontend: str, request: int) -> None:
+    """A frontend's heartbeat, as the runner sends it (announce: request 0)."""
+    beat.count += 1
+    w.set_state({"_heartbeat": {"frontend": frontend, "request": request, "beat": beat.count}})
+
+
+beat.count = 0
+
+
 def test_run_returns_at_once_and_a_second_run_is_refused(w):
     w.run(50)
     assert w.status == "running"
-    assert w._run_request == {"id": 1, "steps": 50, "stop": 0}
+    # no frontend known yet: the request names no owner (the first to see it runs it)
+    assert w._run_request == {"id": 1, "steps": 50, "stop": 0, "owner": ""}
     with pytest.raises(RuntimeError, match="already in progress"):
         w.run()
     assert w._run_request["id"] == 1
@@ -258,15 +269,118 @@ def test_run_validates_steps(w):
     assert w.status == "waiting for browser"
 
 
-def test_first_claim_wins_and_others_only_watch(w):
+def test_first_claim_wins_and_others_only_watch(w, monkeypatch):
+    resent = []
+    monkeypatch.setattr(w, "send_state", lambda key=None: resent.append(key))
     w.run()
     w.set_state({"_claim": {"frontend": "tab-a", "request": 1}})
     assert w._owner == {"frontend": "tab-a", "request": 1}
+    before = resent.count("_owner")
     w.set_state({"_claim": {"frontend": "tab-b", "request": 1}})
     assert w._owner == {"frontend": "tab-a", "request": 1}
+    # the loser is told who owns it (its local run then stops)
+    assert resent.count("_owner") == before + 1
     # a claim for a request that is not the current one is ignored
     w.set_state({"_claim": {"frontend": "tab-b", "request": 7}})
     assert w._owner["frontend"] == "tab-a"
+
+
+def test_run_names_the_frontend_heard_last_as_owner_without_a_round_trip(w):
+    beat(w, "tab-a", 0)
+    beat(w, "tab-b", 0)  # announced last (e.g. the page was just reloaded)
+    w.run(30)
+    assert w._run_request["owner"] == "tab-b"
+    assert w._owner == {"frontend": "tab-b", "request": 1}
+    # the Run button names its own page
+    w.set_state({"status": "done", "_heartbeat": {"frontend": "tab-b", "request": 1, "beat": 99}})
+    w.set_state({"_run_request": {"id": 2, "steps": 20, "stop": 0, "owner": "tab-a"}})
+    assert w.status == "running"
+    assert w._owner == {"frontend": "tab-a", "request": 2}
+
+
+def test_a_takeover_needs_a_silent_owner(w, monkeypatch):
+    monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.2)
+    monkeypatch.setattr(w, "send_state", lambda key=None: None)
+    beat(w, "closed-tab", 0)
+    w.run()
+    takeover = {"frontend": "tab-b", "request": 1, "takeover": True}
+    w.set_state({"_claim": takeover})
+    assert w._owner["frontend"] == "closed-tab"  # too early: it may still start
+    time.sleep(0.3)
+    w.set_state({"_claim": {**takeover, "takeover": False}})
+    assert w._owner["frontend"] == "closed-tab"  # a plain claim never takes over
+    w.set_state({"_claim": takeover})
+    assert w._owner == {"frontend": "tab-b", "request": 1}
+
+
+def test_an_owner_that_goes_away_mid_run_ends_the_run_as_stopped(w, monkeypatch):
+    monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.2)
+    beat(w, "tab-a", 0)
+    w.run()
+    beat(w, "tab-a", 1)
+    streamed = browser_scene(w.scene)
+    w.set_state({"scene": streamed, "step": 40})
+    gone = {"frontend": "tab-b", "request": 1, "gone": "tab-a"}
+    w.set_state({"_claim": gone})
+    assert w.status == "running"  # the kernel heard from it lately: not gone
+    time.sleep(0.3)
+    w.set_state({"_claim": {**gone, "beat": 2}})
+    assert w.status == "stopped"
+    assert "stopped answering" in w.error
+    assert w.scene == pw.Scene.from_dict(streamed)  # the last streamed drawing is kept
+    w.run()  # and a new run can start
+    assert w.status == "running" and w._run_request["id"] == 2
+
+
+def test_stop_ends_a_run_whose_owner_is_gone(w, monkeypatch):
+    monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.2)
+    w.run()
+    beat(w, "tab-a", 1)
+    w.stop()
+    assert w.status == "running"  # its owner is alive: it reports the stop
+    w.set_state({"status": "stopped", "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 5}})
+    w.run()
+    beat(w, "tab-a", 2)
+    time.sleep(0.3)  # page reloaded: no heartbeat any more
+    w.stop()
+    assert w.status == "stopped"
+    w.reset()
+    assert w.status == "ready"
+
+
+def test_messages_of_an_older_run_do_not_change_the_current_one(w):
+    w.run()
+    beat(w, "tab-a", 1)
+    w.stop()
+    w.set_state({"status": "stopped", "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 7}})
+    w.run(40)
+    scene = w.scene
+    # run 1's last writes, arriving after run 2 was requested
+    late = {"status": "stopped", "step": 99, "scene": browser_scene(scene)}
+    w.set_state({**late, "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 8}})
+    assert (w.status, w.step, w.scene) == ("running", 0, scene)
+    w.set_state({"step": 10, "_heartbeat": {"frontend": "tab-a", "request": 2, "beat": 9}})
+    assert w.step == 10
+
+
+def test_wait_says_why_when_no_browser_runs_the_request(w, monkeypatch):
+    monkeypatch.setattr(pw.widget, "WAIT_START_S", 0.1)
+    monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.1)
+    w.run()
+    began = time.monotonic()
+    w._check_alive(began)  # within the grace period
+    time.sleep(0.15)
+    with pytest.raises(RuntimeError, match="no browser shows this widget"):
+        w._check_alive(began)
+    beat(w, "closed-tab", 0)
+    with pytest.raises(RuntimeError, match="no browser page started the run"):
+        w._check_alive(began)
+    beat(w, "tab-b", 1)
+    w._check_alive(began)
+    time.sleep(0.15)
+    with pytest.raises(RuntimeError, match="sent nothing for"):
+        w._check_alive(began)
+    assert w.status == "stopped"
 
 
 def test_stop_before_any_browser_took_the_run_cancels_it(w):
@@ -277,11 +391,14 @@ def test_stop_before_any_browser_took_the_run_cancels_it(w):
     # a late claim for the cancelled request is not granted
     w.set_state({"_claim": {"frontend": "tab-a", "request": 1}})
     assert w._owner["request"] == 0
+    # the browser that had started it reports the stop: consistent
+    w.set_state({"status": "stopped", "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 1}})
+    assert w.status == "stopped"
 
 
 def test_stop_during_a_run_asks_the_browser(w):
     w.run()
-    w.set_state({"_claim": {"frontend": "tab-a", "request": 1}})
+    beat(w, "tab-a", 1)
     w.stop()
     assert w._stop_request == 1
     assert w.status == "running"  # until the browser says it stopped
@@ -349,7 +466,7 @@ def test_reset_when_idle_restores_the_start_and_clears_progress(w):
 def test_reset_during_a_run_stops_then_resets(w):
     start = w.scene
     w.run()
-    w.set_state({"_claim": {"frontend": "tab-a", "request": 1}})
+    beat(w, "tab-a", 1)
     w.set_state({"scene": browser_scene(start), "step": 40})
     w.reset()
     assert w._stop_request == 1 and w.status == "running"

@@ -2,10 +2,21 @@
 // `initialize`). It answers Python's requests (traits `_run_request`,
 // `_stop_request`) and writes the state traits. Views never touch the engine.
 //
-// Ownership: several frontends (browser tabs) can hold the same model. A run
-// request is claimed by writing `_claim`; the kernel grants the first claim
-// for each request id by setting `_owner`, so exactly one frontend runs it and
-// the others only show the state it streams.
+// Ownership (docs/widget.md): several frontends (pages) can hold the same
+// model; exactly one runs a request. Starting needs no kernel round trip, so
+// a run starts while the kernel is busy (a cell blocked in `wait()`, or every
+// cell of a JupyterLite "Run All"):
+// - a request names its `owner` (Python names the frontend it heard from
+//   last; a Run button names its own page); the named frontend starts at once;
+// - a request with no owner ("": Python knows no frontend yet) is started at
+//   once by every frontend that sees it, each writing `_claim`; the kernel
+//   grants the first claim through `_owner` and the others stop silently;
+// - the owner writes `_heartbeat` every second while it runs. A frontend that
+//   sees a request whose owner never shows a heartbeat takes it over by a
+//   claim; one whose owner stops beating mid-run reports it (the kernel then
+//   ends the run as "stopped").
+// Every wait in the run path has a deadline (DEADLINES_MS): when it passes
+// the run ends with status "error" and a message naming what did not answer.
 
 import { createEngine } from "../engine/index.js";
 import { runRefine } from "./refine_runner.js";
@@ -15,6 +26,40 @@ const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
 const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
 const HISTORY_MAX_ROWS = 500; // the synced history is thinned beyond this
 const PROGRESS_EVERY = 10;
+const HEARTBEAT_MS = 1000;
+
+// Deadlines of the run path. Generous, because a busy 2-core machine compiles
+// the Wasm kernel or decodes a large target slowly; tests shorten them through
+// `globalThis.__pelicanDeadlinesMs` (set before the widget loads).
+const DEADLINES_MS = {
+  engine: 60_000, // createEngine: Worker start and kernel compile, or WebGPU adapter and device
+  target: 30_000, // decoding the target image, handing target and scene to the engine
+  stall: 10_000, // "running" with no optimiser step (or end-of-run work) for this long
+  takeover: 10_000, // a request whose named owner never sent a heartbeat
+  gone: 10_000, // an owner whose heartbeat stopped mid-run
+};
+
+/** @param {keyof typeof DEADLINES_MS} name */
+function deadline(name) {
+  const v = globalThis.__pelicanDeadlinesMs?.[name];
+  return Number.isFinite(v) && v > 0 ? v : DEADLINES_MS[name];
+}
+
+/**
+ * Resolve as `promise` does, or reject once `ms` pass with a message naming `what`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
+export function withDeadline(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * A loss breakdown with 6 significant digits: enough for a chart and a
@@ -39,60 +84,189 @@ function randomId() {
   return Math.random().toString(36).slice(2) + Date.now().toString(36);
 }
 
+// One id per frontend (a page's widget manager), shared by the runner and the
+// views of that page, so a Run button can name its own page as the owner.
+const FRONTEND_IDS = new WeakMap();
+
+/**
+ * @param {any} model
+ * @returns {string}
+ */
+export function frontendId(model) {
+  const key = model.widget_manager ?? globalThis;
+  let id = FRONTEND_IDS.get(key);
+  if (!id) {
+    id = randomId();
+    FRONTEND_IDS.set(key, id);
+  }
+  return id;
+}
+
 /**
  * @param {any} model the anywidget model
  * @returns {() => void} cleanup
  */
 export function startRunner(model) {
-  const frontend = randomId();
+  const frontend = frontendId(model);
   /** @type {Promise<any> | null} */
   let enginePromise = null;
   let engineKey = "";
-  /** @type {{controller: AbortController, request: number, done: Promise<void>} | null} */
+  /**
+   * @type {{controller: AbortController, request: number, done: Promise<void>,
+   *   silent: boolean, phase: string, lastActivity: number} | null}
+   */
   let running = null;
+  let started = 0; // the last request this frontend started (or gave up on)
   let claimed = 0;
+  let beat = 0;
+  let disposed = false;
+  // the last heartbeat of another frontend: {frontend, request, at (local ms)}
+  let seenBeat = { frontend: "", request: 0, at: performance.now() };
+  // when this frontend first saw the current request (for the takeover deadline)
+  let seenRequest = { id: 0, at: performance.now() };
+  let reported = 0; // the request whose vanished owner this frontend reported
 
   const write = (values) => {
+    if (disposed) return;
     for (const [k, v] of Object.entries(values)) model.set(k, v);
     model.save_changes();
   };
+
+  function disposeEngine() {
+    const old = enginePromise;
+    enginePromise = null;
+    engineKey = "";
+    old?.then((e) => e.dispose?.()).catch(() => {});
+  }
 
   function engine() {
     const options = { backend: model.get("requested_backend"), workers: model.get("workers") };
     const key = JSON.stringify(options);
     if (!enginePromise || key !== engineKey) {
-      const old = enginePromise;
-      old?.then((e) => e.dispose?.()).catch(() => {});
+      disposeEngine();
       engineKey = key;
-      enginePromise = createEngine(options);
-      enginePromise.then(
+      const promise = createEngine(options);
+      enginePromise = promise;
+      promise.then(
         (e) => {
+          if (enginePromise !== promise) return; // replaced meanwhile (deadline, new backend)
           const reason = e.backendReason ?? e.reason ?? "";
           write({ backend: e.backend, backend_reason: String(reason) });
         },
-        () => {},
+        () => {
+          if (enginePromise === promise) disposeEngine();
+        },
       );
     }
-    return enginePromise;
+    const backend = model.get("requested_backend");
+    const what =
+      backend === "webgpu"
+        ? "the WebGPU engine (adapter and device request)"
+        : backend === "wasm"
+          ? "the Wasm engine (Web Worker start and kernel compile)"
+          : "the engine (WebGPU adapter request, or Web Worker start and Wasm compile)";
+    return withDeadline(enginePromise, deadline("engine"), what).catch((err) => {
+      // a start that never answers is abandoned: the next run starts afresh
+      disposeEngine();
+      throw err;
+    });
+  }
+
+  function heartbeat(request) {
+    beat += 1;
+    write({ _heartbeat: { frontend, request, beat } });
   }
 
   function onRequest() {
     const req = model.get("_run_request") ?? {};
-    const owner = model.get("_owner") ?? {};
-    if (!req.id || req.id <= (owner.request ?? 0) || req.id <= claimed) return;
-    claimed = req.id;
-    console.debug(`pelican-widget: frontend ${frontend} claims request ${req.id}`);
-    write({ _claim: { frontend, request: req.id } });
+    if (!req.id) return;
+    if (req.id !== seenRequest.id) seenRequest = { id: req.id, at: performance.now() };
+    if (req.id <= started) return;
+    if ((model.get("_stop_request") ?? 0) > (req.stop ?? 0)) return;
+    const owner = req.owner ?? "";
+    const granted = model.get("_owner") ?? {};
+    if (owner === frontend || (owner === "" && !(granted.request === req.id && granted.frontend !== frontend))) {
+      if (owner === "") claim(req.id);
+      start(req);
+    }
+    // else another frontend is named: the watchdog takes over if it never starts
   }
 
-  async function onOwner() {
+  function claim(request, extra = {}) {
+    if (request <= claimed && !extra.takeover) return;
+    claimed = request;
+    console.debug(`pelican-widget: frontend ${frontend} claims request ${request}`);
+    write({ _claim: { frontend, request, ...extra } });
+  }
+
+  function onOwner() {
     const owner = model.get("_owner") ?? {};
     const req = model.get("_run_request") ?? {};
-    if (owner.frontend !== frontend || owner.request !== req.id) return;
-    if (running?.request === req.id) return;
+    if (running && owner.request === running.request && owner.frontend && owner.frontend !== frontend) {
+      // the kernel granted this request to another frontend: stop without a trace
+      console.debug(`pelican-widget: frontend ${frontend} yields request ${running.request} to ${owner.frontend}`);
+      running.silent = true;
+      running.controller.abort();
+      return;
+    }
+    // a takeover claim granted to this frontend
+    if (owner.frontend === frontend && owner.request === req.id && req.id > started && model.get("status") === "running") {
+      start(req);
+    }
+  }
+
+  function onHeartbeat() {
+    const hb = model.get("_heartbeat") ?? {};
+    if (hb.frontend && hb.frontend !== frontend) {
+      seenBeat = { frontend: hb.frontend, request: hb.request ?? 0, at: performance.now() };
+    }
+  }
+
+  function onStop() {
+    running?.controller.abort();
+  }
+
+  // Once a second: the owner's heartbeat and stall check; elsewhere the check
+  // that the owner of a running request is alive.
+  function tick() {
+    const now = performance.now();
     if (running) {
-      // Python only grants a new request once it saw the last run end, so an
+      heartbeat(running.request);
+      if (running.phase !== "start" && now - running.lastActivity > deadline("stall")) {
+        running.stall?.(
+          new Error(
+            `the run made no progress for ${Math.round(deadline("stall") / 1000)} s ` +
+              `(no optimiser step from the ${model.get("backend") || "engine"} engine)`,
+          ),
+        );
+      }
+      return;
+    }
+    const req = model.get("_run_request") ?? {};
+    if (model.get("status") !== "running" || !req.id || req.id < seenRequest.id) return;
+    const hb = model.get("_heartbeat") ?? {};
+    const ownerStarted = hb.request === req.id && hb.frontend && hb.frontend !== frontend;
+    if (ownerStarted) {
+      // the owner ran this request: it must keep beating
+      const last = seenBeat.request === req.id ? seenBeat.at : seenRequest.at;
+      if (now - last > deadline("gone") && reported < req.id) {
+        reported = req.id;
+        console.debug(`pelican-widget: frontend ${frontend} reports owner ${hb.frontend} of request ${req.id} gone`);
+        write({ _claim: { frontend, request: req.id, gone: hb.frontend } });
+      }
+    } else if (req.id > started && now - seenRequest.at > deadline("takeover") && claimed < req.id) {
+      // nobody started it (its owner was closed): ask the kernel for it
+      claim(req.id, { takeover: true });
+    }
+  }
+  const ticker = setInterval(tick, HEARTBEAT_MS);
+
+  async function start(req) {
+    started = Math.max(started, req.id);
+    if (running) {
+      // Python sends a new request only once it saw the last run end, so an
       // older run still going here is stale: end it before starting.
+      running.silent = true;
       running.controller.abort();
       await running.done;
     }
@@ -101,14 +275,31 @@ export function startRunner(model) {
     run(req);
   }
 
-  function onStop() {
-    running?.controller.abort();
-  }
-
   async function run(req) {
     const controller = new AbortController();
     let finish;
-    running = { controller, request: req.id, done: new Promise((r) => (finish = r)) };
+    let stall;
+    const stalled = new Promise((_, reject) => (stall = reject));
+    stalled.catch(() => {});
+    const me = {
+      controller,
+      request: req.id,
+      done: new Promise((r) => (finish = r)),
+      silent: false,
+      phase: "start",
+      lastActivity: performance.now(),
+      stall,
+    };
+    running = me;
+    // writes of a run that yielded to another frontend would fight the owner's
+    const put = (values) => !me.silent && write(values);
+    const set = (k, v) => !me.silent && !disposed && model.set(k, v);
+    const active = (phase) => {
+      me.phase = phase ?? me.phase;
+      me.lastActivity = performance.now();
+    };
+    // every await of the run races the stall watchdog
+    const guard = (promise) => Promise.race([promise, stalled]);
     const steps = req.steps;
     const history = [];
     let historyEvery = PROGRESS_EVERY;
@@ -117,11 +308,8 @@ export function startRunner(model) {
     let flushing = false;
     const startScene = model.get("scene");
     try {
-      if ((model.get("_stop_request") ?? 0) > (req.stop ?? 0)) {
-        write({ status: "stopped" });
-        return;
-      }
-      write({
+      heartbeat(req.id);
+      put({
         status: "running",
         error: "",
         step: 0,
@@ -131,11 +319,15 @@ export function startRunner(model) {
       });
       const eng = await engine();
       const size = model.get("target_size");
-      const target = await decodeTarget(model.get("target_image"), size);
-      await eng.setTarget(target);
-      await eng.setScene(startScene);
+      const target = await withDeadline(decodeTarget(model.get("target_image"), size), deadline("target"), "decoding the target image");
+      await withDeadline(Promise.resolve(eng.setTarget(target)), deadline("target"), `the ${eng.backend} engine (setTarget)`);
+      await withDeadline(Promise.resolve(eng.setScene(startScene)), deadline("target"), `the ${eng.backend} engine (setScene)`);
+      if (controller.signal.aborted) throw new DOMException("stopped", "AbortError");
+      active("optimize");
       const resolution = Math.max(target.width, target.height);
       const onProgress = (p) => {
+        active();
+        if (me.silent) return;
         const now = performance.now();
         const loss = breakdown(p.breakdown ?? p.loss);
         if (p.step % historyEvery === 0 || p.step === steps) {
@@ -148,27 +340,27 @@ export function startRunner(model) {
             historyEvery *= 2;
           }
         }
-        model.set("step", p.step);
-        model.set("loss", loss);
+        set("step", p.step);
+        set("loss", loss);
         const rate = Number(p.stepsPerSecond);
-        model.set("steps_per_second", Number.isFinite(rate) && rate > 0 ? rate : 0);
+        set("steps_per_second", Number.isFinite(rate) && rate > 0 ? rate : 0);
         if (now - lastHistory >= HISTORY_INTERVAL_MS) {
           lastHistory = now;
-          model.set("loss_history", history.slice());
+          set("loss_history", history.slice());
         }
         if (now - lastFlush >= FRAME_INTERVAL_MS && !flushing) {
           lastFlush = now;
           flushing = true;
           Promise.resolve(p.getScene?.())
             .then(async (scene) => {
-              if (scene) model.set("scene", scene);
+              if (scene) set("scene", scene);
               const frame = await p.getFrame?.();
-              if (frame) model.set("frame", await encodeGreyPng(frame, target.width, target.height));
+              if (frame) set("frame", await encodeGreyPng(frame, target.width, target.height));
             })
             .catch(() => {})
             .finally(() => {
               flushing = false;
-              if (running?.request === req.id) model.save_changes();
+              if (running === me && !me.silent && !disposed) model.save_changes();
             });
         }
       };
@@ -179,37 +371,51 @@ export function startRunner(model) {
         signal: controller.signal,
       };
       // a request with a `refine` dict runs the shape search instead
-      const result = req.refine
-        ? await runRefine(eng, req.refine, common, model)
-        : await eng.optimize({
-            ...common,
-            steps,
-            lr: model.get("lr"),
-            tauStart: model.get("tau_start") / resolution,
-            tauEnd: model.get("tau_end") / resolution,
-          });
-      const scene = result?.scene ?? (await eng.getScene?.()) ?? model.get("scene");
+      const result = await guard(
+        req.refine
+          ? runRefine(eng, req.refine, common, model)
+          : eng.optimize({
+              ...common,
+              steps,
+              lr: model.get("lr"),
+              tauStart: model.get("tau_start") / resolution,
+              tauEnd: model.get("tau_end") / resolution,
+            }),
+      );
+      active("finish");
+      if (me.silent) return;
+      const scene = result?.scene ?? (await guard(Promise.resolve(eng.getScene?.()))) ?? model.get("scene");
       const evalTau = 0.5 / resolution;
-      const finalLoss = breakdown(result?.loss ?? (await eng.loss(scene, { tau: evalTau })));
-      const image = await eng.render(scene, { tau: evalTau });
+      const finalLoss = breakdown(result?.loss ?? (await guard(Promise.resolve(eng.loss(scene, { tau: evalTau })))));
+      const image = await guard(Promise.resolve(eng.render(scene, { tau: evalTau })));
       const last = history[history.length - 1];
       const step = result?.steps ?? result?.step ?? model.get("step");
       if (!last || last.step !== step) history.push({ step, ...finalLoss });
-      write({
+      put({
         scene,
         step,
         loss: finalLoss,
         loss_history: history.slice(),
-        frame: await encodeGreyPng(image, target.width, target.height),
+        frame: await guard(encodeGreyPng(image, target.width, target.height)),
         status: result?.aborted || controller.signal.aborted ? "stopped" : "done",
       });
     } catch (err) {
+      if (me.silent) return;
+      if (controller.signal.aborted && err?.name === "AbortError") {
+        put({ status: "stopped" });
+        return;
+      }
       // The scene trait keeps the last good scene; the error goes to the widget.
       console.error("pelican-widget:", err);
-      if (history.length) model.set("loss_history", history.slice());
-      write({ status: "error", error: message(err) });
+      // an engine that missed a deadline is in an unknown state: start afresh
+      if (me.phase !== "start" || /did not answer|no progress/.test(message(err))) {
+        controller.abort();
+        disposeEngine();
+      }
+      if (history.length) set("loss_history", history.slice());
+      put({ status: "error", error: message(err) });
     } finally {
-      running = null;
+      if (running === me) running = null;
       finish();
     }
   }
@@ -217,12 +423,27 @@ export function startRunner(model) {
   model.on("change:_run_request", onRequest);
   model.on("change:_owner", onOwner);
   model.on("change:_stop_request", onStop);
+  model.on("change:_heartbeat", onHeartbeat);
+  // The kernel went away (restart, shutdown): its model is dead, so a run
+  // here would optimise for nobody. Stop it and free the engine.
+  const onKernelGone = () => {
+    if (!running) return;
+    console.debug(`pelican-widget: frontend ${frontend} stops request ${running.request}: the kernel is gone`);
+    running.silent = true;
+    running.controller.abort();
+    running.stall?.(new Error("the kernel is gone"));
+    disposeEngine();
+  };
+  model.on("comm_live_update", onKernelGone);
+  model.on("comm:close", onKernelGone);
 
+  // Announce this frontend, so Python can name it as the owner of its requests.
+  heartbeat(0);
   if (model.get("status") === "waiting for browser") {
     // The first frontend starts the engine at once, so the badge shows it.
     engine().then(
       () => model.get("status") === "waiting for browser" && write({ status: "ready" }),
-      (err) => write({ status: "error", error: `engine start failed: ${message(err)}` }),
+      (err) => model.get("status") === "waiting for browser" && write({ status: "error", error: `engine start failed: ${message(err)}` }),
     );
   }
   onRequest();
@@ -231,7 +452,16 @@ export function startRunner(model) {
     model.off("change:_run_request", onRequest);
     model.off("change:_owner", onOwner);
     model.off("change:_stop_request", onStop);
-    running?.controller.abort();
-    enginePromise?.then((e) => e.dispose?.()).catch(() => {});
+    model.off("change:_heartbeat", onHeartbeat);
+    model.off("comm_live_update", onKernelGone);
+    model.off("comm:close", onKernelGone);
+    clearInterval(ticker);
+    if (running) {
+      running.silent = true;
+      running.controller.abort();
+      running.stall?.(new Error("the widget was closed"));
+    }
+    disposed = true;
+    disposeEngine();
   };
 }

@@ -5,6 +5,7 @@
 import { drawChart } from "./chart.js";
 import { drawPixels, drawScene } from "./draw.js";
 import { createRoundLog } from "./round_log.js";
+import { frontendId } from "./runner.js";
 import { sceneToSvg } from "./svg.js";
 import { decodeTarget, greyToImageData } from "./target.js";
 
@@ -177,7 +178,9 @@ export function renderView({ model, el }) {
   });
   runBtn.addEventListener("click", () => {
     const req = model.get("_run_request") ?? {};
-    model.set("_run_request", { id: (req.id ?? 0) + 1, steps: model.get("steps"), stop: model.get("_stop_request") });
+    // this page runs it at once (no kernel round trip: see runner.js)
+    const owner = frontendId(model);
+    model.set("_run_request", { id: (req.id ?? 0) + 1, steps: model.get("steps"), stop: model.get("_stop_request"), owner });
     model.save_changes();
   });
   pauseBtn.addEventListener("click", () => {

@@ -16,6 +16,7 @@ kernel runs (plain Python, Pyodide/JupyterLite) :func:`kernel_poller` raises
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Any
 
@@ -106,10 +107,28 @@ class KernelPoller:
     def _replay(self, *_args: Any) -> None:
         self._shell.events.unregister("post_run_cell", self._replay)
         deferred, self._deferred = self._deferred, []
-        for frames in deferred:
-            # shell_main queues on the kernel's main lock, so these run in order
-            # once the current cell has released it.
-            asyncio.ensure_future(self._kernel.shell_main(None, frames))
+        asyncio.ensure_future(self._dispatch_in_order(deferred))
+
+    async def _dispatch_in_order(self, deferred: list[Any]) -> None:
+        # One task holds the kernel's shell lock over all deferred messages.
+        # Scheduling one shell_main task per message (as before) let a message
+        # that reached the kernel later take the lock between two of them:
+        # under "Run All" the cell after a wait() then ran last. The task is
+        # created while the current cell still holds the lock, so it is first
+        # in line; a replayed cell that waits again defers to a new task that
+        # queues behind this one, which keeps the order too. If the current
+        # cell failed, the kernel is "aborting" and dispatch_shell answers the
+        # deferred execute requests with aborts, as it would have.
+        kernel = self._kernel
+        lock = getattr(kernel, "_main_asyncio_lock", None) or contextlib.nullcontext()
+        async with lock:
+            for frames in deferred:
+                try:
+                    await kernel.dispatch_shell(frames, subshell_id=None)
+                except Exception:  # noqa: BLE001 - one bad message must not drop the rest
+                    kernel.log.error(
+                        "pelican-widget: replaying a deferred message failed", exc_info=True
+                    )
 
 
 def kernel_poller() -> KernelPoller:

@@ -9,9 +9,13 @@ changing request traits and the browser answers through state traits:
 * requests (Python, or the widget's buttons): ``_run_request`` (a dict with a
   growing ``id``, the ``steps`` and the ``_stop_request`` count at request
   time), ``_stop_request`` and ``_reset_request`` (counters);
-* ownership: a frontend that sees a new run request writes ``_claim``; the
-  kernel grants the first claim per request by setting ``_owner``, so a second
-  browser tab on the same kernel shows the run but does not start another;
+* ownership: a run request names its ``owner``, the frontend the kernel
+  heard from last (``""`` when it knows none yet); that frontend starts at
+  once, with no kernel round trip, so a run starts while the kernel is busy.
+  Frontends that start an unnamed request write ``_claim``; the kernel grants
+  the first claim through ``_owner`` and the others stop. The running
+  frontend writes ``_heartbeat`` every second; a run whose owner falls silent
+  is taken over (never started) or ends as "stopped" (went away mid-run);
 * state (written by the browser, read-only in Python): ``status``,
   ``backend``, ``backend_reason``, ``step``, ``total_steps``,
   ``steps_per_second``, ``loss``, ``loss_history`` (sent about once a second),
@@ -77,7 +81,28 @@ BROWSER_STATE = (
     "error",
     "rounds",
     "_claim",
+    "_heartbeat",
 )
+
+# Run-state traits that a browser message about an older run must not change
+# (a stopped run's last writes can arrive after Python asked for the next one).
+RUN_STATE = (
+    "status",
+    "step",
+    "total_steps",
+    "steps_per_second",
+    "loss",
+    "loss_history",
+    "frame",
+    "error",
+    "rounds",
+    "scene",
+)
+
+# Liveness, in seconds of the kernel's clock (docs/widget.md, "Requests and
+# ownership"). The owner beats once a second while it runs.
+OWNER_SILENT_S = 10.0  # a run's owner that sent no heartbeat for this long is gone
+WAIT_START_S = 20.0  # wait(): no browser started the run within this long
 
 
 def _sync(trait: traitlets.TraitType) -> traitlets.TraitType:
@@ -180,6 +205,7 @@ class PelicanWidget(anywidget.AnyWidget):
     _reset_request = _sync(StrictInt(0, min=0))
     _claim = _sync(traitlets.Dict({"frontend": "", "request": 0}))
     _owner = _sync(traitlets.Dict({"frontend": "", "request": 0}))
+    _heartbeat = _sync(traitlets.Dict({"frontend": "", "request": 0, "beat": 0}))
 
     def __init__(
         self,
@@ -198,6 +224,7 @@ class PelicanWidget(anywidget.AnyWidget):
                 raise TypeError(f"PelicanWidget() got an unexpected keyword argument {name!r}")
         self._internal_depth = 1
         self._reset_pending = False
+        self._liveness = _Liveness()
         self._target_source = target
         self._target_resolution = _check_resolution(resolution)
         image, size = _encode_target(target, resolution)
@@ -250,9 +277,9 @@ class PelicanWidget(anywidget.AnyWidget):
             return check_loss(value, "loss")
         if name == "loss_history":
             return [check_loss(row, "loss_history row") for row in value]
-        if name == "_claim":
+        if name in ("_claim", "_heartbeat"):
             if not isinstance(value.get("frontend"), str) or not _is_int(value.get("request")):
-                raise traitlets.TraitError(f"bad claim {value!r}")
+                raise traitlets.TraitError(f"bad {name} {value!r}")
         return value
 
     @traitlets.validate("weights")
@@ -283,9 +310,12 @@ class PelicanWidget(anywidget.AnyWidget):
     def _check_run_request(self, proposal: dict[str, Any]) -> dict[str, Any]:
         value = proposal["value"]
         keys = ("id", "steps", "stop")
-        # an optional "refine" dict asks for the shape search instead of a plain run
-        if not isinstance(value, dict) or set(value) - {"refine"} != set(keys):
+        # an optional "refine" dict asks for the shape search instead of a plain
+        # run; an optional "owner" names the frontend that runs it
+        if not isinstance(value, dict) or set(value) - {"refine", "owner"} != set(keys):
             raise traitlets.TraitError(f"a run request needs exactly {keys}, got {value!r}")
+        if not isinstance(value.get("owner", ""), str):
+            raise traitlets.TraitError(f"a run request's 'owner' must be a string, got {value!r}")
         if not isinstance(value.get("refine", {}), dict):
             raise traitlets.TraitError(f"a run request's 'refine' must be a dict, got {value!r}")
         if not all(_is_int(value[k]) for k in keys):
@@ -298,23 +328,62 @@ class PelicanWidget(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- observers
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a browser update; drop the run state of an older run's messages."""
+        self._liveness.message()
+        beat = sync_data.get("_heartbeat")
+        if isinstance(beat, dict):
+            request = beat.get("request")
+            if _is_int(request) and 0 < request < self._run_request["id"]:
+                sync_data = {k: v for k, v in sync_data.items() if k not in RUN_STATE}
+        super().set_state(sync_data)
+
+    @traitlets.observe("_heartbeat")
+    def _on_heartbeat(self, change: dict[str, Any]) -> None:
+        beat = change["new"]
+        current = bool(beat["request"]) and beat["request"] == self._run_request["id"]
+        self._liveness.beat(beat["frontend"], current)
+
     @traitlets.observe("_claim")
     def _grant_claim(self, change: dict[str, Any]) -> None:
         claim = change["new"]
         request = self._run_request
-        if (
-            claim.get("request") == request["id"]
-            and request["id"] > self._owner.get("request", 0)
-            and self._stop_request <= request["stop"]
-        ):
+        if claim.get("request") != request["id"] or not self._running():
+            return
+        if claim.get("gone"):
+            # a frontend saw the owner's heartbeat stop; the kernel's own clock decides
+            if self._liveness.owner_gone():
+                self._end_orphaned_run()
+            return
+        owner = self._owner
+        held = owner.get("request") == request["id"] and owner.get("frontend")
+        if held and owner["frontend"] != claim["frontend"]:
+            if not (claim.get("takeover") and self._liveness.never_started()):
+                # the request is taken: tell the claimant, whose run then stops
+                self.send_state("_owner")
+                return
+        if self._stop_request <= request["stop"]:
             self._owner = {"frontend": claim["frontend"], "request": request["id"]}
+
+    def _end_orphaned_run(self) -> None:
+        with self._internal(), self.hold_sync():
+            self.status = "stopped"
+            self.error = (
+                "the browser page that ran this stopped answering (reloaded, closed, or its "
+                "kernel connection lost); the drawing is the last one it sent"
+            )
+            self._owner = {"frontend": "", "request": self._run_request["id"]}
 
     @traitlets.observe("_run_request")
     def _on_run_request(self, change: dict[str, Any]) -> None:
+        self._liveness.request()
         if self._from_browser("_run_request"):
+            owner = change["new"].get("owner", "")
             with self._internal():
                 self.status = "running"
                 self.error = ""
+                if owner:
+                    self._owner = {"frontend": owner, "request": change["new"]["id"]}
 
     @traitlets.observe("_reset_request")
     def _on_reset_request(self, change: dict[str, Any]) -> None:
@@ -427,14 +496,7 @@ class PelicanWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(
                 f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}"
             )
-        with self._internal(), self.hold_sync():
-            self.error = ""
-            self.status = "running"
-            self._run_request = {
-                "id": self._run_request["id"] + 1,
-                "steps": int(steps),
-                "stop": self._stop_request,
-            }
+        self._send_run_request({"steps": int(steps)})
 
     def refine(
         self,
@@ -508,14 +570,23 @@ class PelicanWidget(anywidget.AnyWidget):
             raise RuntimeError(
                 "a run is already in progress (status 'running'); call stop() or wait() first"
             )
+        self._send_run_request({"steps": self.steps, "refine": options})
+
+    def _send_run_request(self, fields: dict[str, Any]) -> None:
+        # Name the frontend heard from last as the owner: it starts at once,
+        # with no round trip through this (possibly busy) kernel.
+        owner = self._liveness.last_frontend
+        request = self._run_request["id"] + 1
         with self._internal(), self.hold_sync():
             self.error = ""
             self.status = "running"
+            if owner:
+                self._owner = {"frontend": owner, "request": request}
             self._run_request = {
-                "id": self._run_request["id"] + 1,
-                "steps": self.steps,
+                "id": request,
                 "stop": self._stop_request,
-                "refine": options,
+                "owner": owner,
+                **fields,
             }
 
     def stop(self) -> None:
@@ -525,8 +596,9 @@ class PelicanWidget(anywidget.AnyWidget):
 
     def _request_stop(self) -> None:
         self._stop_request += 1
-        if self._owner.get("request", 0) < self._run_request["id"]:
-            # no browser has taken the request yet: it will not run
+        if self._liveness.never_started(0.0) or self._liveness.owner_gone():
+            # No browser has been seen running it (it will not start now), or
+            # its browser went away: nobody else would end it.
             with self._internal():
                 self.status = "stopped"
 
@@ -580,12 +652,45 @@ class PelicanWidget(anywidget.AnyWidget):
         from ._wait import kernel_poller
 
         poller = kernel_poller()
-        deadline = None if timeout is None else time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = None if timeout is None else began + timeout
         while self._running():
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"the run is still going after {timeout} s (step {self.step})")
             poller.poll(0.05)
+            if self._running():
+                self._check_alive(began)
         return self.status
+
+    def _check_alive(self, began: float) -> None:
+        """Raise if no browser runs the current request (see :meth:`wait`).
+
+        Only meaningful while messages are being read (in ``wait``): times
+        before ``began`` may be a busy kernel's, not a silent browser's.
+        """
+        live = self._liveness
+        now = time.monotonic()
+        if live.run_beat is None:
+            if now - max(live.request_at, began) <= WAIT_START_S:
+                return
+            if not live.last_frontend:
+                raise RuntimeError(
+                    "no browser shows this widget (never displayed, or its page was "
+                    "closed), so nothing runs the request. Show it (put `w` last in a "
+                    "cell): the run starts then. Or call stop()."
+                )
+            raise RuntimeError(
+                f"no browser page started the run within {WAIT_START_S:.0f} s (was the "
+                "page that showed the widget closed or reloaded?). Show the widget again, "
+                "or call stop()."
+            )
+        if now - max(live.run_beat, began) > OWNER_SILENT_S:
+            self._end_orphaned_run()
+            raise RuntimeError(
+                f"the browser page running this sent nothing for {OWNER_SILENT_S:.0f} s "
+                "(reloaded, closed, or disconnected): the run is marked 'stopped' and the "
+                "drawing is the last one it sent; run() starts a new one."
+            )
 
     # ----------------------------------------------------------------- results
 
@@ -622,6 +727,42 @@ class PelicanWidget(anywidget.AnyWidget):
 
         rows = [[row.get(col, math.nan) for col in HISTORY_COLUMNS] for row in self.loss_history]
         return np.array(rows, dtype=np.float64).reshape(len(rows), len(HISTORY_COLUMNS))
+
+
+class _Liveness:
+    """What the kernel knows of the frontends' activity, on its own clock.
+
+    Times are of when the kernel read a message, so a kernel that was busy
+    reads a burst of fresh heartbeats and judges no live browser as gone.
+    """
+
+    def __init__(self) -> None:
+        self.last_frontend = ""  # the frontend of the newest heartbeat
+        self.last_message: float | None = None  # any browser message
+        self.request_at = time.monotonic()  # when the current request was made
+        self.run_beat: float | None = None  # newest heartbeat for that request
+
+    def message(self) -> None:
+        self.last_message = time.monotonic()
+
+    def request(self) -> None:
+        self.request_at = time.monotonic()
+        self.run_beat = None
+
+    def beat(self, frontend: str, current: bool) -> None:
+        if frontend:
+            self.last_frontend = frontend
+        if current:
+            self.run_beat = time.monotonic()
+
+    def never_started(self, after: float | None = None) -> bool:
+        """Tell whether no heartbeat came for the current request for ``after`` seconds."""
+        limit = OWNER_SILENT_S if after is None else after
+        return self.run_beat is None and time.monotonic() - self.request_at >= limit
+
+    def owner_gone(self) -> bool:
+        """Tell whether the current request's owner beat once, then fell silent."""
+        return self.run_beat is not None and time.monotonic() - self.run_beat > OWNER_SILENT_S
 
 
 def _check_resolution(value: Any) -> int:
