@@ -174,6 +174,23 @@ export function resolveRefineOptions(options = {}) {
 }
 
 /**
+ * Optimiser steps a search will run if every round is kept (the progress
+ * bar's total; rejected rounds run past it, a plateau stops short of it).
+ * @param {ReturnType<typeof resolveRefineOptions>} opts
+ * @param {number} startShapes shapes in the start scene
+ */
+export function plannedSteps(opts, startShapes) {
+  const added = Math.max(0, opts.maxShapes - startShapes);
+  const perCandidate = opts.proposal === "error" ? opts.trials : 1;
+  return (
+    (startShapes > 0 ? opts.initialSteps : 0) +
+    added * (opts.settleSteps > 0 ? perCandidate * opts.settleSteps : 0) +
+    Math.floor(added / opts.reoptimizeEvery) * opts.reoptimizeSteps +
+    (opts.maxShapes > 0 ? opts.polishSteps : 0)
+  );
+}
+
+/**
  * Screens drafts on the current render and returns the best few, climbed.
  * Drafts are ranked by the squared error they remove; the other terms of an
  * objective (edge, SSIM, priors) are left to the accept test. Charging the

@@ -4,9 +4,9 @@
 // drawing updates after every round (and with the runner's throttled frames
 // during the rounds).
 
-import { REFINE_DEFAULTS } from "../engine/refine.js";
+import { plannedSteps, resolveRefineOptions } from "../engine/refine.js";
 
-const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal"];
+const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types"];
 
 /**
  * @param {any} engine an engine from createEngine
@@ -22,9 +22,7 @@ export async function runRefine(engine, request, common, model) {
   const rounds = [];
   const options = Object.fromEntries(REFINE_KEYS.filter((k) => request[k] !== undefined && request[k] !== null).map((k) => [k, request[k]]));
   // Steps if every round is kept: the progress bar's total (rejections run past it).
-  const o = { ...REFINE_DEFAULTS, ...options };
-  const added = Math.max(0, o.maxShapes - (model.get("scene")?.shapes?.length ?? 0));
-  model.set("total_steps", o.initialSteps + added * (o.candidates * o.settleSteps + o.reoptimizeSteps) + o.polishSteps);
+  model.set("total_steps", plannedSteps(resolveRefineOptions(options), model.get("scene")?.shapes?.length ?? 0));
   model.set("rounds", []);
   model.save_changes();
   const result = await engine.refine({
