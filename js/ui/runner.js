@@ -20,7 +20,7 @@
 
 import { createEngine } from "../engine/index.js";
 import { runRefine } from "./refine_runner.js";
-import { decodeTarget, encodeGreyPng } from "./target.js";
+import { decodeTarget, encodeGreyPng, forgetTarget } from "./target.js";
 
 const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
 const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
@@ -172,8 +172,10 @@ export function startRunner(model) {
     });
   }
 
+  let lastBeatAt = 0;
   function heartbeat(request) {
     beat += 1;
+    lastBeatAt = performance.now();
     write({ _heartbeat: { frontend, request, beat } });
   }
 
@@ -231,7 +233,7 @@ export function startRunner(model) {
   function tick() {
     const now = performance.now();
     if (running) {
-      heartbeat(running.request);
+      if (now - lastBeatAt >= HEARTBEAT_MS * 0.9) heartbeat(running.request);
       if (running.phase !== "start" && now - running.lastActivity > deadline("stall")) {
         running.stall?.(
           new Error(
@@ -291,8 +293,15 @@ export function startRunner(model) {
       stall,
     };
     running = me;
-    // writes of a run that yielded to another frontend would fight the owner's
-    const put = (values) => !me.silent && write(values);
+    // Writes of a run that yielded to another frontend would fight the
+    // owner's. Each carries this run's request id (in `_heartbeat`), so the
+    // kernel drops what a stopped run sends after the next was requested.
+    const stamp = () => {
+      beat += 1;
+      lastBeatAt = performance.now();
+      return { frontend, request: req.id, beat };
+    };
+    const put = (values) => !me.silent && write({ ...values, _heartbeat: stamp() });
     const set = (k, v) => !me.silent && !disposed && model.set(k, v);
     const active = (phase) => {
       me.phase = phase ?? me.phase;
@@ -319,7 +328,11 @@ export function startRunner(model) {
       });
       const eng = await engine();
       const size = model.get("target_size");
-      const target = await withDeadline(decodeTarget(model.get("target_image"), size), deadline("target"), "decoding the target image");
+      const bytes = model.get("target_image");
+      const target = await withDeadline(decodeTarget(bytes, size), deadline("target"), "decoding the target image").catch((err) => {
+        forgetTarget(bytes);
+        throw err;
+      });
       await withDeadline(Promise.resolve(eng.setTarget(target)), deadline("target"), `the ${eng.backend} engine (setTarget)`);
       await withDeadline(Promise.resolve(eng.setScene(startScene)), deadline("target"), `the ${eng.backend} engine (setScene)`);
       if (controller.signal.aborted) throw new DOMException("stopped", "AbortError");
@@ -329,6 +342,9 @@ export function startRunner(model) {
         active();
         if (me.silent) return;
         const now = performance.now();
+        // Progress comes from the engine's Workers, which a hidden tab does not
+        // throttle as it does timers: beat here too, so a background owner lives.
+        if (now - lastBeatAt >= HEARTBEAT_MS) heartbeat(req.id);
         const loss = breakdown(p.breakdown ?? p.loss);
         if (p.step % historyEvery === 0 || p.step === steps) {
           history.push({ step: p.step, ...loss });
@@ -360,7 +376,10 @@ export function startRunner(model) {
             .catch(() => {})
             .finally(() => {
               flushing = false;
-              if (running === me && !me.silent && !disposed) model.save_changes();
+              if (running === me && !me.silent && !disposed) {
+                model.set("_heartbeat", stamp());
+                model.save_changes();
+              }
             });
         }
       };

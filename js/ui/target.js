@@ -24,8 +24,22 @@ export function decodeTarget(bytes, size) {
   const hit = cache.get(key);
   if (hit && hit.width === size[0] && hit.height === size[1]) return hit.promise;
   const promise = decode(bytes, size);
-  cache.set(key, { width: size[0], height: size[1], promise });
+  const entry = { width: size[0], height: size[1], promise };
+  cache.set(key, entry);
+  // a failed decode is tried again by the next run, not remembered
+  promise.catch(() => forgetTarget(bytes, entry));
   return promise;
+}
+
+/**
+ * Drop a cached decode (one that failed, or that missed the runner's deadline
+ * and may never settle), so that the next run decodes afresh.
+ * @param {DataView} bytes
+ * @param {object} [entry] only this cache entry
+ */
+export function forgetTarget(bytes, entry) {
+  if (!bytes) return;
+  if (!entry || cache.get(bytes) === entry) cache.delete(bytes);
 }
 
 async function decode(bytes, [width, height]) {
