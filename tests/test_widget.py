@@ -210,11 +210,13 @@ def test_bad_targets_raise_before_anything_is_sent(w, tmp_path):
 def test_without_pillow_bytes_go_as_they_are_with_the_size_from_the_header(monkeypatch):
     jpeg = png_bytes(Image.new("L", (300, 200), 90), "JPEG")
     monkeypatch.setitem(sys.modules, "PIL", None)
-    data, size = _encode_target(jpeg, 128)
+    data, size, mean = _encode_target(jpeg, 128)
     assert data == jpeg
     assert size == (128, 85)
-    data, size = _encode_target(None, 64)
-    assert data == pw.target.default_target_png() and size == (64, 64)
+    # only the browser decodes here, so Python has no mean grey to start from
+    assert mean is None
+    data, size, mean = _encode_target(None, 64)
+    assert data == pw.target.default_target_png() and size == (64, 64) and mean is None
 
 
 def test_package_imports_and_widget_works_without_numpy_and_pillow():

@@ -25,9 +25,17 @@ export async function runRefine(engine, request, common, model) {
   model.set("total_steps", plannedSteps(resolveRefineOptions(options), model.get("scene")?.shapes?.length ?? 0));
   model.set("rounds", []);
   model.save_changes();
+  if (request.backgroundFromTarget && engine.getScene().shapes.length === 0) {
+    // Python could not decode the target (Pyodide without numpy): the start
+    // drawing takes the target's mean grey here, as it would have there.
+    const { data } = engine.getTarget();
+    const mean = data.reduce((a, b) => a + b, 0) / data.length;
+    engine.setScene({ ...engine.getScene(), background: Math.min(1, Math.max(0, mean)) });
+  }
   const result = await engine.refine({
     ...options,
-    weights: common.weights,
+    // refine(loss=...) sends that objective's weights for this search alone
+    weights: request.weights ?? common.weights,
     progressEvery: common.progressEvery,
     signal: common.signal,
     // The runner's step counter and history run over the whole search.
@@ -40,6 +48,6 @@ export async function runRefine(engine, request, common, model) {
     },
   });
   const target = engine.getTarget();
-  const loss = await engine.loss(result.scene, { tau: 0.5 / Math.max(target.width, target.height), weights: common.weights });
+  const loss = await engine.loss(result.scene, { tau: 0.5 / Math.max(target.width, target.height), weights: request.weights ?? common.weights });
   return { scene: result.scene, loss, steps: result.steps };
 }

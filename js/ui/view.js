@@ -113,7 +113,10 @@ export function renderView({ model, el }) {
     status.textContent = st;
     root.dataset.status = st;
     const running = st === "running";
-    runBtn.disabled = running || st === "waiting for browser";
+    // A drawing without shapes has nothing to optimise: the search grows one.
+    const empty = (model.get("scene")?.shapes?.length ?? 0) === 0;
+    runBtn.disabled = running || empty || st === "waiting for browser";
+    runBtn.title = empty ? "The drawing has no shapes: grow one with w.refine() first" : "Optimise from the current drawing";
     pauseBtn.disabled = !running;
     errorBox.textContent = model.get("error") || "";
   };
@@ -202,7 +205,10 @@ export function renderView({ model, el }) {
 
   const handlers = {
     "change:target_image change:target_size": updateTarget,
-    "change:scene": updateScene,
+    "change:scene": () => {
+      updateScene();
+      updateStatus();
+    },
     "change:status change:error": updateStatus,
     "change:backend change:backend_reason change:requested_backend": updateBackend,
     "change:step change:total_steps change:steps_per_second": () => {

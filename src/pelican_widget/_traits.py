@@ -13,6 +13,22 @@ from .raster import LOSS_TERMS
 from .raster import WEIGHTS as DEFAULT_WEIGHTS
 from .scene import Scene
 
+OBJECTIVES: dict[str, dict[str, float]] = {
+    # The squared error alone: on photos the reference mix's priors (perimeter,
+    # canvas margin) and its edge term drew worse pictures by MSE and by SSIM
+    # (docs/engine.md, "Shape search").
+    "mse": {
+        "mse": 1.0,
+        "edge": 0.0,
+        "ssim": 0.0,
+        "perimeter": 0.0,
+        "degeneracy": 0.0,
+        "canvas": 0.0,
+    },
+    # The design notes' mix, which the PyTorch original's figures use.
+    "reference": dict(DEFAULT_WEIGHTS),
+}
+
 
 class StrictInt(traitlets.Int):
     """An integer in ``[min, max]``; booleans and floats are refused."""
@@ -78,14 +94,16 @@ def scene_from_json(data: Any, _widget: Any = None) -> Any:
     return data
 
 
-def check_weights(value: Any) -> dict[str, float]:
-    """Validate loss weights and fill in the defaults.
+def check_weights(value: Any, base: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Validate loss weights and fill in the missing ones.
 
     Parameters
     ----------
     value : Mapping
         Some of ``mse, edge, ssim, perimeter, degeneracy, canvas`` mapped to
         finite, non-negative numbers.
+    base : Mapping, optional
+        Where the missing weights come from (default: the reference weights).
 
     Returns
     -------
@@ -100,7 +118,7 @@ def check_weights(value: Any) -> dict[str, float]:
     """
     if not isinstance(value, Mapping):
         raise traitlets.TraitError(f"'weights' must be a dict, got {type(value).__name__}")
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = dict(DEFAULT_WEIGHTS if base is None else base)
     for key, weight in value.items():
         if key not in LOSS_TERMS:
             raise traitlets.TraitError(

@@ -43,8 +43,8 @@ import traitlets
 
 from . import _png
 from ._traits import (
-    DEFAULT_WEIGHTS,
     LOSS_TERMS,
+    OBJECTIVES,
     FiniteFloat,
     SceneTrait,
     StrictInt,
@@ -53,7 +53,7 @@ from ._traits import (
     scene_from_json,
     scene_to_json,
 )
-from .scene import Scene
+from .scene import SHAPE_TYPES, Scene
 from .target import MAX_RESOLUTION, MIN_RESOLUTION, default_target_png
 
 if TYPE_CHECKING:
@@ -166,7 +166,8 @@ class PelicanWidget(anywidget.AnyWidget):
     lr = _sync(FiniteFloat(0.02, min=0.0, max=1.0, exclusive_min=True))
     tau_start = _sync(FiniteFloat(1.0, min=0.0, max=64.0, exclusive_min=True))
     tau_end = _sync(FiniteFloat(0.5, min=0.0, max=64.0, exclusive_min=True))
-    weights = _sync(traitlets.Dict(dict(DEFAULT_WEIGHTS)))
+    objective = traitlets.Enum(tuple(OBJECTIVES), "mse")
+    weights = _sync(traitlets.Dict(dict(OBJECTIVES["mse"])))
     seed = _sync(StrictInt(0, min=0, max=2**31 - 1))
     requested_backend = _sync(traitlets.Enum(BACKENDS, "auto"))
     workers = _sync(StrictInt(2, min=1, max=MAX_WORKERS))
@@ -227,9 +228,26 @@ class PelicanWidget(anywidget.AnyWidget):
         self._liveness = _Liveness()
         self._target_source = target
         self._target_resolution = _check_resolution(resolution)
-        image, size = _encode_target(target, resolution)
-        start = _as_scene(Scene.pelican() if scene is None else scene)
+        image, size, mean = _encode_target(target, resolution)
+        if scene is not None:
+            start = _as_scene(scene)
+        elif target is None:
+            start = Scene.pelican()
+        else:
+            # A photo is not a pelican: start from no shapes on the image's
+            # mean grey, the best drawing without shapes, and let the search add them.
+            start = Scene(width=size[0], height=size[1], background=1.0 if mean is None else mean)
+        # Without numpy (Pyodide) only the browser knows the mean: refine() asks it.
+        self._background_from_target = mean is None and target is not None and scene is None
         start = start.copy(width=size[0], height=size[1])
+        # The pelican figures are on the reference objective; anything else fits by its MSE.
+        objective = kwargs.pop("objective", "reference" if target is None else "mse")
+        if objective not in OBJECTIVES:
+            raise traitlets.TraitError(
+                f"objective must be one of {tuple(OBJECTIVES)}, got {objective!r}"
+            )
+        self.set_trait("objective", objective)
+        self.set_trait("weights", dict(OBJECTIVES[objective]))
         try:
             super().__init__(
                 resolution=resolution,
@@ -284,7 +302,11 @@ class PelicanWidget(anywidget.AnyWidget):
 
     @traitlets.validate("weights")
     def _check_weights(self, proposal: dict[str, Any]) -> dict[str, float]:
-        return check_weights(proposal["value"])
+        return check_weights(proposal["value"], OBJECTIVES[self.objective])
+
+    @traitlets.observe("objective")
+    def _objective_weights(self, change: dict[str, Any]) -> None:
+        self.weights = dict(OBJECTIVES[change["new"]])
 
     @traitlets.validate("scene")
     def _check_scene(self, proposal: dict[str, Any]) -> Scene:
@@ -447,15 +469,20 @@ class PelicanWidget(anywidget.AnyWidget):
         """
         if self._running():
             raise RuntimeError("cannot change the target while a run is in progress; stop() first")
-        image, size = _encode_target(source, self.resolution)
+        image, size, mean = _encode_target(source, self.resolution)
         with self._internal(), self.hold_sync():
             self._target_source = source
             self._target_resolution = self.resolution
             self.target_image = image
             self.target_size = list(size)
-            # the scene's size follows the target (validation copies it)
-            self.scene = self.scene
-            self._initial_scene = self._initial_scene
+            # the scene's size follows the target (validation copies it); a
+            # drawing without shapes also takes the new image's mean grey
+            for name in ("scene", "_initial_scene"):
+                scene = getattr(self, name)
+                if not scene.shapes and mean is not None:
+                    scene = scene.copy(background=mean)
+                setattr(self, name, scene)
+            self._background_from_target = mean is None and not self.scene.shapes
 
     # ----------------------------------------------------------------- actions
 
@@ -496,45 +523,63 @@ class PelicanWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(
                 f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}"
             )
+        if not self.scene.shapes:
+            raise ValueError(
+                "the drawing has no shapes, so there is nothing to optimise: call "
+                "refine(max_shapes=...) to grow a drawing, or set w.scene to a scene with shapes"
+            )
         self._send_run_request({"steps": int(steps)})
 
     def refine(
         self,
         max_shapes: int = 35,
         *,
+        types: tuple[str, ...] | list[str] | None = None,
+        loss: str | None = None,
         proposal: str = "error",
         initial_steps: int | None = None,
         settle_steps: int | None = None,
         reoptimize_steps: int | None = None,
-        max_rejects: int = 5,
+        max_rejects: int | None = None,
         seed: int | None = None,
     ) -> None:
         """Grow the drawing shape by shape in the browser (greedy search); returns at once.
 
-        The current drawing is optimised first. Then each round adds one
-        candidate (circle, ellipse, triangle in turn), settles it with the
-        other shapes frozen, re-optimises all shapes and keeps the candidate
-        only if the loss at the evaluation tau (0.5 px) dropped; a rejected
-        candidate leaves the drawing exactly as it was. The search stops at
-        ``max_shapes`` shapes or after ``max_rejects`` rejections in a row,
-        then polishes the result. Each round is appended to ``rounds`` (dicts
-        with ``round``, ``type``, ``lossBefore``, ``lossAfter``, ``accepted``,
-        ``shapes``) and the drawing lands in ``scene`` after every round.
-        ``stop()`` ends the search, keeping the best drawing so far.
+        The current drawing (if it has shapes) is optimised first. Each round
+        then scores many draft shapes where the drawing is most wrong, each
+        with its best fill computed in closed form, hill-climbs the best few
+        and adds the winner; every few rounds all shapes are re-optimised
+        together by gradient descent. A shape is kept only if the loss at the
+        evaluation tau (0.5 px) dropped; a rejected one leaves the drawing
+        exactly as it was. The search stops at ``max_shapes`` shapes, or on a
+        plateau (no draft lowers the error, or ``max_rejects`` rejections in
+        a row), then polishes the result. Each round is appended to
+        ``rounds`` (dicts with ``round``, ``type``, ``lossBefore``,
+        ``lossAfter``, ``accepted``, ``shapes``) and the drawing lands in
+        ``scene`` after every round. ``stop()`` ends the search, keeping the
+        best drawing so far.
 
         Parameters
         ----------
         max_shapes : int
             Shape budget, in [1, 1000].
+        types : sequence of {"circle", "ellipse", "triangle"}, optional
+            The kinds the search may add (default: all); each round takes the
+            kind whose draft lowers the error most.
+        loss : {"mse", "reference"}, optional
+            The objective of this search: "mse" (the squared error alone) or
+            "reference" (the design notes' mix, as the PyTorch original).
+            Default: the widget's ``weights`` (set by its ``objective``).
         proposal : {"error", "random"}
-            Where candidates go: on the largest blob of ``|drawing - target|``,
-            sized and filled from the target there ("error"), or at random
-            like the PyTorch reference ("random").
+            Where candidates go: screened drafts where the error is ("error"),
+            or at random like the PyTorch reference ("random").
         initial_steps, settle_steps, reoptimize_steps : int, optional
             Optimiser steps on the start drawing, per candidate, and per
-            round on all shapes (default: the engine's tuned values).
-        max_rejects : int
-            Stop after this many rejected candidates in a row, in [1, 1000].
+            re-optimisation of all shapes (default: the engine's tuned values
+            for the objective).
+        max_rejects : int, optional
+            Stop after this many rejected candidates in a row, in [1, 1000]
+            (default: the engine's).
         seed : int, optional
             Seed of the proposals (default: the ``seed`` trait). The same seed
             gives the same rounds.
@@ -550,6 +595,16 @@ class PelicanWidget(anywidget.AnyWidget):
         options: dict[str, Any] = {"proposal": proposal}
         if proposal not in PROPOSALS:
             raise traitlets.TraitError(f"proposal must be one of {PROPOSALS}, got {proposal!r}")
+        if loss is not None and loss not in OBJECTIVES:
+            raise traitlets.TraitError(f"loss must be one of {tuple(OBJECTIVES)}, got {loss!r}")
+        # The objective picks the engine's tuned step counts; the weights are
+        # the objective's, or the widget's own (which may be customised).
+        if self._background_from_target and not self.scene.shapes:
+            options["backgroundFromTarget"] = True
+        options["loss"] = self.objective if loss is None else loss
+        options["weights"] = dict(self.weights if loss is None else OBJECTIVES[loss])
+        if types is not None:
+            options["types"] = _check_types(types)
         checks = {
             "maxShapes": ("max_shapes", max_shapes, 1, MAX_SHAPES),
             "maxRejects": ("max_rejects", max_rejects, 1, MAX_SHAPES),
@@ -780,12 +835,28 @@ def _as_scene(value: Any) -> Scene:
     return trait.validate(None, value)
 
 
+def _check_types(types: Any) -> list[str]:
+    """Validate the shape kinds a search may add; return them as a list."""
+    if isinstance(types, str) or not isinstance(types, (list, tuple)) or not types:
+        raise traitlets.TraitError(f"types must be a non-empty list of shape kinds, got {types!r}")
+    for kind in types:
+        if kind not in SHAPE_TYPES:
+            raise traitlets.TraitError(
+                f"unknown shape kind {kind!r} in types; expected some of {', '.join(SHAPE_TYPES)}"
+            )
+    return list(dict.fromkeys(types))
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int]]:
-    """Return ``(image bytes, (width, height))`` to send for a target source."""
+def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int], float | None]:
+    """Return ``(image bytes, (width, height), mean grey)`` to send for a target source.
+
+    The mean is that of the grey pixels the browser will see, or None where
+    only the browser decodes the image (Pyodide without numpy and Pillow).
+    """
     if source is None:
         source = default_target_png()
     if isinstance(source, (str, os.PathLike)):
@@ -800,11 +871,12 @@ def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int]
         except ImportError:
             # Pyodide: the browser decodes and resizes; the header gives the size.
             width, height = _png.image_size(data)
-            return data, _png.fit_size(width, height, resolution)
+            return data, _png.fit_size(width, height, resolution), None
         source = data
     from .target import load_target
 
     grey = load_target(source, resolution)
     height, width = grey.shape
-    pixels = (grey.clip(0.0, 1.0) * 255.0 + 0.5).astype("uint8").tobytes()
-    return _png.encode_grey_png(width, height, pixels), (width, height)
+    levels = (grey.clip(0.0, 1.0) * 255.0 + 0.5).astype("uint8")
+    mean = float(levels.mean()) / 255.0
+    return _png.encode_grey_png(width, height, levels.tobytes()), (width, height), mean

@@ -1,0 +1,102 @@
+"""End to end: the shape search on a photo-like target, in a real JupyterLab.
+
+A generated grey image with smooth shading, hard edges and texture stands in
+for a photo the project has never seen. From the default start (no shapes on
+the target's mean) ``w.refine()`` must fill its budget and leave an MSE well
+below that of a flat canvas of the mean grey (the target's variance).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .jupyter_server import wait_for_marker
+
+BUDGET = 30
+
+CELLS = [
+    f"""
+import json
+import numpy as np
+import pelican_widget as pw
+w = pw.PelicanWidget("photo.png", resolution=96)
+start = {{"shapes": len(w.scene.shapes), "background": w.scene.background}}
+w.refine(max_shapes={BUDGET}, seed=3)
+w
+""",
+    """
+status = w.wait(timeout=300)
+target = pw.load_target("photo.png", resolution=96)
+print("PELICAN_PHOTO " + json.dumps({
+    "status": status, "error": w.error, "start": start, "shapes": len(w.scene.shapes),
+    "mse": pw.loss(w.scene, target)["mse"], "flat": float(target.var()),
+    "mean": float(target.mean()), "stopped_rounds": len(w.rounds),
+}))
+""",
+]
+
+
+def photo_like(width: int = 120, height: int = 90, seed: int = 7) -> np.ndarray:
+    """Grey values in [0, 1]: a lit gradient, a dark hard-edged shape, a bright disc, texture."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    image = 0.2 + 0.6 * x + 0.15 * np.sin(6 * y)
+    image[(x - 0.3) ** 2 + (y - 0.35) ** 2 < 0.02] = 0.9
+    image[(x > 0.55) & (y > 0.4) & (x - y < 0.3)] = 0.12
+    image += 0.05 * rng.standard_normal(image.shape)
+    return np.clip(image, 0.0, 1.0)
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    photo = tmp_path / "photo.png"
+    Image.fromarray((photo_like() * 255 + 0.5).astype(np.uint8), mode="L").save(photo)
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"photo-{i}",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": source.strip(),
+        }
+        for i, source in enumerate(CELLS)
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    notebook = tmp_path / "photo.ipynb"
+    notebook.write_text(json.dumps(nb))
+    return notebook, photo
+
+
+def test_refine_fills_budget_on_photo_like_target(jupyter_server, page, artifacts, tmp_path):
+    server = jupyter_server("lab", files=_files(tmp_path))
+    page.goto(server.notebook_url("photo.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=3_000)
+        page.click(".jp-Dialog .jp-mod-accept")
+    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
+        pass
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    try:
+        result = wait_for_marker(page, "PELICAN_PHOTO", timeout=300)
+    finally:
+        page.screenshot(path=str(artifacts / "refine-photo-page.png"))
+
+    assert result["status"] == "done", result
+    assert result["error"] == ""
+    # the default start for a target other than the built-in one: no shapes on its mean
+    assert result["start"]["shapes"] == 0
+    assert abs(result["start"]["background"] - result["mean"]) < 1e-6
+    assert result["shapes"] >= int(0.95 * BUDGET), result
+    assert result["mse"] < 0.35 * result["flat"], result
