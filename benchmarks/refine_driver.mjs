@@ -3,8 +3,10 @@
 //
 //   node benchmarks/refine_driver.mjs --target T.f32 --width 128 --height 128 \
 //     --scene start.json --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
-//     [--reoptimize-steps N] [--initial-steps N]
+//     [--reoptimize-steps N] [--initial-steps N] [--options JSON]
 //
+// --options is a JSON object merged last into engine.refine's options (e.g.
+// '{"loss": "mse"}'), so any refine option can be tried without a new flag.
 // T.f32 holds width*height little-endian float32 grey values in [0, 1].
 // Output lines: `ROUND {...}` per round, then `DONE {...}` with the final scene.
 import { readFileSync } from "node:fs";
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     "settle-steps": { type: "string" },
     "reoptimize-steps": { type: "string" },
     "initial-steps": { type: "string" },
+    options: { type: "string", default: "{}" },
   },
 });
 
@@ -33,6 +36,10 @@ const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOff
 if (data.length !== width * height) throw new Error(`target has ${data.length} values, expected ${width * height}`);
 const scene = JSON.parse(readFileSync(values.scene, "utf8"));
 
+const extra = JSON.parse(values.options);
+if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
+  throw new Error(`--options must be a JSON object, got ${values.options}`);
+}
 const optional = (key, name) => (values[key] !== undefined ? { [name]: Number(values[key]) } : {});
 
 const engine = await createEngine({ backend: "wasm", workers: 0 });
@@ -46,6 +53,7 @@ const result = await engine.refine({
   ...optional("settle-steps", "settleSteps"),
   ...optional("reoptimize-steps", "reoptimizeSteps"),
   ...optional("initial-steps", "initialSteps"),
+  ...extra,
   onRound: ({ scene: _scene, ...record }) => {
     record.seconds = (performance.now() - started) / 1000;
     console.log(`ROUND ${JSON.stringify(record)}`);
