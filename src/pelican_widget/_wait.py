@@ -115,12 +115,20 @@ class KernelPoller:
         # that reached the kernel later take the lock between two of them:
         # under "Run All" the cell after a wait() then ran last. The task is
         # created while the current cell still holds the lock, so it is first
-        # in line; a replayed cell that waits again defers to a new task that
+        # in line (see below); a replayed cell that waits again defers to a new task that
         # queues behind this one, which keeps the order too. If the current
         # cell failed, the kernel is "aborting" and dispatch_shell answers the
         # deferred execute requests with aborts, as it would have.
         kernel = self._kernel
         lock = getattr(kernel, "_main_asyncio_lock", None) or contextlib.nullcontext()
+        # A message the kernel's own stream read before this cell blocked (the
+        # next cell's execute_request, read while this one started) is two
+        # tasks away from queueing on the lock: ipykernel wraps shell_main in a
+        # task that starts it as another task. This task was scheduled after
+        # the first of them; one yield puts it behind the second, so the
+        # earlier message queues first. A message read only after this cell
+        # ends is two iterations away, behind this task.
+        await asyncio.sleep(0)
         async with lock:
             for frames in deferred:
                 try:

@@ -21,6 +21,8 @@ import pytest
 from pelican_widget import Scene
 from pelican_widget.target import default_target_png
 
+from .jupyter_server import REPO
+
 ORIGIN = "http://widget.test"
 BUNDLE = "src/pelican_widget/static/widget.js"
 DEADLINE_MS = 3000
@@ -111,8 +113,6 @@ def _initial(backend: str) -> dict:
 
 @pytest.fixture
 def runner_page(page):
-    from tests.e2e.jupyter_server import REPO
-
     bundle = (REPO / BUNDLE).read_bytes()
 
     def serve(route) -> None:
