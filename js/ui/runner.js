@@ -120,11 +120,17 @@ export function startRunner(model) {
   let claimed = 0;
   let beat = 0;
   let disposed = false;
-  // the last heartbeat of another frontend: {frontend, request, at (local ms)}
-  let seenBeat = { frontend: "", request: 0, at: performance.now() };
+  // The last heartbeat of another frontend: {frontend, request, at (local ms)}.
+  // It starts from the synced value, so a page reloaded mid-run knows that
+  // the old page had started the run (before this page announces itself).
+  const initialBeat = model.get("_heartbeat") ?? {};
+  let seenBeat = { frontend: initialBeat.frontend ?? "", request: initialBeat.request ?? 0, at: performance.now() };
   // when this frontend first saw the current request (for the takeover deadline)
   let seenRequest = { id: 0, at: performance.now() };
-  let reported = 0; // the request whose vanished owner this frontend reported
+  // this frontend's last takeover claim and owner-gone report: {request, at}
+  let tookOver = { request: 0, at: 0 };
+  let reported = { request: 0, at: 0 };
+  let note = 0; // makes every claim a new value (the kernel acts on changes)
 
   const write = (values) => {
     if (disposed) return;
@@ -245,20 +251,25 @@ export function startRunner(model) {
       return;
     }
     const req = model.get("_run_request") ?? {};
-    if (model.get("status") !== "running" || !req.id || req.id < seenRequest.id) return;
-    const hb = model.get("_heartbeat") ?? {};
-    const ownerStarted = hb.request === req.id && hb.frontend && hb.frontend !== frontend;
-    if (ownerStarted) {
-      // the owner ran this request: it must keep beating
-      const last = seenBeat.request === req.id ? seenBeat.at : seenRequest.at;
-      if (now - last > deadline("gone") && reported < req.id) {
-        reported = req.id;
-        console.debug(`pelican-widget: frontend ${frontend} reports owner ${hb.frontend} of request ${req.id} gone`);
-        write({ _claim: { frontend, request: req.id, gone: hb.frontend } });
+    if (model.get("status") !== "running" || !req.id || req.id <= started) return;
+    const ownerStarted = seenBeat.request === req.id && seenBeat.frontend !== frontend;
+    const triedTakeover = tookOver.request === req.id;
+    if (ownerStarted || triedTakeover) {
+      // The owner ran this request (or the kernel refused a takeover because
+      // it heard the owner): it must keep beating. The kernel judges the
+      // report on its own clock; repeat it while the run stays "running".
+      const last = Math.max(seenBeat.request === req.id ? seenBeat.at : 0, seenRequest.at, triedTakeover ? tookOver.at : 0);
+      const again = reported.request !== req.id || now - reported.at > deadline("gone");
+      if (now - last > deadline("gone") && again) {
+        reported = { request: req.id, at: now };
+        const owner = seenBeat.request === req.id ? seenBeat.frontend : (model.get("_owner") ?? {}).frontend;
+        console.debug(`pelican-widget: frontend ${frontend} reports owner ${owner} of request ${req.id} gone`);
+        write({ _claim: { frontend, request: req.id, gone: String(owner ?? ""), note: ++note } });
       }
-    } else if (req.id > started && now - seenRequest.at > deadline("takeover") && claimed < req.id) {
+    } else if (now - seenRequest.at > deadline("takeover")) {
       // nobody started it (its owner was closed): ask the kernel for it
-      claim(req.id, { takeover: true });
+      tookOver = { request: req.id, at: now };
+      claim(req.id, { takeover: true, note: ++note });
     }
   }
   const ticker = setInterval(tick, HEARTBEAT_MS);

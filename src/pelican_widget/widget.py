@@ -372,7 +372,7 @@ class PelicanWidget(anywidget.AnyWidget):
         request = self._run_request
         if claim.get("request") != request["id"] or not self._running():
             return
-        if claim.get("gone"):
+        if "gone" in claim:
             # a frontend saw the owner's heartbeat stop; the kernel's own clock decides
             if self._liveness.owner_gone():
                 self._end_orphaned_run()
