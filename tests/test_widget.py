@@ -301,7 +301,7 @@ def test_run_names_the_frontend_heard_last_as_owner_without_a_round_trip(w):
 
 
 def test_a_takeover_needs_a_silent_owner(w, monkeypatch):
-    monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.2)
+    monkeypatch.setattr(pw.widget, "TAKEOVER_S", 0.2)
     monkeypatch.setattr(w, "send_state", lambda key=None: None)
     beat(w, "closed-tab", 0)
     w.run()
@@ -424,6 +424,29 @@ def test_run_button_in_the_browser_is_validated(w):
         w.set_state({"_run_request": {"id": 2, "steps": 20, "stop": 0}})
     with pytest.raises(traitlets.TraitError):
         w.set_state({"_run_request": {"id": 3, "steps": "x", "stop": 0}})
+
+
+def test_run_button_message_with_the_pages_own_running_state_is_accepted(w, monkeypatch):
+    # The page that clicks Run starts at once; its "running" and heartbeat can
+    # travel in the same message as the request.
+    resent = []
+    monkeypatch.setattr(w, "send_state", lambda key=None: resent.append(key))
+    w.set_state({"status": "ready"})
+    request = {"id": 1, "steps": 20, "stop": 0, "owner": "tab-a"}
+    w.set_state(
+        {
+            "_run_request": request,
+            "status": "running",
+            "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 1},
+        }
+    )
+    assert w._run_request == request and w.status == "running"
+    assert w._owner == {"frontend": "tab-a", "request": 1}
+    # a second Run (another tab) while it runs is refused, and the kernel's
+    # request is sent back so that page drops the run it started
+    with pytest.raises(traitlets.TraitError, match="already in progress"):
+        w.set_state({"_run_request": {**request, "id": 2, "owner": "tab-b"}, "status": "running"})
+    assert w._run_request == request and "_run_request" in resent
 
 
 def test_scene_streams_from_the_browser_but_python_cannot_change_it_mid_run(w):

@@ -36,7 +36,7 @@ const DEADLINES_MS = {
   target: 30_000, // decoding the target image, handing target and scene to the engine
   stall: 10_000, // "running" with no optimiser step (or end-of-run work) for this long
   takeover: 10_000, // a request whose named owner never sent a heartbeat
-  gone: 10_000, // an owner whose heartbeat stopped mid-run
+  gone: 15_000, // an owner whose heartbeat stopped mid-run (longer than `stall`: a live owner reports its own stall first)
 };
 
 /** @param {keyof typeof DEADLINES_MS} name */
@@ -189,6 +189,17 @@ export function startRunner(model) {
     const req = model.get("_run_request") ?? {};
     if (!req.id) return;
     if (req.id !== seenRequest.id) seenRequest = { id: req.id, at: performance.now() };
+    if (req.id < started) {
+      // The kernel refused a request this page made (a Run button while a run
+      // was going) and sent its own back: drop the run started for it.
+      if (running && running.request > req.id) {
+        running.silent = true;
+        running.controller.abort();
+      }
+      started = req.id;
+      claimed = Math.min(claimed, req.id);
+      return;
+    }
     if (req.id <= started) return;
     if ((model.get("_stop_request") ?? 0) > (req.stop ?? 0)) return;
     const owner = req.owner ?? "";
@@ -253,23 +264,24 @@ export function startRunner(model) {
     const req = model.get("_run_request") ?? {};
     if (model.get("status") !== "running" || !req.id || req.id <= started) return;
     const ownerStarted = seenBeat.request === req.id && seenBeat.frontend !== frontend;
-    const triedTakeover = tookOver.request === req.id;
-    if (ownerStarted || triedTakeover) {
-      // The owner ran this request (or the kernel refused a takeover because
-      // it heard the owner): it must keep beating. The kernel judges the
-      // report on its own clock; repeat it while the run stays "running".
-      const last = Math.max(seenBeat.request === req.id ? seenBeat.at : 0, seenRequest.at, triedTakeover ? tookOver.at : 0);
+    if (ownerStarted) {
+      // The owner ran this request: it must keep beating. The kernel judges
+      // the report on its own clock; repeat it while the run stays "running".
+      const last = Math.max(seenBeat.at, seenRequest.at);
       const again = reported.request !== req.id || now - reported.at > deadline("gone");
       if (now - last > deadline("gone") && again) {
         reported = { request: req.id, at: now };
-        const owner = seenBeat.request === req.id ? seenBeat.frontend : (model.get("_owner") ?? {}).frontend;
-        console.debug(`pelican-widget: frontend ${frontend} reports owner ${owner} of request ${req.id} gone`);
-        write({ _claim: { frontend, request: req.id, gone: String(owner ?? ""), note: ++note } });
+        console.debug(`pelican-widget: frontend ${frontend} reports owner ${seenBeat.frontend} of request ${req.id} gone`);
+        write({ _claim: { frontend, request: req.id, gone: seenBeat.frontend, note: ++note } });
       }
-    } else if (now - seenRequest.at > deadline("takeover")) {
-      // nobody started it (its owner was closed): ask the kernel for it
-      tookOver = { request: req.id, at: now };
-      claim(req.id, { takeover: true, note: ++note });
+    } else {
+      // Nobody started it (its owner was closed): ask the kernel for it, again
+      // while it refuses (it grants only when it heard nothing either).
+      const since = Math.max(seenRequest.at, tookOver.request === req.id ? tookOver.at : 0);
+      if (now - since > deadline("takeover")) {
+        tookOver = { request: req.id, at: now };
+        claim(req.id, { takeover: true, note: ++note });
+      }
     }
   }
   const ticker = setInterval(tick, HEARTBEAT_MS);

@@ -101,7 +101,12 @@ RUN_STATE = (
 
 # Liveness, in seconds of the kernel's clock (docs/widget.md, "Requests and
 # ownership"). The owner beats once a second while it runs.
-OWNER_SILENT_S = 10.0  # a run's owner that sent no heartbeat for this long is gone
+# Longer than the browser's own stall deadline (10 s without a step), so a
+# live page that is merely stuck reports its error before it is judged gone.
+OWNER_SILENT_S = 15.0  # a run's owner that sent no heartbeat for this long is gone
+# Shorter than the browser's takeover deadline (10 s, on its own clock, which
+# starts when the request reaches the page, after the kernel's).
+TAKEOVER_S = 8.0  # a named owner that never beat for the request can be replaced
 WAIT_START_S = 20.0  # wait(): no browser started the run within this long
 
 
@@ -344,7 +349,10 @@ class PelicanWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(f"run request fields must be integers, got {value!r}")
         if not 1 <= value["steps"] <= MAX_STEPS and value["id"]:
             raise traitlets.TraitError(f"steps must be in [1, {MAX_STEPS}], got {value['steps']}")
-        if self._from_browser("_run_request") and self._running():
+        # The page that asks (a Run button) starts at once and sends its
+        # "running" in the same message: judge by the status before it.
+        running = getattr(self, "_running_before_message", None)
+        if self._from_browser("_run_request") and (self._running() if running is None else running):
             raise traitlets.TraitError("a run is already in progress")
         return value
 
@@ -358,7 +366,17 @@ class PelicanWidget(anywidget.AnyWidget):
             request = beat.get("request")
             if _is_int(request) and 0 < request < self._run_request["id"]:
                 sync_data = {k: v for k, v in sync_data.items() if k not in RUN_STATE}
-        super().set_state(sync_data)
+        self._running_before_message = self._running()
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError:
+            if "_run_request" in sync_data:
+                # A refused Run button: its page started already. Send the
+                # kernel's request back; the page then drops its run.
+                self.send_state("_run_request")
+            raise
+        finally:
+            self._running_before_message = None
 
     @traitlets.observe("_heartbeat")
     def _on_heartbeat(self, change: dict[str, Any]) -> None:
@@ -380,7 +398,7 @@ class PelicanWidget(anywidget.AnyWidget):
         owner = self._owner
         held = owner.get("request") == request["id"] and owner.get("frontend")
         if held and owner["frontend"] != claim["frontend"]:
-            if not (claim.get("takeover") and self._liveness.never_started()):
+            if not (claim.get("takeover") and self._liveness.never_started(TAKEOVER_S)):
                 # the request is taken: tell the claimant, whose run then stops
                 self.send_state("_owner")
                 return
