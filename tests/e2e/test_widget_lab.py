@@ -240,6 +240,8 @@ TWO_TAB_CELLS = [
     "import pelican_widget as pw\nw = pw.PelicanWidget(steps=400)\nw",
     "w  # a second view, shown in the second tab",
     "import json\nw.run()\nprint('PELICAN_TWO ' + json.dumps([w.wait(timeout=300), w.step]))",
+    # after runs from the buttons, Python's next request still starts
+    "w.run(50)\nprint('PELICAN_AGAIN ' + json.dumps([w.wait(timeout=120), w._run_request['id']]))",
 ]
 
 
@@ -381,5 +383,7 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
             timeout=60_000,
         )
         assert sum("runs request 4" in m for m in logs["a"]) == 1, logs
+        _run_cell(tab_a, 3)
+        assert wait_for_marker(tab_a, "PELICAN_AGAIN", timeout=120) == ["done", 5]
     finally:
         context.close()
