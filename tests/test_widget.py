@@ -365,6 +365,34 @@ def test_messages_of_an_older_run_do_not_change_the_current_one(w):
     assert w.step == 10
 
 
+def test_run_state_also_arrives_as_a_custom_message(w):
+    # The runner sends heartbeats, claims and results as custom messages too:
+    # ipywidgets may hold its state updates back while a cell waits.
+    w.run()
+    direct = {"_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 4}, "status": "running"}
+    w._handle_custom_msg({"pelican": "state", "state": direct, "buffers": []}, [])
+    assert w._liveness.run_beat is not None and w._liveness.last_frontend == "tab-a"
+    final = {
+        "status": "done",
+        "step": 500,
+        "scene": browser_scene(w.scene),
+        "steps": 7,  # not run state: ignored on this path
+        "_heartbeat": {"frontend": "tab-a", "request": 1, "beat": 5},
+    }
+    png = memoryview(b"\x89PNG...")
+    w._handle_custom_msg({"pelican": "state", "state": final, "buffers": ["frame"]}, [png])
+    assert (w.status, w.step, w.frame, w.steps) == ("done", 500, b"\x89PNG...", 500)
+    assert w.scene == pw.Scene.from_dict(final["scene"])
+    # the same checks as state updates: an older run's result is dropped
+    w.run()
+    late = {**final, "status": "stopped", "step": 3}
+    w._handle_custom_msg({"pelican": "state", "state": late, "buffers": []}, [])
+    assert (w.status, w.step) == ("running", 500)
+    # other custom messages are left alone
+    w._handle_custom_msg({"something": "else"}, [])
+    assert w.status == "running"
+
+
 def test_wait_says_why_when_no_browser_runs_the_request(w, monkeypatch):
     monkeypatch.setattr(pw.widget, "WAIT_START_S", 0.1)
     monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.1)

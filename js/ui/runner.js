@@ -138,6 +138,35 @@ export function startRunner(model) {
     model.save_changes();
   };
 
+  // The same values, also as a custom message. ipywidgets lets one state
+  // update per model be in flight until the kernel answers it with "idle";
+  // one that the kernel's loop read just before a cell blocked in wait() is
+  // answered only when that cell ends, and until then the page holds every
+  // later update of this widget: wait() saw no claim, no progress, no end (the
+  // hangs of issue 15). Custom messages are not held back; the kernel applies
+  // them like state updates (widget.py, _on_direct_state).
+  const direct = (values) => {
+    if (disposed) return;
+    const state = {};
+    const paths = [];
+    const buffers = [];
+    for (const [k, v] of Object.entries(values)) {
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+        paths.push(k);
+        buffers.push(v);
+      } else state[k] = v;
+    }
+    try {
+      model.send({ pelican: "state", state, buffers: paths }, undefined, buffers);
+    } catch (err) {
+      console.debug("pelican-widget: direct state not sent", err);
+    }
+  };
+  const writeBoth = (values) => {
+    write(values);
+    direct(values);
+  };
+
   function disposeEngine() {
     const old = enginePromise;
     enginePromise = null;
@@ -157,7 +186,7 @@ export function startRunner(model) {
         (e) => {
           if (enginePromise !== promise) return; // replaced meanwhile (deadline, new backend)
           const reason = e.backendReason ?? e.reason ?? "";
-          write({ backend: e.backend, backend_reason: String(reason) });
+          writeBoth({ backend: e.backend, backend_reason: String(reason) });
         },
         () => {
           if (enginePromise === promise) disposeEngine();
@@ -182,7 +211,10 @@ export function startRunner(model) {
   function heartbeat(request) {
     beat += 1;
     lastBeatAt = performance.now();
-    write({ _heartbeat: { frontend, request, beat } });
+    const hb = { frontend, request, beat };
+    // locally (goes with the next state update) and at once, unthrottled
+    if (!disposed) model.set("_heartbeat", hb);
+    direct({ _heartbeat: hb });
   }
 
   function onRequest() {
@@ -215,7 +247,7 @@ export function startRunner(model) {
     if (request <= claimed && !extra.takeover) return;
     claimed = request;
     console.debug(`pelican-widget: frontend ${frontend} claims request ${request}`);
-    write({ _claim: { frontend, request, ...extra } });
+    writeBoth({ _claim: { frontend, request, ...extra } });
   }
 
   function onOwner() {
@@ -272,7 +304,7 @@ export function startRunner(model) {
       if (now - last > deadline("gone") && again) {
         reported = { request: req.id, at: now };
         console.debug(`pelican-widget: frontend ${frontend} reports owner ${seenBeat.frontend} of request ${req.id} gone`);
-        write({ _claim: { frontend, request: req.id, gone: seenBeat.frontend, note: ++note } });
+        writeBoth({ _claim: { frontend, request: req.id, gone: seenBeat.frontend, note: ++note } });
       }
     } else {
       // Nobody started it (its owner was closed): ask the kernel for it, again
@@ -324,7 +356,7 @@ export function startRunner(model) {
       lastBeatAt = performance.now();
       return { frontend, request: req.id, beat };
     };
-    const put = (values) => !me.silent && write({ ...values, _heartbeat: stamp() });
+    const put = (values) => !me.silent && writeBoth({ ...values, _heartbeat: stamp() });
     const set = (k, v) => !me.silent && !disposed && model.set(k, v);
     const active = (phase) => {
       me.phase = phase ?? me.phase;
@@ -434,6 +466,8 @@ export function startRunner(model) {
       const step = result?.steps ?? result?.step ?? model.get("step");
       if (!last || last.step !== step) history.push({ step, ...finalLoss });
       put({
+        // the search's round log and total go with the result (see `direct`)
+        ...(req.refine ? { rounds: model.get("rounds") ?? [], total_steps: model.get("total_steps") } : {}),
         scene,
         step,
         loss: finalLoss,

@@ -231,6 +231,7 @@ class PelicanWidget(anywidget.AnyWidget):
         self._internal_depth = 1
         self._reset_pending = False
         self._liveness = _Liveness()
+        self.on_msg(_on_direct_state)
         self._target_source = target
         self._target_resolution = _check_resolution(resolution)
         image, size, mean = _encode_target(target, resolution)
@@ -800,6 +801,36 @@ class PelicanWidget(anywidget.AnyWidget):
 
         rows = [[row.get(col, math.nan) for col in HISTORY_COLUMNS] for row in self.loss_history]
         return np.array(rows, dtype=np.float64).reshape(len(rows), len(HISTORY_COLUMNS))
+
+
+# Browser state the runner also sends as a custom message (see _on_direct_state).
+DIRECT_STATE = frozenset((*RUN_STATE, "_heartbeat", "_claim", "backend", "backend_reason"))
+
+
+def _on_direct_state(widget: PelicanWidget, content: Any, buffers: list[Any]) -> None:
+    """Apply state that the runner sent as a custom message ``{"pelican": "state"}``.
+
+    ipywidgets lets one state update per model be in flight until the kernel
+    answers it with "idle". An update that the kernel's own loop read just
+    before a cell blocked in ``wait()`` is answered only when that cell ends,
+    and until then the page holds every later update of the widget, so
+    ``wait()`` saw nothing (the hangs of issue 15). Custom messages are not
+    held back: the runner sends its heartbeats, claims and run results this
+    way too, and they go through the same validation (``set_state``, which
+    also echoes them to the other frontends).
+    """
+    if not isinstance(content, dict) or content.get("pelican") != "state":
+        return
+    state = content.get("state")
+    paths = content.get("buffers", [])
+    if not isinstance(state, dict) or not isinstance(paths, list) or len(paths) > len(buffers):
+        return
+    state = {k: v for k, v in state.items() if k in DIRECT_STATE}
+    for key, buffer in zip(paths, buffers, strict=False):
+        if key in DIRECT_STATE:
+            state[key] = buffer
+    if state:
+        widget.set_state(state)
 
 
 class _Liveness:

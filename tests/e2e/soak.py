@@ -370,7 +370,8 @@ def soak(runs: int, only: list[str] | None = None, out=print) -> dict:
                 context.close()
                 _shutdown_kernels(server)
                 rows.append((path, outcome, seconds, detail))
-                out(f"run {i + 1:3d}  {path:16s} {outcome:5s} {seconds:6.1f} s  {detail[:160]}")
+                shown = detail if outcome == "ok" else " ".join(detail.split())[:700]
+                out(f"run {i + 1:3d}  {path:16s} {outcome:5s} {seconds:6.1f} s  {shown}")
                 sys.stdout.flush()
         finally:
             server.__exit__(None, None, None)
