@@ -46,6 +46,7 @@ import pytest
 
 from pelican_widget import Circle, Ellipse, Scene, Triangle, loss, render
 from pelican_widget.raster import render64
+from pelican_widget.scene import SHAPE_TYPES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "js" / "test" / "fixtures"
 REGENERATE = os.environ.get("PELICAN_REGEN_FIXTURES") == "1"
@@ -128,6 +129,16 @@ CASES = {
         (0.5,),
     ),
 }
+
+# one fixture per shape kind, alone on a wide canvas: a new kind gets its oracle
+# fixture from its `examples()` (tests/test_shape_registry.py checks it is there)
+for _index, _kind in enumerate(SHAPE_TYPES.values()):
+    CASES[f"kind_{_kind.type}_26x20"] = (
+        f"26x20, the {_kind.type} kind alone (its examples()), over grey 0.9",
+        Scene(_kind.examples(), width=26, height=20, background=0.9),
+        7.0 + _index,
+        (0.5, 1.0),
+    )
 
 
 def float32_rows(image):

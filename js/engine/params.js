@@ -1,22 +1,33 @@
 // Scene (wire format, user units) <-> raw parameters (unconstrained, packed
-// STRIDE floats per shape). The layout is fixed in docs/engine.md.
+// STRIDE floats per shape). The layout is fixed in docs/engine.md; each
+// shape kind's own slots come from its module in shapes/.
+
+import { fail, checkNumber } from "./shapes/common.js";
+import { KINDS, KIND_BY_NAME, KIND_NAMES } from "./shapes/index.js";
 
 /** Floats per shape in the raw parameter array. */
 export const STRIDE = 10;
-/** Slot of the (grey) fill; 8 and 9 are kept for the G and B channels. */
+/** Slot of the first fill channel: grey, or R with G and B in the next two. */
 export const FILL_SLOT = 7;
-export const CIRCLE = 0;
-export const ELLIPSE = 1;
-export const TRIANGLE = 2;
-export const TYPE_CODES = Object.freeze({ circle: CIRCLE, ellipse: ELLIPSE, triangle: TRIANGLE });
-export const TYPE_NAMES = Object.freeze(["circle", "ellipse", "triangle"]);
+/** Type codes: each kind's index in the table of shapes/index.js. */
+export const CIRCLE = KIND_BY_NAME.circle.code;
+export const ELLIPSE = KIND_BY_NAME.ellipse.code;
+export const TRIANGLE = KIND_BY_NAME.triangle.code;
+export const TYPE_CODES = Object.freeze(Object.fromEntries(KINDS.map((k) => [k.name, k.code])));
+export const TYPE_NAMES = KIND_NAMES;
 
-/** Slots that carry a parameter, per type code (the others stay 0). */
-export const USED_SLOTS = Object.freeze([
-  Object.freeze([0, 1, 2, FILL_SLOT]),
-  Object.freeze([0, 1, 2, 3, 4, FILL_SLOT]),
-  Object.freeze([0, 1, 2, 3, 4, 5, FILL_SLOT]),
-]);
+/** Fill slots of a pipeline with `channels` colour channels (1 grey, 3 RGB). */
+export function fillSlots(channels = 1) {
+  return Array.from({ length: channels }, (_, c) => FILL_SLOT + c);
+}
+
+/** Slots that carry a parameter for a type code (the others stay 0). */
+export function usedSlots(type, channels = 1) {
+  return [...KINDS[type].slots.keys(), ...fillSlots(channels)];
+}
+
+/** usedSlots of every type code in a grey pipeline. */
+export const USED_SLOTS = Object.freeze(KINDS.map((k) => Object.freeze(usedSlots(k.code, 1))));
 
 const EPS = 1e-6;
 
@@ -38,18 +49,6 @@ export function softplusInverse(r) {
   return r > 20 ? r : Math.log(Math.expm1(r));
 }
 
-function fail(where, message) {
-  throw new Error(`invalid scene: ${where}: ${message}`);
-}
-
-function checkNumber(value, where, { min = -Infinity, max = Infinity, open = false } = {}) {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    fail(where, `expected a finite number, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
-  }
-  if (open ? value <= min : value < min) fail(where, `${value} is ${open ? "not above" : "below"} ${min}`);
-  if (value > max) fail(where, `${value} is above ${max}`);
-}
-
 function checkFill(fill, where) {
   if (Array.isArray(fill)) fail(where, "RGB fills are not supported by the engine yet; use a grey number in [0, 1]");
   checkNumber(fill, where, { min: 0, max: 1 });
@@ -58,30 +57,9 @@ function checkFill(fill, where) {
 function checkShape(shape, i) {
   const at = `shapes[${i}]`;
   if (shape === null || typeof shape !== "object") fail(at, "expected an object");
-  switch (shape.type) {
-    case "circle":
-      checkNumber(shape.cx, `${at}.cx`);
-      checkNumber(shape.cy, `${at}.cy`);
-      checkNumber(shape.r, `${at}.r`, { min: 0, open: true });
-      break;
-    case "ellipse":
-      checkNumber(shape.cx, `${at}.cx`);
-      checkNumber(shape.cy, `${at}.cy`);
-      checkNumber(shape.rx, `${at}.rx`, { min: 0, open: true });
-      checkNumber(shape.ry, `${at}.ry`, { min: 0, open: true });
-      checkNumber(shape.angle, `${at}.angle`);
-      break;
-    case "triangle":
-      if (!Array.isArray(shape.points) || shape.points.length !== 3) fail(`${at}.points`, "expected 3 [x, y] points");
-      shape.points.forEach((p, k) => {
-        if (!Array.isArray(p) || p.length !== 2) fail(`${at}.points[${k}]`, "expected [x, y]");
-        checkNumber(p[0], `${at}.points[${k}][0]`);
-        checkNumber(p[1], `${at}.points[${k}][1]`);
-      });
-      break;
-    default:
-      fail(`${at}.type`, `expected "circle", "ellipse" or "triangle", got ${JSON.stringify(shape.type)}`);
-  }
+  const kind = Object.hasOwn(KIND_BY_NAME, shape.type) ? KIND_BY_NAME[shape.type] : null;
+  if (!kind) fail(`${at}.type`, `expected one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${JSON.stringify(shape.type)}`);
+  kind.check(shape, at);
   checkFill(shape.fill, `${at}.fill`);
 }
 
@@ -90,9 +68,7 @@ function checkShape(shape, i) {
  * must lie in [0, 1]; others are clamped into it when packed.
  */
 export function representable(shape) {
-  const inside = (v) => v >= 0 && v <= 1;
-  if (shape.type === "triangle") return shape.points.every(([x, y]) => inside(x) && inside(y));
-  return inside(shape.cx) && inside(shape.cy);
+  return KIND_BY_NAME[shape.type].positions(shape).every((v) => v >= 0 && v <= 1);
 }
 
 /**
@@ -123,6 +99,18 @@ export function sceneBackground(scene) {
   return scene?.background ?? 1.0;
 }
 
+/** Raw value of a scene value under a slot transform (the inverse of decodeShape's). */
+function encode(transform, value) {
+  if (transform === "len") return softplusInverse(value);
+  if (transform === "angle") return value;
+  return logit(value);
+}
+
+/** The fill channels of a shape: [grey] or [r, g, b]. */
+export function fillChannels(fill) {
+  return Array.isArray(fill) ? fill : [fill];
+}
+
 /**
  * Packs the shapes of a (validated) scene into raw parameters.
  * @param {{shapes: any[]}} scene
@@ -134,24 +122,14 @@ export function sceneToRaw(scene) {
   const types = new Uint8Array(n);
   scene.shapes.forEach((s, i) => {
     const o = i * STRIDE;
-    types[i] = TYPE_CODES[s.type];
-    if (s.type === "triangle") {
-      for (let k = 0; k < 3; k++) {
-        raw[o + 2 * k] = logit(s.points[k][0]);
-        raw[o + 2 * k + 1] = logit(s.points[k][1]);
-      }
-    } else {
-      raw[o] = logit(s.cx);
-      raw[o + 1] = logit(s.cy);
-      if (s.type === "circle") {
-        raw[o + 2] = softplusInverse(s.r);
-      } else {
-        raw[o + 2] = softplusInverse(s.rx);
-        raw[o + 3] = softplusInverse(s.ry);
-        raw[o + 4] = s.angle;
-      }
-    }
-    raw[o + FILL_SLOT] = logit(s.fill);
+    const kind = KIND_BY_NAME[s.type];
+    types[i] = kind.code;
+    kind.values(s).forEach((v, k) => {
+      raw[o + k] = encode(kind.slots[k], v);
+    });
+    fillChannels(s.fill).forEach((v, c) => {
+      raw[o + FILL_SLOT + c] = logit(v);
+    });
   });
   return { raw, types };
 }
@@ -163,19 +141,20 @@ export function sceneToRaw(scene) {
  * @param {number} type type code
  * @param {Float64Array} out STRIDE values; out[k] = transform_k(raw[k])
  * @param {Float64Array} [dout] STRIDE derivatives d out[k] / d raw[k] (0 for unused slots)
+ * @param {number} [channels=1] fill channels to decode (1 grey, 3 RGB)
  */
-export function decodeShape(raw, i, type, out, dout) {
+export function decodeShape(raw, i, type, out, dout, channels = 1) {
   const o = i * STRIDE;
+  const slots = KINDS[type].slots;
   out.fill(0);
   if (dout) dout.fill(0);
-  for (const k of USED_SLOTS[type]) {
+  for (let k = 0; k < slots.length; k++) {
     const x = raw[o + k];
-    const radius = type !== TRIANGLE && (k === 2 || (type === ELLIPSE && k === 3));
-    const angle = type === ELLIPSE && k === 4;
-    if (angle) {
+    const t = slots[k];
+    if (t === "angle") {
       out[k] = x;
       if (dout) dout[k] = 1;
-    } else if (radius) {
+    } else if (t === "len") {
       out[k] = softplus(x);
       if (dout) dout[k] = sigmoid(x);
     } else {
@@ -183,6 +162,11 @@ export function decodeShape(raw, i, type, out, dout) {
       out[k] = s;
       if (dout) dout[k] = s * (1 - s);
     }
+  }
+  for (let k = FILL_SLOT; k < FILL_SLOT + channels; k++) {
+    const s = sigmoid(raw[o + k]);
+    out[k] = s;
+    if (dout) dout[k] = s * (1 - s);
   }
 }
 
@@ -200,8 +184,9 @@ function sameSlots(raw, i, ref) {
  * @param {ArrayLike<number>} raw
  * @param {Uint8Array} types
  * @param {{raw: ArrayLike<number>, shapes: any[]}} [base]
+ * @param {number} [channels=1] fill channels (1: grey numbers, 3: [r, g, b])
  */
-export function rawToShapes(raw, types, base) {
+export function rawToShapes(raw, types, base, channels = 1) {
   const v = new Float64Array(STRIDE);
   const shapes = [];
   for (let i = 0; i < types.length; i++) {
@@ -210,18 +195,11 @@ export function rawToShapes(raw, types, base) {
       shapes.push(structuredClone(original));
       continue;
     }
-    const type = types[i];
-    decodeShape(raw, i, type, v);
-    const extra = original && original.type === TYPE_NAMES[type] ? structuredClone(original) : {};
-    let shape;
-    if (type === TRIANGLE) {
-      shape = { ...extra, type: "triangle", points: [[v[0], v[1]], [v[2], v[3]], [v[4], v[5]]] };
-    } else if (type === CIRCLE) {
-      shape = { ...extra, type: "circle", cx: v[0], cy: v[1], r: v[2] };
-    } else {
-      shape = { ...extra, type: "ellipse", cx: v[0], cy: v[1], rx: v[2], ry: v[3], angle: v[4] };
-    }
-    shape.fill = v[FILL_SLOT];
+    const kind = KINDS[types[i]];
+    decodeShape(raw, i, kind.code, v, undefined, channels);
+    const extra = original && original.type === kind.name ? structuredClone(original) : {};
+    const shape = { ...extra, type: kind.name, ...kind.fromValues(v) };
+    shape.fill = channels === 1 ? v[FILL_SLOT] : Array.from(v.subarray(FILL_SLOT, FILL_SLOT + channels));
     shapes.push(shape);
   }
   return shapes;

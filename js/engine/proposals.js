@@ -11,11 +11,13 @@
 // Lengths follow docs/engine.md: metric units of the longer side L; scene
 // positions are fractions of the width and height.
 
-/** @typedef {"circle" | "ellipse" | "triangle"} ShapeType */
+import { KIND_BY_NAME, KIND_NAMES } from "./shapes/index.js";
+
+/** @typedef {string} ShapeType a kind of shapes/index.js ("circle", "ellipse", "triangle") */
 /** @typedef {{x: number, y: number, s: number}} Site  metric centre and size of a proposal */
 
 /** The order in which the greedy search cycles through shape types. */
-export const SHAPE_TYPES = /** @type {const} */ (["circle", "ellipse", "triangle"]);
+export const SHAPE_TYPES = KIND_NAMES;
 
 /**
  * A small, fast, seedable PRNG (mulberry32), so that a seed fixes every round.
@@ -48,25 +50,8 @@ export function proposeRandom(type, rng) {
   const cx = u(0.15, 0.85);
   const cy = u(0.15, 0.85);
   const fill = u(0.05, 0.55);
-  if (type === "circle") {
-    const r = base * u(0.5, 1.5);
-    return { shape: { type, cx, cy, r, fill }, site: null };
-  }
-  if (type === "ellipse") {
-    const rx = base * u(0.5, 2.0);
-    const ry = base * u(0.3, 1.5);
-    const angle = u(-1.5, 1.5);
-    return { shape: { type, cx, cy, rx, ry, angle, fill }, site: null };
-  }
-  if (type === "triangle") {
-    const spread = 2 * base;
-    const points = [0, 1, 2].map(() => [
-      clamp(cx + u(-spread, spread), 0.05, 0.95),
-      clamp(cy + u(-spread, spread), 0.05, 0.95),
-    ]);
-    return { shape: { type, points, fill }, site: null };
-  }
-  throw new Error(`unknown shape type ${type}`);
+  if (!Object.hasOwn(KIND_BY_NAME, type)) throw new Error(`unknown shape type ${type}`);
+  return { shape: { type, ...KIND_BY_NAME[type].propose(u, base, cx, cy, clamp), fill }, site: null };
 }
 
 /**
@@ -199,13 +184,7 @@ function ellipseTriangle(blob) {
 }
 
 /** A metric shape grown by `k` about its centre. */
-function scaled(shape, k) {
-  if (shape.type === "circle") return { ...shape, r: shape.r * k };
-  if (shape.type === "ellipse") return { ...shape, rx: shape.rx * k, ry: shape.ry * k };
-  const cx = (shape.points[0][0] + shape.points[1][0] + shape.points[2][0]) / 3;
-  const cy = (shape.points[0][1] + shape.points[1][1] + shape.points[2][1]) / 3;
-  return { ...shape, points: shape.points.map(([x, y]) => [cx + k * (x - cx), cy + k * (y - cy)]) };
-}
+const scaled = (shape, k) => KIND_BY_NAME[shape.type].scaled(shape, k);
 
 /** Moment sizes are only a guess at the size that helps most: a smaller and a larger variant are scored too. */
 const SCALES = [0.7, 1, 1.4];
@@ -217,12 +196,11 @@ const SCALES = [0.7, 1, 1.4];
  * keeps the best.
  */
 function fitShapes(type, region, blob, width, L) {
-  let fits;
-  if (type === "circle") fits = [{ type, cx: blob.x, cy: blob.y, r: Math.sqrt(blob.a * blob.b) }];
-  else if (type === "ellipse") fits = [{ type, cx: blob.x, cy: blob.y, rx: blob.a, ry: blob.b, angle: blob.angle }];
-  else if (type === "triangle") {
-    fits = [extremeTriangle(region, blob, width, L), ellipseTriangle(blob)].map((points) => ({ type, points }));
-  } else throw new Error(`unknown shape type ${type}`);
+  if (!Object.hasOwn(KIND_BY_NAME, type)) throw new Error(`unknown shape type ${type}`);
+  const fits = KIND_BY_NAME[type].fits(blob, {
+    extremeTriangle: () => extremeTriangle(region, blob, width, L),
+    ellipseTriangle: () => ellipseTriangle(blob),
+  });
   return fits.flatMap((fit) => SCALES.map((k) => scaled(fit, k)));
 }
 
@@ -231,35 +209,7 @@ function fitShapes(type, region, blob, width, L) {
  * @returns {{inside: (x: number, y: number) => boolean, box: number[]}}
  */
 function insideTest(shape) {
-  if (shape.type === "circle") {
-    const { cx, cy, r } = shape;
-    return { inside: (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r, box: [cx - r, cy - r, cx + r, cy + r] };
-  }
-  if (shape.type === "ellipse") {
-    const { cx, cy, rx, ry, angle } = shape;
-    const c = Math.cos(angle);
-    const s = Math.sin(angle);
-    const e = Math.max(rx, ry);
-    return {
-      inside: (x, y) => {
-        const u = c * (x - cx) + s * (y - cy);
-        const v = -s * (x - cx) + c * (y - cy);
-        return (u / rx) ** 2 + (v / ry) ** 2 <= 1;
-      },
-      box: [cx - e, cy - e, cx + e, cy + e],
-    };
-  }
-  const [[x0, y0], [x1, y1], [x2, y2]] = shape.points;
-  const cross = (ax, ay, bx, by, x, y) => (bx - ax) * (y - ay) - (by - ay) * (x - ax);
-  return {
-    inside: (x, y) => {
-      const d0 = cross(x0, y0, x1, y1, x, y);
-      const d1 = cross(x1, y1, x2, y2, x, y);
-      const d2 = cross(x2, y2, x0, y0, x, y);
-      return (d0 >= 0 && d1 >= 0 && d2 >= 0) || (d0 <= 0 && d1 <= 0 && d2 <= 0);
-    },
-    box: [Math.min(x0, x1, x2), Math.min(y0, y1, y2), Math.max(x0, x1, x2), Math.max(y0, y1, y2)],
-  };
+  return KIND_BY_NAME[shape.type].inside(shape);
 }
 
 /**
@@ -292,14 +242,7 @@ function scoreShape(shape, image, target, width, height, L) {
 
 /** Perimeter of a metric shape (the perimeter prior of DESIGN.md; Ramanujan for ellipses). */
 export function perimeter(shape) {
-  if (shape.type === "circle") return 2 * Math.PI * shape.r;
-  if (shape.type === "ellipse") {
-    const s = shape.rx + shape.ry;
-    const h = (shape.rx - shape.ry) ** 2 / (s * s + 1e-8);
-    return Math.PI * s * (1 + (3 * h) / (10 + Math.sqrt(4 - 3 * h)));
-  }
-  const [a, b, c] = shape.points;
-  return Math.hypot(a[0] - b[0], a[1] - b[1]) + Math.hypot(b[0] - c[0], b[1] - c[1]) + Math.hypot(c[0] - a[0], c[1] - a[1]);
+  return KIND_BY_NAME[shape.type].perimeter(shape);
 }
 
 /** A metric shape in scene units (positions as fractions of the width and height, kept inside the canvas). */
@@ -307,8 +250,7 @@ export function toScene(shape, width, height, fill) {
   const L = Math.max(width, height);
   const toX = (mx) => clamp((mx * L) / width, 0.001, 0.999);
   const toY = (my) => clamp((my * L) / height, 0.001, 0.999);
-  if (shape.type === "triangle") return { type: "triangle", points: shape.points.map(([x, y]) => [toX(x), toY(y)]), fill };
-  return { ...shape, cx: toX(shape.cx), cy: toY(shape.cy), fill };
+  return { ...KIND_BY_NAME[shape.type].toScene(shape, toX, toY), fill };
 }
 
 /**

@@ -3,7 +3,8 @@
 // parameters, in plain JS numbers (float64). It is the oracle every other
 // backend is tested against, so it favours clarity over speed.
 
-import { FILL_SLOT, STRIDE, TRIANGLE, decodeShape } from "./params.js";
+import { FILL_SLOT, STRIDE, decodeShape } from "./params.js";
+import { KINDS } from "./shapes/index.js";
 
 const SOBEL_X = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
 const SOBEL_Y = [-1, -2, -1, 0, 0, 0, 1, 2, 1];
@@ -36,146 +37,20 @@ export function prepareShapes(raw, types, width, height) {
     const p = new Float64Array(STRIDE);
     const j = new Float64Array(STRIDE);
     decodeShape(raw, i, type, p, j);
-    const xSlots = type === TRIANGLE ? [0, 2, 4] : [0];
-    const ySlots = type === TRIANGLE ? [1, 3, 5] : [1];
-    for (const k of xSlots) {
-      p[k] *= sx;
-      j[k] *= sx;
-    }
-    for (const k of ySlots) {
-      p[k] *= sy;
-      j[k] *= sy;
-    }
+    // positions scale to the metric of docs/engine.md; lengths already are in it
+    KINDS[type].slots.forEach((t, k) => {
+      const scale = t === "x" ? sx : t === "y" ? sy : 1;
+      p[k] *= scale;
+      j[k] *= scale;
+    });
     shapes.push({ type, p, j });
   }
   return { shapes, L };
 }
 
-function circleSdf(p, x, y) {
-  const dx = x - p[0];
-  const dy = y - p[1];
-  return Math.sqrt(dx * dx + dy * dy + 1e-10) - p[2];
-}
-
-function circleGrad(p, x, y, s, g) {
-  const dx = x - p[0];
-  const dy = y - p[1];
-  const q = Math.sqrt(dx * dx + dy * dy + 1e-10);
-  g[0] -= (s * dx) / q;
-  g[1] -= (s * dy) / q;
-  g[2] -= s;
-}
-
-function ellipseParts(p, x, y) {
-  const dx = x - p[0];
-  const dy = y - p[1];
-  const c = Math.cos(p[4]);
-  const sn = Math.sin(p[4]);
-  const xr = c * dx + sn * dy;
-  const yr = -sn * dx + c * dy;
-  const ax = p[2] + 1e-10;
-  const ay = p[3] + 1e-10;
-  const u = xr / ax;
-  const v = yr / ay;
-  const q = Math.sqrt(u * u + v * v + 1e-10);
-  const k = Math.sqrt(p[2] * p[3] + 1e-10);
-  return { c, sn, xr, yr, ax, ay, u, v, q, k };
-}
-
-function ellipseSdf(p, x, y) {
-  const e = ellipseParts(p, x, y);
-  return (e.q - 1) * e.k;
-}
-
-function ellipseGrad(p, x, y, s, g) {
-  const { c, sn, xr, yr, ax, ay, u, v, q, k } = ellipseParts(p, x, y);
-  const dU = (s * k * u) / q;
-  const dV = (s * k * v) / q;
-  const dXr = dU / ax;
-  const dYr = dV / ay;
-  // d(dx)/d(cx) = -1, d(dy)/d(cy) = -1
-  g[0] -= dXr * c - dYr * sn;
-  g[1] -= dXr * sn + dYr * c;
-  g[2] += -dU * (u / ax) + (s * (q - 1) * p[3]) / (2 * k);
-  g[3] += -dV * (v / ay) + (s * (q - 1) * p[2]) / (2 * k);
-  g[4] += dXr * yr - dYr * xr;
-}
-
-/** Per edge: distance from (x, y) to the segment, and the cross-product sign test. */
-function triangleParts(p, x, y) {
-  let best = Infinity;
-  let bestEdge = 0;
-  let pos = 0;
-  let neg = 0;
-  for (let e = 0; e < 3; e++) {
-    const ax = p[2 * e];
-    const ay = p[2 * e + 1];
-    const n = (e + 1) % 3;
-    const ex = p[2 * n] - ax;
-    const ey = p[2 * n + 1] - ay;
-    const wx = x - ax;
-    const wy = y - ay;
-    const t = Math.min(Math.max((wx * ex + wy * ey) / (ex * ex + ey * ey + 1e-8), 0), 1);
-    const rx = wx - t * ex;
-    const ry = wy - t * ey;
-    const d = Math.sqrt(rx * rx + ry * ry);
-    if (d < best) {
-      best = d;
-      bestEdge = e;
-    }
-    const cross = ex * wy - ey * wx;
-    if (cross > 0) pos++;
-    else if (cross < 0) neg++;
-  }
-  const inside = pos === 3 || neg === 3;
-  return { d: best, edge: bestEdge, inside };
-}
-
-function triangleSdf(p, x, y) {
-  const t = triangleParts(p, x, y);
-  return t.inside ? -t.d : t.d;
-}
-
-function triangleGrad(p, x, y, s, g) {
-  const { d, edge: e, inside } = triangleParts(p, x, y);
-  if (d === 0) return;
-  const sg = inside ? -s : s;
-  const a = 2 * e;
-  const b = 2 * ((e + 1) % 3);
-  const ex = p[b] - p[a];
-  const ey = p[b + 1] - p[a + 1];
-  const wx = x - p[a];
-  const wy = y - p[a + 1];
-  const E = ex * ex + ey * ey + 1e-8;
-  const we = wx * ex + wy * ey;
-  const tRaw = we / E;
-  const t = Math.min(Math.max(tRaw, 0), 1);
-  const rx = wx - t * ex;
-  const ry = wy - t * ey;
-  // d|r|/dr = r/d; r = w - t e
-  const grx = (sg * rx) / d;
-  const gry = (sg * ry) / d;
-  let gwx = grx;
-  let gwy = gry;
-  let gex = -t * grx;
-  let gey = -t * gry;
-  if (tRaw >= 0 && tRaw <= 1) {
-    const gt = -(grx * ex + gry * ey);
-    gwx += (gt * ex) / E;
-    gwy += (gt * ey) / E;
-    gex += gt * (wx / E - (2 * we * ex) / (E * E));
-    gey += gt * (wy / E - (2 * we * ey) / (E * E));
-  }
-  // w = pixel - v_a, e = v_b - v_a
-  g[a] -= gwx + gex;
-  g[a + 1] -= gwy + gey;
-  g[b] += gex;
-  g[b + 1] += gey;
-}
-
-// indexed by type code (params.js)
-const SDF = [circleSdf, ellipseSdf, triangleSdf];
-const SDF_GRAD = [circleGrad, ellipseGrad, triangleGrad];
+// indexed by type code: each kind's SDF and its gradient (shapes/*.js)
+const SDF = KINDS.map((k) => k.sdf);
+const SDF_GRAD = KINDS.map((k) => k.sdfGrad);
 
 /** Coverage and its derivative with respect to the SDF (0 where the clamp is active). */
 function coverage(sdf, tau) {

@@ -12,6 +12,8 @@
 // L, x in [0, W/L], y in [0, H/L]) and carry no fill; `toScene` in
 // proposals.js turns them into scene shapes.
 
+import { KIND_BY_NAME } from "./shapes/index.js";
+
 /** The fill range that the engine's sigmoid parameters can represent well. */
 const FILL_MIN = 0.01;
 const FILL_MAX = 0.99;
@@ -101,70 +103,10 @@ export function forEachSpan(shape, width, height, visit) {
   }
 }
 
-function yRange(shape) {
-  if (shape.type === "circle") return [shape.cy - shape.r, shape.cy + shape.r];
-  if (shape.type === "ellipse") {
-    const c = Math.cos(shape.angle);
-    const s = Math.sin(shape.angle);
-    const half = Math.sqrt((shape.rx * s) ** 2 + (shape.ry * c) ** 2);
-    return [shape.cy - half, shape.cy + half];
-  }
-  const ys = shape.points.map((p) => p[1]);
-  return [Math.min(...ys), Math.max(...ys)];
-}
+const yRange = (shape) => KIND_BY_NAME[shape.type].yRange(shape);
 
 /** A function from a row's metric y to the [xlo, xhi] the shape covers there, or null. */
-function spanFunction(shape) {
-  if (shape.type === "circle") {
-    const { cx, cy, r } = shape;
-    return (y) => {
-      const h = r * r - (y - cy) ** 2;
-      if (h < 0) return null;
-      const w = Math.sqrt(h);
-      return [cx - w, cx + w];
-    };
-  }
-  if (shape.type === "ellipse") {
-    // (u/rx)² + (v/ry)² ≤ 1 with (u, v) the offset rotated by -angle is a
-    // quadratic a·dx² + b·dx + c ≤ 0 in the row's dx.
-    const { cx, cy, rx, ry, angle } = shape;
-    const co = Math.cos(angle);
-    const si = Math.sin(angle);
-    const ix = 1 / (rx * rx);
-    const iy = 1 / (ry * ry);
-    const a = co * co * ix + si * si * iy;
-    const bk = 2 * co * si * (ix - iy);
-    const ck = si * si * ix + co * co * iy;
-    return (y) => {
-      const dy = y - cy;
-      const b = bk * dy;
-      const c = ck * dy * dy - 1;
-      const disc = b * b - 4 * a * c;
-      if (disc < 0) return null;
-      const root = Math.sqrt(disc);
-      return [cx + (-b - root) / (2 * a), cx + (-b + root) / (2 * a)];
-    };
-  }
-  const pts = shape.points;
-  return (y) => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let k = 0; k < 3; k++) {
-      const [xa, ya] = pts[k];
-      const [xb, yb] = pts[(k + 1) % 3];
-      if ((y < ya && y < yb) || (y > ya && y > yb)) continue;
-      if (ya === yb) {
-        lo = Math.min(lo, xa, xb);
-        hi = Math.max(hi, xa, xb);
-        continue;
-      }
-      const x = xa + ((y - ya) / (yb - ya)) * (xb - xa);
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
-    }
-    return lo <= hi ? [lo, hi] : null;
-  };
-}
+const spanFunction = (shape) => KIND_BY_NAME[shape.type].rowSpan(shape);
 
 /**
  * The best opaque fill of a shape over the current render and the drop in
@@ -246,17 +188,13 @@ export function confine(shape, width, height) {
   const minSize = MIN_SIZE_PX / L;
   const cx = (x) => clamp(x, eps, xMax - eps);
   const cy = (y) => clamp(y, eps, yMax - eps);
-  if (shape.type === "circle") return { ...shape, cx: cx(shape.cx), cy: cy(shape.cy), r: clamp(shape.r, minSize, 1) };
-  if (shape.type === "ellipse") {
-    return { ...shape, cx: cx(shape.cx), cy: cy(shape.cy), rx: clamp(shape.rx, minSize, 1), ry: clamp(shape.ry, minSize, 1) };
-  }
-  return { ...shape, points: shape.points.map(([x, y]) => [cx(x), cy(y)]) };
+  return KIND_BY_NAME[shape.type].confine(shape, cx, cy, (r) => clamp(r, minSize, 1));
 }
 
 /**
  * A random draft of the given type around a metric position, of a size drawn
  * log-uniformly between 1 px and `maxSize`.
- * @param {"circle" | "ellipse" | "triangle"} type
+ * @param {string} type a kind of shapes/index.js
  * @param {{x: number, y: number}} at
  * @param {() => number} rng
  * @param {number} L
@@ -265,16 +203,7 @@ export function confine(shape, width, height) {
 export function randomDraft(type, at, rng, L, maxSize) {
   const lo = Math.log(1 / L);
   const size = () => Math.exp(lo + (Math.log(maxSize) - lo) * rng());
-  if (type === "circle") return { type, cx: at.x, cy: at.y, r: size() };
-  if (type === "ellipse") return { type, cx: at.x, cy: at.y, rx: size(), ry: size(), angle: Math.PI * rng() };
-  const s = size();
-  const points = [0, 1, 2].map(() => [at.x + s * (2 * rng() - 1), at.y + s * (2 * rng() - 1)]);
-  return { type, points };
-}
-
-/** A standard normal number (Box-Muller). */
-function gauss(rng) {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  return KIND_BY_NAME[type].draft(at, size, rng);
 }
 
 /**
@@ -286,23 +215,7 @@ function gauss(rng) {
  * @param {number} L
  */
 export function mutate(shape, rng, L) {
-  const px = 1 / L;
-  if (shape.type === "triangle") {
-    const [a, b, c] = shape.points;
-    const scale = Math.max(px, 0.25 * Math.sqrt(Math.abs((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))));
-    const k = Math.floor(3 * rng());
-    const points = shape.points.map((p, i) => (i === k ? [p[0] + scale * gauss(rng), p[1] + scale * gauss(rng)] : p));
-    return { ...shape, points };
-  }
-  const size = shape.type === "circle" ? shape.r : Math.sqrt(shape.rx * shape.ry);
-  const step = Math.max(px, 0.3 * size) * gauss(rng);
-  const which = Math.floor((shape.type === "circle" ? 3 : 5) * rng());
-  if (which === 0) return { ...shape, cx: shape.cx + step };
-  if (which === 1) return { ...shape, cy: shape.cy + step };
-  if (shape.type === "circle") return { ...shape, r: shape.r + step };
-  if (which === 2) return { ...shape, rx: shape.rx + step };
-  if (which === 3) return { ...shape, ry: shape.ry + step };
-  return { ...shape, angle: shape.angle + 0.3 * gauss(rng) };
+  return KIND_BY_NAME[shape.type].mutate(shape, rng, 1 / L);
 }
 
 /**

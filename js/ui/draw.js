@@ -3,6 +3,7 @@
 // paths at that resolution, and the target (a pixel image) is drawn with
 // nearest-neighbour scaling so its pixels stay visible as pixels.
 
+import { KIND_BY_NAME } from "../engine/shapes/index.js";
 import { fillColor } from "./svg.js";
 
 /**
@@ -37,30 +38,19 @@ export function drawScene(canvas, scene) {
   const l = Math.max(scene.width, scene.height);
   ctx.fillStyle = fillColor(scene.background ?? 1);
   ctx.fillRect(0, 0, w, h);
+  // scene x, y (fractions of width, height) and lengths (of the longer side) in canvas pixels
+  const px = {
+    x: (x) => x * scene.width * sx,
+    y: (y) => y * scene.height * sy,
+    lx: (r) => r * l * sx,
+    ly: (r) => r * l * sy,
+  };
   for (const s of scene.shapes ?? []) {
+    const kind = Object.hasOwn(KIND_BY_NAME, s.type) ? KIND_BY_NAME[s.type] : null;
+    if (!kind) continue;
     ctx.fillStyle = fillColor(s.fill);
     ctx.beginPath();
-    if (s.type === "circle") {
-      ctx.ellipse(s.cx * scene.width * sx, s.cy * scene.height * sy, s.r * l * sx, s.r * l * sy, 0, 0, 2 * Math.PI);
-    } else if (s.type === "ellipse") {
-      ctx.ellipse(
-        s.cx * scene.width * sx,
-        s.cy * scene.height * sy,
-        s.rx * l * sx,
-        s.ry * l * sy,
-        s.angle,
-        0,
-        2 * Math.PI,
-      );
-    } else if (s.type === "triangle") {
-      s.points.forEach(([x, y], i) => {
-        const px = x * scene.width * sx;
-        const py = y * scene.height * sy;
-        if (i === 0) ctx.moveTo(px, py);
-        else ctx.lineTo(px, py);
-      });
-      ctx.closePath();
-    }
+    kind.canvasPath(ctx, s, px);
     ctx.fill();
   }
 }

@@ -3,6 +3,8 @@
 // button writes): viewBox in pixels, a background rect, one element per shape
 // in paint order, lengths scaled by the longer side, fills as rgb(p%,p%,p%).
 
+import { KIND_BY_NAME } from "../engine/shapes/index.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** @param {number} v number with at most 6 decimals, no trailing zeros */
@@ -44,19 +46,7 @@ export function sceneToSvg(scene, scale = 1) {
   ];
   for (const s of scene.shapes) {
     const fill = `fill="${colour(s.fill)}"${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
-    if (s.type === "circle") {
-      lines.push(`  <circle cx="${num(s.cx * w)}" cy="${num(s.cy * h)}" r="${num(s.r * side)}" ${fill}/>`);
-    } else if (s.type === "ellipse") {
-      const cx = num(s.cx * w);
-      const cy = num(s.cy * h);
-      const deg = num((s.angle * 180) / Math.PI);
-      lines.push(
-        `  <ellipse cx="${cx}" cy="${cy}" rx="${num(s.rx * side)}" ry="${num(s.ry * side)}" transform="rotate(${deg} ${cx} ${cy})" ${fill}/>`,
-      );
-    } else if (s.type === "triangle") {
-      const pts = s.points.map(([x, y]) => `${num(x * w)},${num(y * h)}`).join(" ");
-      lines.push(`  <polygon points="${pts}" ${fill}/>`);
-    }
+    if (Object.hasOwn(KIND_BY_NAME, s.type)) lines.push(`  ${KIND_BY_NAME[s.type].svg(s, { w, h, side, num })} ${fill}/>`);
   }
   lines.push("</svg>");
   return lines.join("\n") + "\n";

@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .scene import Circle, Ellipse, Scene, Triangle
+from .scene import Scene, Shape
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,8 +35,6 @@ WEIGHTS: dict[str, float] = {
     "canvas": 1.0,
 }
 LOSS_TERMS: tuple[str, ...] = tuple(WEIGHTS)
-CANVAS_MARGIN = 0.05
-MIN_EDGE = 0.01
 SSIM_WINDOW = 7
 SSIM_SIGMA = 1.5
 SSIM_C1 = 0.01**2
@@ -59,39 +57,9 @@ def _check_tau(scene: Scene, tau: float | None) -> float:
     return float(tau)
 
 
-def _sdf(
-    shape: Circle | Ellipse | Triangle, px: np.ndarray, py: np.ndarray, sx: float, sy: float
-) -> np.ndarray:
-    """Signed distance of every pixel centre to one shape (negative inside)."""
-    import numpy as np
-
-    if isinstance(shape, Circle):
-        dx = px - shape.cx * sx
-        dy = py - shape.cy * sy
-        return np.sqrt(dx * dx + dy * dy + 1e-10) - shape.r
-    if isinstance(shape, Ellipse):
-        dx = px - shape.cx * sx
-        dy = py - shape.cy * sy
-        cos, sin = math.cos(-shape.angle), math.sin(-shape.angle)
-        xr = dx * cos - dy * sin
-        yr = dx * sin + dy * cos
-        norm = np.sqrt((xr / (shape.rx + 1e-10)) ** 2 + (yr / (shape.ry + 1e-10)) ** 2 + 1e-10)
-        return (norm - 1.0) * math.sqrt(shape.rx * shape.ry + 1e-10)
-    vertices = [(x * sx, y * sy) for x, y in shape.points]
-    distances = []
-    crosses = []
-    for k in range(3):
-        ax, ay = vertices[k]
-        bx, by = vertices[(k + 1) % 3]
-        ex, ey = bx - ax, by - ay
-        wx, wy = px - ax, py - ay
-        t = np.clip((wx * ex + wy * ey) / (ex * ex + ey * ey + 1e-8), 0.0, 1.0)
-        distances.append(np.sqrt((wx - t * ex) ** 2 + (wy - t * ey) ** 2))
-        crosses.append(ex * wy - ey * wx)
-    nearest = np.minimum(np.minimum(distances[0], distances[1]), distances[2])
-    c0, c1, c2 = crosses
-    inside = ((c0 > 0) & (c1 > 0) & (c2 > 0)) | ((c0 < 0) & (c1 < 0) & (c2 < 0))
-    return np.where(inside, -nearest, nearest)
+def _sdf(shape: Shape, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Signed distance of every pixel centre to one shape (negative inside): its kind's SDF."""
+    return shape.sdf(px, py, sx, sy)
 
 
 def coverage(sdf: np.ndarray, tau: float) -> np.ndarray:
@@ -195,16 +163,6 @@ def image_terms(rendered: np.ndarray, target: np.ndarray) -> dict[str, float]:
     return {"mse": float(mse), "edge": float(edge), "ssim": float(1.0 - ssim_map.mean())}
 
 
-def _ramanujan(a: float, b: float) -> float:
-    h = (a - b) ** 2 / ((a + b) ** 2 + 1e-8)
-    return math.pi * (a + b) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))
-
-
-def _outside(lo: float, hi: float) -> float:
-    """Canvas penalty of an extent [lo, hi] along one axis."""
-    return max(0.0, hi - (1.0 - CANVAS_MARGIN)) + max(0.0, CANVAS_MARGIN - lo)
-
-
 def priors(scene: Scene) -> dict[str, float]:
     """Return the unweighted priors ``perimeter``, ``degeneracy`` and ``canvas``.
 
@@ -212,23 +170,10 @@ def priors(scene: Scene) -> dict[str, float]:
     """
     perimeter = degeneracy = canvas = 0.0
     for shape in scene.shapes:
-        if isinstance(shape, Circle):
-            perimeter += 2 * math.pi * shape.r
-            canvas += _outside(shape.cx - shape.r, shape.cx + shape.r)
-            canvas += _outside(shape.cy - shape.r, shape.cy + shape.r)
-        elif isinstance(shape, Ellipse):
-            perimeter += _ramanujan(shape.rx, shape.ry)
-            reach = max(shape.rx, shape.ry)
-            canvas += _outside(shape.cx - reach, shape.cx + reach)
-            canvas += _outside(shape.cy - reach, shape.cy + reach)
-        else:
-            for k in range(3):
-                (ax, ay), (bx, by) = shape.points[k], shape.points[(k + 1) % 3]
-                length = math.hypot(bx - ax, by - ay)
-                perimeter += length
-                degeneracy += max(0.0, MIN_EDGE - length)
-            for x, y in shape.points:
-                canvas += _outside(x, x) + _outside(y, y)
+        p, d, c = shape.priors()
+        perimeter += p
+        degeneracy += d
+        canvas += c
     return {"perimeter": perimeter, "degeneracy": degeneracy, "canvas": canvas}
 
 

@@ -24,56 +24,28 @@ Decisions
   can add fields without breaking this reader.
 * Top-level keys other than ``shapes`` are optional in ``from_dict`` and default to
   ``version=1, width=128, height=128, background=1.0``.
-* Colour values go through one function (``_check_colour``): today it accepts a grey
-  number; RGB fills (``[r, g, b]``) will be added there.
+* Colour values go through one function (``shapes._common.check_colour``): today it
+  accepts a grey number; RGB fills (``[r, g, b]``) will be added there.
+* Each shape kind is one module of :mod:`pelican_widget.shapes` (validation, wire
+  format, SDF, priors, SVG element), found through ``SHAPE_TYPES``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any
+
+from .shapes import SHAPE_CLASSES, SHAPE_TYPES, Circle, Ellipse, Shape, Triangle
+from .shapes._common import check_colour as _check_colour
+
+__all__ = ["SHAPE_TYPES", "Circle", "Ellipse", "Scene", "Shape", "Triangle", "shape_from_dict"]
 
 SCENE_VERSION = 1
 MAX_SIZE = 2048
-
-
-def _check_number(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"field '{field}' must be a number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"field '{field}' must be finite, got {number!r}")
-    return number
-
-
-def _check_positive(value: Any, field: str) -> float:
-    number = _check_number(value, field)
-    if number <= 0.0:
-        raise ValueError(f"field '{field}' must be > 0, got {number!r}")
-    return number
-
-
-def _check_colour(value: Any, field: str) -> float:
-    # The single place that decides what a colour is: RGB fills plug in here.
-    if isinstance(value, (list, tuple)):
-        raise ValueError(
-            f"field '{field}' must be a grey value in [0, 1] (RGB fills are not supported yet)"
-        )
-    number = _check_number(value, field)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"field '{field}' must be in [0, 1], got {number!r}")
-    return number
-
-
-def _check_name(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"field 'name' must be a string, got {type(value).__name__}")
-    return value
 
 
 def _check_size(value: Any, field: str) -> int:
@@ -82,119 +54,6 @@ def _check_size(value: Any, field: str) -> int:
     if not 1 <= value <= MAX_SIZE:
         raise ValueError(f"field '{field}' must be in [1, {MAX_SIZE}], got {value!r}")
     return int(value)
-
-
-def _with_name(data: dict[str, Any], name: str | None) -> dict[str, Any]:
-    if name is not None:
-        data["name"] = name
-    return data
-
-
-@dataclass(frozen=True)
-class Circle:
-    """A disc: centre ``(cx, cy)``, radius ``r`` > 0, grey ``fill`` in [0, 1]."""
-
-    cx: float
-    cy: float
-    r: float
-    fill: float
-    name: str | None = None
-
-    type: ClassVar[str] = "circle"
-    fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "r", "fill")
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "cx", _check_number(self.cx, "cx"))
-        object.__setattr__(self, "cy", _check_number(self.cy, "cy"))
-        object.__setattr__(self, "r", _check_positive(self.r, "r"))
-        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
-        object.__setattr__(self, "name", _check_name(self.name))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the shape in the wire format."""
-        data = {"type": self.type, "cx": self.cx, "cy": self.cy, "r": self.r, "fill": self.fill}
-        return _with_name(data, self.name)
-
-
-@dataclass(frozen=True)
-class Ellipse:
-    """An ellipse: centre, radii ``rx, ry`` > 0, rotation ``angle`` (radians), ``fill``."""
-
-    cx: float
-    cy: float
-    rx: float
-    ry: float
-    angle: float
-    fill: float
-    name: str | None = None
-
-    type: ClassVar[str] = "ellipse"
-    fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "rx", "ry", "angle", "fill")
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "cx", _check_number(self.cx, "cx"))
-        object.__setattr__(self, "cy", _check_number(self.cy, "cy"))
-        object.__setattr__(self, "rx", _check_positive(self.rx, "rx"))
-        object.__setattr__(self, "ry", _check_positive(self.ry, "ry"))
-        object.__setattr__(self, "angle", _check_number(self.angle, "angle"))
-        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
-        object.__setattr__(self, "name", _check_name(self.name))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the shape in the wire format."""
-        data = {
-            "type": self.type,
-            "cx": self.cx,
-            "cy": self.cy,
-            "rx": self.rx,
-            "ry": self.ry,
-            "angle": self.angle,
-            "fill": self.fill,
-        }
-        return _with_name(data, self.name)
-
-
-def _check_points(value: Any) -> tuple[tuple[float, float], ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValueError(f"field 'points' must be a list of 3 [x, y] pairs, got {value!r}")
-    if len(value) != 3:
-        raise ValueError(f"field 'points' must have exactly 3 points, got {len(value)}")
-    points = []
-    for k, point in enumerate(value):
-        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != 2:
-            raise ValueError(f"field 'points[{k}]' must be an [x, y] pair, got {point!r}")
-        points.append(
-            (_check_number(point[0], f"points[{k}][0]"), _check_number(point[1], f"points[{k}][1]"))
-        )
-    return tuple(points)
-
-
-@dataclass(frozen=True)
-class Triangle:
-    """A triangle: three ``(x, y)`` vertices in either winding, grey ``fill``."""
-
-    points: tuple[tuple[float, float], ...]
-    fill: float
-    name: str | None = None
-
-    type: ClassVar[str] = "triangle"
-    fields: ClassVar[tuple[str, ...]] = ("points", "fill")
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "points", _check_points(self.points))
-        object.__setattr__(self, "fill", _check_colour(self.fill, "fill"))
-        object.__setattr__(self, "name", _check_name(self.name))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the shape in the wire format."""
-        data = {"type": self.type, "points": [list(p) for p in self.points], "fill": self.fill}
-        return _with_name(data, self.name)
-
-
-Shape = Circle | Ellipse | Triangle
-SHAPE_TYPES: dict[str, type[Circle] | type[Ellipse] | type[Triangle]] = {
-    cls.type: cls for cls in (Circle, Ellipse, Triangle)
-}
 
 
 def shape_from_dict(data: Any, index: int) -> Shape:
@@ -259,11 +118,10 @@ class Scene:
             raise ValueError("field 'shapes' must be a list of shapes")
         shapes = tuple(self.shapes)
         for index, shape in enumerate(shapes):
-            if not isinstance(shape, (Circle, Ellipse, Triangle)):
-                raise ValueError(
-                    f"shape {index}: expected Circle, Ellipse or Triangle, "
-                    f"got {type(shape).__name__}"
-                )
+            if not isinstance(shape, SHAPE_CLASSES):
+                names = [cls.__name__ for cls in SHAPE_CLASSES]
+                expected = ", ".join(names[:-1]) + " or " + names[-1]
+                raise ValueError(f"shape {index}: expected {expected}, got {type(shape).__name__}")
         object.__setattr__(self, "shapes", shapes)
         object.__setattr__(self, "width", _check_size(self.width, "width"))
         object.__setattr__(self, "height", _check_size(self.height, "height"))

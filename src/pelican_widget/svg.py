@@ -34,7 +34,9 @@ from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
-from .scene import Circle, Ellipse, Scene
+from .scene import Scene
+from .shapes import SVG_TAGS
+from .shapes._common import fmt as _num
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _SKIPPED = {"title", "desc", "metadata"}
@@ -42,11 +44,6 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _ROTATE = re.compile(rf"^\s*rotate\(\s*({_NUMBER})[\s,]+({_NUMBER})[\s,]+({_NUMBER})\s*\)\s*$")
 _RGB = re.compile(rf"^rgb\(\s*({_NUMBER})(%?)\s*,\s*({_NUMBER})(%?)\s*,\s*({_NUMBER})(%?)\s*\)$")
 _HEX = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-
-
-def _num(value: float) -> str:
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _colour(grey: float) -> str:
@@ -74,7 +71,6 @@ def to_svg(scene: Scene, scale: float = 1.0) -> str:
     if not math.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be finite and > 0, got {scale!r}")
     width, height = scene.width, scene.height
-    side = max(width, height)
     lines = [
         f'<svg xmlns="{SVG_NS}" width="{_num(width * scale)}" height="{_num(height * scale)}" '
         f'viewBox="0 0 {width} {height}">',
@@ -82,21 +78,7 @@ def to_svg(scene: Scene, scale: float = 1.0) -> str:
     ]
     for shape in scene.shapes:
         fill = f'fill="{_colour(shape.fill)}"{_name_attr(shape.name)}'
-        if isinstance(shape, Circle):
-            lines.append(
-                f'  <circle cx="{_num(shape.cx * width)}" cy="{_num(shape.cy * height)}" '
-                f'r="{_num(shape.r * side)}" {fill}/>'
-            )
-        elif isinstance(shape, Ellipse):
-            cx, cy = _num(shape.cx * width), _num(shape.cy * height)
-            degrees = _num(math.degrees(shape.angle))
-            lines.append(
-                f'  <ellipse cx="{cx}" cy="{cy}" rx="{_num(shape.rx * side)}" '
-                f'ry="{_num(shape.ry * side)}" transform="rotate({degrees} {cx} {cy})" {fill}/>'
-            )
-        else:
-            points = " ".join(f"{_num(x * width)},{_num(y * height)}" for x, y in shape.points)
-            lines.append(f'  <polygon points="{points}" {fill}/>')
+        lines.append(f"  {shape.svg_element(width, height)} {fill}/>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
@@ -176,26 +158,42 @@ def _parse_colour(attrs: dict[str, str], where: str) -> float:
     return channels[0]
 
 
-def _parse_points(text: str, where: str) -> list[list[float]]:
-    try:
-        numbers = [float(v) for v in re.split(r"[\s,]+", text.strip()) if v]
-    except ValueError:
-        raise ValueError(f"{where}: attribute 'points' is not a list of numbers") from None
-    if len(numbers) != 6:
-        raise ValueError(f"{where}: a triangle needs exactly 3 points, got {len(numbers) / 2:g}")
-    return [[numbers[k], numbers[k + 1]] for k in (0, 2, 4)]
+class _Reader:
+    """Attribute access for a kind's ``from_svg``, with errors naming the element."""
 
+    def __init__(self, attrs: dict[str, str], where: str, kind: str) -> None:
+        self.attrs = attrs
+        self.where = where
+        self.kind = kind
 
-def _parse_rotation(attrs: dict[str, str], cx: float, cy: float, where: str) -> float:
-    if "transform" not in attrs:
-        return 0.0
-    match = _ROTATE.match(attrs["transform"])
-    if match is None:
-        raise ValueError(f"{where}: unsupported transform {attrs['transform']!r}")
-    degrees, rx, ry = (float(match.group(k)) for k in (1, 2, 3))
-    if abs(rx - cx) > 1e-6 * max(1.0, abs(cx)) or abs(ry - cy) > 1e-6 * max(1.0, abs(cy)):
-        raise ValueError(f"{where}: the rotation must be about the ellipse centre")
-    return math.radians(degrees)
+    def number(self, key: str) -> float:
+        """Return a finite number attribute."""
+        return _float(self.attrs, key, self.where)
+
+    def points(self, key: str, count: int, what: str) -> list[list[float]]:
+        """Return ``count`` (x, y) pairs from a points attribute."""
+        try:
+            numbers = [float(v) for v in re.split(r"[\s,]+", self.attrs.get(key, "").strip()) if v]
+        except ValueError:
+            raise ValueError(f"{self.where}: attribute '{key}' is not a list of numbers") from None
+        if len(numbers) != 2 * count:
+            raise ValueError(
+                f"{self.where}: {what} needs exactly {count} points, got {len(numbers) / 2:g}"
+            )
+        return [[numbers[k], numbers[k + 1]] for k in range(0, 2 * count, 2)]
+
+    def rotation(self, cx: float, cy: float) -> float:
+        """Return the angle (radians) of ``transform="rotate(deg cx cy)"``, 0 when absent."""
+        attrs, where = self.attrs, self.where
+        if "transform" not in attrs:
+            return 0.0
+        match = _ROTATE.match(attrs["transform"])
+        if match is None:
+            raise ValueError(f"{where}: unsupported transform {attrs['transform']!r}")
+        degrees, rx, ry = (float(match.group(k)) for k in (1, 2, 3))
+        if abs(rx - cx) > 1e-6 * max(1.0, abs(cx)) or abs(ry - cy) > 1e-6 * max(1.0, abs(cy)):
+            raise ValueError(f"{where}: the rotation must be about the {self.kind} centre")
+        return math.radians(degrees)
 
 
 def _viewbox(root: dict[str, str]) -> tuple[int, int]:
@@ -227,7 +225,6 @@ def from_svg(text: str) -> Scene:
         raise TypeError(f"SVG must be text, got {type(text).__name__}")
     root, children = _parse_elements(text)
     width, height = _viewbox(root)
-    side = max(width, height)
     background, has_background = 1.0, False
     shapes: list[dict[str, Any]] = []
     for index, (tag, attrs) in enumerate(children):
@@ -238,28 +235,10 @@ def from_svg(text: str) -> Scene:
             background = _parse_colour(attrs, where)
             has_background = True
             continue
-        if tag == "circle":
-            shape: dict[str, Any] = {
-                "type": "circle",
-                "cx": _float(attrs, "cx", where) / width,
-                "cy": _float(attrs, "cy", where) / height,
-                "r": _float(attrs, "r", where) / side,
-            }
-        elif tag == "ellipse":
-            cx, cy = _float(attrs, "cx", where), _float(attrs, "cy", where)
-            shape = {
-                "type": "ellipse",
-                "cx": cx / width,
-                "cy": cy / height,
-                "rx": _float(attrs, "rx", where) / side,
-                "ry": _float(attrs, "ry", where) / side,
-                "angle": _parse_rotation(attrs, cx, cy, where),
-            }
-        elif tag == "polygon":
-            points = _parse_points(attrs.get("points", ""), where)
-            shape = {"type": "triangle", "points": [[x / width, y / height] for x, y in points]}
-        else:
+        kind = SVG_TAGS.get(tag)
+        if kind is None:
             raise ValueError(f"{where}: unsupported element")
+        shape: dict[str, Any] = kind.from_svg(_Reader(attrs, where, kind.type), width, height)
         shape["fill"] = _parse_colour(attrs, where)
         if "data-name" in attrs:
             shape["name"] = attrs["data-name"]

@@ -410,12 +410,15 @@ static void backward_row(int j, f4 invtau) {
     int touched = 0;
     if (va < vb) {
       const f4 *cov = cstore + k * Wv, *below = pstore + k * Wv;
-      if (types[k] == CIRCLE)
-        touched = grad_range(CIRCLE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
-      else if (types[k] == ELLIPSE)
-        touched = grad_range(ELLIPSE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
-      else
-        touched = grad_range(TRIANGLE, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau);
+      /* one instance of grad_range per kind, its shape_grad inlined */
+      switch (types[k]) {
+#define X(code, name)                                                                          \
+  case code:                                                                                   \
+    touched = grad_range(code, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau); \
+    break;
+        SHAPE_KINDS(X)
+#undef X
+      }
     }
     a[ACC_FILL] = madd(fillsum, sc, a[ACC_FILL]);
     dirty[k] |= touched;

@@ -4,8 +4,9 @@
 // inside each pool Worker, so both run the same code.
 
 import kernelBytes from "../../build/kernel.wasm";
-import { CIRCLE, ELLIPSE, FILL_SLOT, STRIDE } from "../params.js";
+import { FILL_SLOT, STRIDE } from "../params.js";
 import { prepareShapes } from "../reference.js";
+import { KINDS } from "../shapes/index.js";
 
 /** Rows of image a band renders beyond its own on each side (kernel.c HALO). */
 export const HALO = 6;
@@ -28,35 +29,10 @@ export function haloRange(height, y0, y1) {
   return [Math.max(0, y0 - HALO), Math.min(height, y1 + HALO)];
 }
 
+/** One shape's record: the kind's own slots (shapes.h, its section), then the fill. */
 function writeRecord(rec, type, p) {
   rec.fill(0);
-  if (type === CIRCLE) {
-    rec[0] = p[0];
-    rec[1] = p[1];
-    rec[2] = p[2];
-  } else if (type === ELLIPSE) {
-    rec[0] = p[0];
-    rec[1] = p[1];
-    rec[2] = Math.cos(p[4]);
-    rec[3] = Math.sin(p[4]);
-    rec[4] = 1 / (p[2] + 1e-10);
-    rec[5] = 1 / (p[3] + 1e-10);
-    rec[6] = Math.sqrt(p[2] * p[3] + 1e-10);
-    rec[8] = p[2];
-    rec[9] = p[3];
-  } else {
-    for (let k = 0; k < 3; k++) {
-      const n = (k + 1) % 3;
-      const ex = p[2 * n] - p[2 * k];
-      const ey = p[2 * n + 1] - p[2 * k + 1];
-      rec[2 * k] = p[2 * k];
-      rec[2 * k + 1] = p[2 * k + 1];
-      rec[6 + 2 * k] = ex;
-      rec[7 + 2 * k] = ey;
-      // the reference's epsilon keeps a collapsed edge finite
-      rec[12 + k] = 1 / (ex * ex + ey * ey + 1e-8);
-    }
-  }
+  KINDS[type].wasmRecord(rec, p);
   rec[REC_FILL] = p[FILL_SLOT];
 }
 

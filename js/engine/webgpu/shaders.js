@@ -1,5 +1,7 @@
 // WGSL sources: each entry file is compiled together with the shared helper
-// files it needs and a generated header of constants.
+// files it needs and a generated header of constants. The helper "kinds"
+// stands for kinds.wgsl, one section per shape kind (kinds/<name>.wgsl, found
+// through the JS table shapes/index.js) and the dispatch generated here.
 
 import adam from "./shaders/adam.wgsl";
 import adjoint from "./shaders/adjoint.wgsl";
@@ -8,13 +10,17 @@ import common from "./shaders/common.wgsl";
 import decode from "./shaders/decode.wgsl";
 import forward from "./shaders/forward.wgsl";
 import imageLoss from "./shaders/image_loss.wgsl";
+import kinds from "./shaders/kinds.wgsl";
+import circle from "./shaders/kinds/circle.wgsl";
+import ellipse from "./shaders/kinds/ellipse.wgsl";
+import triangle from "./shaders/kinds/triangle.wgsl";
 import params from "./shaders/params.wgsl";
 import priors from "./shaders/priors.wgsl";
 import reduce from "./shaders/reduce.wgsl";
 import restore from "./shaders/restore.wgsl";
-import shapes from "./shaders/shapes.wgsl";
 import stencils from "./shaders/stencils.wgsl";
 import targetStats from "./shaders/target_stats.wgsl";
+import { KINDS } from "../shapes/index.js";
 
 const FILES = {
   "adam.wgsl": adam,
@@ -24,25 +30,67 @@ const FILES = {
   "decode.wgsl": decode,
   "forward.wgsl": forward,
   "image_loss.wgsl": imageLoss,
+  "kinds.wgsl": kinds,
   "params.wgsl": params,
   "priors.wgsl": priors,
   "reduce.wgsl": reduce,
   "restore.wgsl": restore,
-  "shapes.wgsl": shapes,
   "stencils.wgsl": stencils,
   "target_stats.wgsl": targetStats,
 };
 
+/** The WGSL section of each kind, by name (kinds/<name>.wgsl). */
+const KIND_FILES = { circle, ellipse, triangle };
+
+const SLOT_CODES = { x: 1, y: 2, len: 3, angle: 4 };
+
+/**
+ * The dispatch over the kinds, generated from the JS table so that the type
+ * codes agree: an if-chain per function (the last kind is the fallback).
+ */
+function kindDispatch() {
+  const chain = (fn, args) =>
+    KINDS.map((k, i) =>
+      i < KINDS.length - 1 ? `  if (t == ${k.code}u) {\n    return ${k.name}${fn}(${args});\n  }` : `  return ${k.name}${fn}(${args});`,
+    ).join("\n");
+  const slots = KINDS.map((k, i) => {
+    const word = k.slots.reduce((w, t, q) => w + SLOT_CODES[t] * 16 ** q, 0);
+    const ret = `return 0x${word.toString(16)}u;`;
+    return i < KINDS.length - 1 ? `  if (t == ${k.code}u) {\n    ${ret}\n  }` : `  ${ret}`;
+  }).join("\n");
+  return [
+    `fn shapeSdfGrad(t: u32, g0: vec4f, g1: vec4f, p: vec2f) -> SdfGrad {\n${chain("Sdf", "g0, g1, p")}\n}`,
+    `fn kindGeo1(t: u32, v: array<f32, 8>, raw4: f32) -> vec3f {\n${chain("Geo1", "v, raw4")}\n}`,
+    `fn kindPrior(t: u32, v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {\n${chain("Prior", "v, wPerim, wDegen, wCanvas")}\n}`,
+    `fn kindSlots(t: u32) -> u32 {\n${slots}\n}`,
+  ].join("\n\n");
+}
+
+/** [file, text] parts that the helper name "kinds" expands to. */
+function kindParts() {
+  return [
+    ["kinds.wgsl", FILES["kinds.wgsl"]],
+    ...KINDS.map((k) => {
+      if (!KIND_FILES[k.name]) throw new Error(`no WGSL section for the shape kind ${k.name}`);
+      return [`kinds/${k.name}.wgsl`, KIND_FILES[k.name]];
+    }),
+    ["(generated kind dispatch)", kindDispatch()],
+  ];
+}
+
+/** The WGSL source of every kind section, by name (for the registry test). */
+export const WGSL_KINDS = KIND_FILES;
+
 /** Entry file and the helper files it is compiled with. */
 export const PROGRAMS = {
   targetStats: ["target_stats.wgsl", "stencils.wgsl"],
-  forward: ["forward.wgsl", "shapes.wgsl"],
+  forward: ["forward.wgsl", "kinds"],
   imageLoss: ["image_loss.wgsl", "stencils.wgsl"],
-  backward: ["backward.wgsl", "shapes.wgsl", "stencils.wgsl", "adjoint.wgsl"],
+  backward: ["backward.wgsl", "kinds", "stencils.wgsl", "adjoint.wgsl"],
   reduce: ["reduce.wgsl"],
-  adam: ["adam.wgsl", "params.wgsl", "priors.wgsl"],
-  restore: ["restore.wgsl", "params.wgsl"],
-  decode: ["decode.wgsl", "params.wgsl"],
+  adam: ["adam.wgsl", "params.wgsl", "priors.wgsl", "kinds"],
+  restore: ["restore.wgsl", "params.wgsl", "kinds"],
+  decode: ["decode.wgsl", "params.wgsl", "kinds"],
 };
 
 /** The 1-D factor of the normalised 7x7 Gaussian (sigma 1.5), as reference.js builds it. */
@@ -72,7 +120,7 @@ export function programSource(name, { pixelsPerThread }) {
   const parts = [
     ["(generated header)", header],
     ["common.wgsl", FILES["common.wgsl"]],
-    ...helperNames.map((file) => [file, FILES[file]]),
+    ...helperNames.flatMap((file) => (file === "kinds" ? kindParts() : [[file, FILES[file]]])),
     [entryName, entry.replace(/^enable [^;]+;/gm, "")],
   ];
   const starts = [];
