@@ -41,6 +41,7 @@ export async function runRefine(engine, request, common, model) {
     // The runner's step counter and history run over the whole search.
     onProgress: common.onProgress && ((p) => common.onProgress({ ...p, step: p.totalStep })),
     onRound: ({ scene, ...record }) => {
+      common.onActivity?.(); // a round's end counts as progress for the stall watchdog
       rounds.push(record);
       model.set("rounds", rounds.slice());
       model.set("scene", scene);

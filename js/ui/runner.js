@@ -447,7 +447,7 @@ export function startRunner(model) {
       // a request with a `refine` dict runs the shape search instead
       const result = await guard(
         req.refine
-          ? runRefine(eng, req.refine, common, model)
+          ? runRefine(eng, req.refine, { ...common, onActivity: () => active() }, model)
           : eng.optimize({
               ...common,
               steps,
