@@ -45,3 +45,29 @@ export function syntheticTarget(size) {
   }
   return data;
 }
+
+/**
+ * The scene in colour: each grey fill f becomes a colour of that brightness
+ * spread over the channels, so shapes differ per channel.
+ * @param {object} scene
+ * @returns {object} scene with [r, g, b] fills
+ */
+export function colourScene(scene) {
+  const rgb = (f) => [f, Math.min(0.95, Math.max(0.05, 0.8 * f + 0.1)), Math.min(0.95, Math.max(0.05, 1 - f))];
+  return { ...scene, shapes: scene.shapes.map((s) => ({ ...s, fill: rgb(s.fill) })) };
+}
+
+/**
+ * @param {number} size
+ * @returns {Float32Array} size x size x 3 (interleaved RGB): the grey target tinted differently per channel
+ */
+export function syntheticColourTarget(size) {
+  const grey = syntheticTarget(size);
+  const data = new Float32Array(3 * size * size);
+  for (let p = 0; p < grey.length; p++) {
+    data[3 * p] = grey[p];
+    data[3 * p + 1] = 0.9 * grey[p] + 0.05 * Math.sin(p * 0.01);
+    data[3 * p + 2] = 1 - 0.8 * grey[p];
+  }
+  return data;
+}

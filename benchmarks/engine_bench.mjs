@@ -1,7 +1,9 @@
 // ms per full optimiser step (forward + loss + backward + priors + Adam) for
 // the scalar JS reference and the Wasm kernel in-process and in 1 and 2
 // Workers, at 128x128 with the 9-shape pelican start scene and 256x256 with
-// 35 shapes (the 9 plus 26 seeded random ones, as a greedy run would reach).
+// 35 shapes (the 9 plus 26 seeded random ones, as a greedy run would reach),
+// and the 256x256 x 35 case again in colour (RGB fills on an RGB target), for
+// the Wasm backends, next to grey with the colour/grey ratio.
 //
 //   cd js && npm run build && cd .. && node benchmarks/engine_bench.mjs [--quick]
 //
@@ -15,7 +17,7 @@
 
 import { readFileSync } from "node:fs";
 import { createReferenceEvaluator, createWasmEvaluator, defaultTaus, evaluateLoss, resolveWeights, runAdam, sceneToRaw } from "../js/build/engine.mjs";
-import { sceneWith, syntheticTarget } from "./bench_util.mjs";
+import { colourScene, sceneWith, syntheticColourTarget, syntheticTarget } from "./bench_util.mjs";
 import { spawnNodeWorker } from "../js/test/node-worker.mjs";
 
 const quick = process.argv.includes("--quick");
@@ -28,10 +30,10 @@ function median(values) {
 }
 
 /** Median ms per step over `steps` timed steps after `warmup` steps. */
-async function timeSteps(evaluator, scene, target, warmup, steps) {
+async function timeSteps(evaluator, scene, target, warmup, steps, channels = 1) {
   const { width, height } = scene;
   const { raw, types } = sceneToRaw(scene);
-  await evaluator.setTarget(target, width, height);
+  await evaluator.setTarget(target, width, height, channels);
   await evaluator.setTypes(types);
   const weights = resolveWeights();
   const taus = defaultTaus(width, height);
@@ -62,21 +64,25 @@ const BACKENDS = [
 const CONFIGS = [
   { key: "128x9", size: 128, shapes: 9 },
   { key: "256x35", size: 256, shapes: 35 },
+  { key: "256x35_rgb", size: 256, shapes: 35, colour: true },
 ];
 
 const rounds = quick ? 1 : 3;
 const results = {};
 for (const config of CONFIGS) {
-  const scene = sceneWith(startScene, config.shapes, config.size, 35);
-  const target = syntheticTarget(config.size);
+  const grey = sceneWith(startScene, config.shapes, config.size, 35);
+  const scene = config.colour ? colourScene(grey) : grey;
+  const target = config.colour ? syntheticColourTarget(config.size) : syntheticTarget(config.size);
+  // the scalar reference in colour would only say what its grey column says, three times slower
+  const backends = BACKENDS.filter((b) => !config.colour || b.key !== "js");
   const evaluators = [];
-  for (const backend of BACKENDS) evaluators.push(await backend.make());
+  for (const backend of backends) evaluators.push(await backend.make());
   try {
     // rounds interleave the backends, so a burst of load elsewhere hits all of them
     for (let round = 0; round < rounds; round++) {
-      for (const [b, backend] of BACKENDS.entries()) {
+      for (const [b, backend] of backends.entries()) {
         const [warmup, steps] = quick ? [1, Math.min(3, backend.steps[1])] : backend.steps;
-        const ms = await timeSteps(evaluators[b], scene, target, warmup, steps);
+        const ms = await timeSteps(evaluators[b], scene, target, warmup, steps, config.colour ? 3 : 1);
         const key = `${backend.key}_${config.key}`;
         results[key] = Math.min(results[key] ?? Infinity, ms);
       }
@@ -88,15 +94,20 @@ for (const config of CONFIGS) {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`engine step time, ms per full step (median of a run, best of ${rounds} rounds), Node ${process.version}`);
-console.log(`${"backend".padEnd(18)}${pad("128x128, 9", 14)}${pad("x JS", 8)}${pad("256x256, 35", 14)}${pad("x JS", 8)}`);
+console.log(
+  `${"backend".padEnd(18)}${pad("128x128, 9", 14)}${pad("x JS", 8)}${pad("256x256, 35", 14)}${pad("x JS", 8)}` +
+    `${pad("256, 35 RGB", 14)}${pad("RGB/grey", 10)}`,
+);
 for (const backend of BACKENDS) {
   let line = backend.label.padEnd(18);
-  for (const config of CONFIGS) {
+  for (const config of CONFIGS.filter((c) => !c.colour)) {
     const ms = results[`${backend.key}_${config.key}`];
     const speedup = results[`js_${config.key}`] / ms;
     line += pad(ms.toFixed(2), 14) + pad(`${speedup.toFixed(1)}x`, 8);
   }
+  const rgb = results[`${backend.key}_256x35_rgb`];
+  line += rgb === undefined ? pad("-", 14) + pad("-", 10) : pad(rgb.toFixed(2), 14) + pad(`${(rgb / results[`${backend.key}_256x35`]).toFixed(2)}x`, 10);
   console.log(line);
 }
-const keys = ["js_128x9", "wasm1_128x9", "wasm2_128x9", "js_256x35", "wasm1_256x35", "wasm2_256x35"];
+const keys = ["js_128x9", "wasm1_128x9", "wasm2_128x9", "js_256x35", "wasm1_256x35", "wasm2_256x35", "wasm1_256x35_rgb", "wasm2_256x35_rgb"];
 console.log(`RESULT ${keys.map((k) => `${k}_ms=${results[k].toFixed(2)}`).join(" ")}`);

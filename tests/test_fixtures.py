@@ -13,15 +13,15 @@ Format of one file::
       "description": "what the case exercises",
       "scene": {...},                 # the wire format of DESIGN.md
       "target": {
-        "width": 40, "height": 24,
+        "width": 40, "height": 24, "channels": 1,
         "data": [[...], ...]          # height rows of width grey values in [0, 1]
-      },
+      },                              # colour (channels 3): rows of width [r, g, b]
       "cases": [
         {
           "tau": 0.0125,
           "loss": {"mse": ..., "edge": ..., "ssim": ..., "perimeter": ...,
                    "degeneracy": ..., "canvas": ..., "total": ...},
-          "render": [[...], ...]      # the rendered image, height rows of width values
+          "render": [[...], ...]      # the rendered image, shaped like the target data
         }
       ]
     }
@@ -39,6 +39,7 @@ import json
 import math
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -72,14 +73,24 @@ TARGET_SHAPES = (
 )
 
 
-def make_target(width, height, phase):
-    """A deterministic target: a rendered scene plus a smooth texture."""
+def make_target(width, height, phase, channels=1):
+    """A deterministic target: a rendered scene plus a smooth texture (per channel)."""
     side = max(width, height)
-    base = render64(Scene(TARGET_SHAPES, width=width, height=height), tau=1.0 / side)
     x = np.arange(width, dtype=np.float64)[None, :]
     y = np.arange(height, dtype=np.float64)[:, None]
+    if channels == 3:
+        return np.stack([make_target(width, height, phase + 1.7 * c) for c in range(3)], -1)
+    base = render64(Scene(TARGET_SHAPES, width=width, height=height), tau=1.0 / side)
     texture = 0.08 * np.sin(0.9 * x + 0.5 * y + phase) * np.cos(0.4 * x - 0.8 * y)
     return np.clip(base + texture, 0.0, 1.0).astype(np.float32)
+
+
+def coloured(shapes, seed):
+    """The shapes with deterministic RGB fills."""
+    rng = np.random.default_rng(seed)
+    return tuple(
+        replace(shape, fill=tuple(float(v) for v in rng.uniform(0.05, 0.95, 3))) for shape in shapes
+    )
 
 
 # name -> (description, scene, target phase, taus in pixels of the longer side)
@@ -130,6 +141,28 @@ CASES = {
     ),
 }
 
+COLOUR_CASES = {
+    "colour_square_32": (
+        "32x32 in colour: every shape type, RGB fills, white background",
+        Scene(coloured(MIXED, 1), width=32, height=32),
+        10.0,
+        (0.5, 1.0),
+    ),
+    "colour_nonsquare_40x24": (
+        "40x24 in colour over an RGB background (0.2, 0.5, 0.8)",
+        Scene(coloured(MIXED, 2), width=40, height=24, background=(0.2, 0.5, 0.8)),
+        11.0,
+        (0.5, 1.0),
+    ),
+    "colour_nonsquare_20x36": (
+        "20x36 (tall) in colour, priors at tau 0.2 px",
+        Scene(coloured(OFF_CANVAS, 3), width=20, height=36, background=0.6),
+        12.0,
+        (0.5, 0.2),
+    ),
+}
+CASES.update(COLOUR_CASES)
+
 # one fixture per shape kind, alone on a wide canvas: a new kind gets its oracle
 # fixture from its `examples()` (tests/test_shape_registry.py checks it is there)
 for _index, _kind in enumerate(SHAPE_TYPES.values()):
@@ -139,16 +172,25 @@ for _index, _kind in enumerate(SHAPE_TYPES.values()):
         7.0 + _index,
         (0.5, 1.0),
     )
+    CASES[f"kind_{_kind.type}_rgb_26x20"] = (
+        f"26x20, the {_kind.type} kind alone in colour",
+        Scene(coloured(_kind.examples(), 4 + _index), width=26, height=20, background=0.9),
+        13.0 + _index,
+        (0.5,),
+    )
 
 
 def float32_rows(image):
-    """Rows of shortest decimals that read back as the float32 values."""
-    return [[float(str(v)) for v in row] for row in np.asarray(image, dtype=np.float32)]
+    """Rows of shortest decimals that read back as the float32 values (nested for RGB)."""
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim == 1:
+        return [float(str(v)) for v in array]
+    return [float32_rows(row) for row in array]
 
 
 def build(name):
     description, scene, phase, taus = CASES[name]
-    target = make_target(scene.width, scene.height, phase)
+    target = make_target(scene.width, scene.height, phase, scene.channels)
     side = max(scene.width, scene.height)
     cases = []
     for tau_px in taus:
@@ -164,7 +206,12 @@ def build(name):
         "name": name,
         "description": description,
         "scene": scene.to_dict(),
-        "target": {"width": scene.width, "height": scene.height, "data": float32_rows(target)},
+        "target": {
+            "width": scene.width,
+            "height": scene.height,
+            "channels": scene.channels,
+            "data": float32_rows(target),
+        },
         "cases": cases,
     }
 
@@ -188,7 +235,8 @@ def test_fixture_matches_the_oracle(name):
     scene = Scene.from_dict(stored["scene"])
     assert scene == Scene.from_dict(fresh["scene"])
     target = np.array(stored["target"]["data"], dtype=np.float32)
-    assert target.shape == (scene.height, scene.width)
+    shape = (scene.height, scene.width) + ((3,) if scene.channels == 3 else ())
+    assert target.shape == shape and stored["target"]["channels"] == scene.channels
     assert (stored["target"]["width"], stored["target"]["height"]) == (scene.width, scene.height)
     # The stored target is what the losses were computed on; a platform whose sin()
     # differs in the last bit may regenerate a neighbouring float32.
@@ -215,6 +263,14 @@ def test_fixture_numbers_read_back_as_float32():
     rendered = np.array(fixture["cases"][0]["render"], dtype=np.float32)
     np.testing.assert_array_equal(rendered, render(CASES["nonsquare_40x24"][1], tau=0.5 / 40))
     assert all(math.isfinite(v) for v in fixture["cases"][0]["loss"].values())
+
+
+def test_colour_fixtures_are_colour_and_differ_per_channel():
+    for name in [*COLOUR_CASES, *(n for n in CASES if n.startswith("kind_") and "_rgb_" in n)]:
+        fixture = build(name)
+        image = np.array(fixture["cases"][0]["render"])
+        assert image.ndim == 3 and image.shape[2] == 3, name
+        assert np.abs(image[..., 0] - image[..., 1]).max() > 0.05, name
 
 
 def test_priors_fixture_exercises_the_priors():

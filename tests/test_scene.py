@@ -117,7 +117,22 @@ def test_pelican_matches_the_shared_start_scene():
         (ELLIPSE | {"ry": 0.0}, r"shape 1 \(ellipse\): field 'ry' must be > 0"),
         (CIRCLE | {"fill": 1.5}, r"shape 1 \(circle\): field 'fill' must be in \[0, 1\]"),
         (TRIANGLE | {"fill": -0.01}, r"shape 1 \(triangle\): field 'fill' must be in \[0, 1\]"),
-        (CIRCLE | {"fill": [0.1, 0.2, 0.3]}, r"field 'fill' must be a grey value.*RGB"),
+        (
+            CIRCLE | {"fill": [0.1, 0.2]},
+            r"shape 1 \(circle\): field 'fill' must be a grey number or \[r, g, b\] "
+            r"\(3 numbers\), got 2 numbers",
+        ),
+        (ELLIPSE | {"fill": [0.1, 0.2, 0.3, 1.0]}, r"shape 1 \(ellipse\): .*got 4 numbers"),
+        (
+            TRIANGLE | {"fill": [0.1, 1.2, 0.3]},
+            r"shape 1 \(triangle\): field 'fill\[1\]' must be in \[0, 1\], got 1.2",
+        ),
+        (CIRCLE | {"fill": [0.1, 0.2, -0.3]}, r"field 'fill\[2\]' must be in \[0, 1\]"),
+        (CIRCLE | {"fill": [0.1, float("nan"), 0.3]}, r"field 'fill\[1\]' must be finite"),
+        (
+            CIRCLE | {"fill": "red"},
+            r"field 'fill' must be a grey number in \[0, 1\] or \[r, g, b\]",
+        ),
         (
             TRIANGLE | {"points": [[0, 0], [1, 1]]},
             r"shape 1 \(triangle\): field 'points' must have exactly 3 points, got 2",

@@ -5,6 +5,12 @@
 import { packScene, resolveSceneArgument, sceneFromRaw } from "./params.js";
 import { defaultTaus, evaluateLoss, resolveOptimizeOptions, resolveWeights, runAdam } from "./optimizer.js";
 
+/** Backgrounds are grey numbers or [r, g, b] arrays. */
+function sameBackground(a, b) {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, c) => v === b[c]);
+  return a === b;
+}
+
 function sameTypes(a, b) {
   return a !== null && a.length === b.length && a.every((t, i) => t === b[i]);
 }
@@ -19,7 +25,7 @@ export function createCpuEngine(evaluator, info) {
   let base = null;
   let raw = new Float32Array(0);
   let types = new Uint8Array(0);
-  /** the current scene's background grey */
+  /** the current scene's background: a grey number, or [r, g, b] on a colour target */
   let background = 1.0;
   let running = false;
   let disposed = false;
@@ -36,14 +42,14 @@ export function createCpuEngine(evaluator, info) {
       if (disposed) throw new Error("engine disposed");
       if (!target) throw new Error("setTarget() must be called before rendering or optimising");
       if (evaluatorTarget !== target) {
-        await evaluator.setTarget(target.data, target.width, target.height);
+        await evaluator.setTarget(target.data, target.width, target.height, target.channels ?? 1);
         evaluatorTarget = target;
       }
       if (!sameTypes(evaluatorTypes, forTypes)) {
         await evaluator.setTypes(forTypes);
         evaluatorTypes = Uint8Array.from(forTypes);
       }
-      if (evaluatorBackground !== forBackground) {
+      if (!sameBackground(evaluatorBackground, forBackground)) {
         await evaluator.setBackground(forBackground);
         evaluatorBackground = forBackground;
       }
@@ -58,7 +64,7 @@ export function createCpuEngine(evaluator, info) {
   };
 
   /** raw/types/background of an explicit scene argument, or the current ones */
-  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background });
+  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background }, target?.channels ?? null);
 
   const taus = () => defaultTaus(target.width, target.height);
 
@@ -68,15 +74,29 @@ export function createCpuEngine(evaluator, info) {
     backend: info.backend,
     backendReason: info.backendReason,
 
-    /** @param {{data: Float32Array, width: number, height: number}} t grey target (see target.js) */
+    /**
+     * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t
+     *   grey or RGB target (see target.js). When the channel count changes, the
+     *   current scene is packed again: a grey scene becomes its equal colour
+     *   scene; a colour scene on a grey target is dropped (setScene again).
+     */
     setTarget(t) {
       notBusy("setTarget");
-      target = t;
+      const channels = t.channels ?? 1;
+      if (base && base.channels !== channels) {
+        const current = makeScene(raw);
+        try {
+          ({ raw, types, background, base } = packScene(current, channels));
+        } catch {
+          ({ raw, types, background, base } = { raw: new Float32Array(0), types: new Uint8Array(0), background: 1.0, base: null });
+        }
+      }
+      target = { ...t, channels };
     },
 
     setScene(scene) {
       notBusy("setScene");
-      ({ raw, types, background, base } = packScene(scene));
+      ({ raw, types, background, base } = packScene(scene, target?.channels ?? null));
     },
 
     getScene() {

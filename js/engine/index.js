@@ -5,14 +5,15 @@
 import { createCpuEngine } from "./cpu.js";
 import { createReferenceEvaluator } from "./reference.js";
 import { refine } from "./refine.js";
-import { toGreyTarget } from "./target.js";
+import { toTarget } from "./target.js";
 import { createWasmEvaluator } from "./wasm/evaluator.js";
 import { createWebGPUBackend, probeWebGPU } from "./webgpu/index.js";
 
 export { createReferenceEvaluator } from "./reference.js";
 export { computePriors } from "./priors.js";
+export { KINDS, KIND_NAMES } from "./shapes/index.js";
 export { mulberry32 } from "./proposals.js";
-export { toGreyTarget } from "./target.js";
+export { toGreyTarget, toTarget } from "./target.js";
 export { createWasmEvaluator } from "./wasm/evaluator.js";
 export {
   CIRCLE,
@@ -23,7 +24,12 @@ export {
   TYPE_CODES,
   TYPE_NAMES,
   USED_SLOTS,
+  asColourScene,
+  fillSlots,
   rawToShapes,
+  sceneBackground,
+  sceneChannels,
+  usedSlots,
   representable,
   sceneToRaw,
   validateScene,
@@ -55,13 +61,14 @@ export {
  * @typedef {object} Engine
  * @property {string} backend "webgpu" | "wasm" | "reference"
  * @property {string} backendReason why this backend runs, for people
- * @property {(target: {data: ArrayLike<number>, width: number, height: number}) => void | Promise<void>} setTarget
+ * @property {(target: {data: ArrayLike<number>, width: number, height: number, channels?: 1 | 3 | "auto"}) => void | Promise<void>} setTarget
+ *   grey or RGB target (target.js toTarget); render() then returns width*height*channels values, RGB interleaved
  * @property {(scene: object) => void | Promise<void>} setScene
  * @property {() => object} getScene
  * @property {(options?: OptimizeOptions) => Promise<{scene: object, loss: Record<string, number>, steps: number, bestStep: number, aborted: boolean, skipped: number}>} optimize
  * @property {(scene?: object, options?: {tau?: number}) => Promise<Float32Array>} render
  * @property {(scene?: object, options?: {tau?: number, weights?: object}) => Promise<Record<string, number>>} loss
- * @property {() => {data: Float32Array, width: number, height: number} | null} getTarget
+ * @property {() => {data: Float32Array, width: number, height: number, channels: 1 | 3} | null} getTarget
  * @property {(options?: object) => Promise<object>} refine greedy shape search (refine.js)
  * @property {() => void} dispose
  */
@@ -141,10 +148,27 @@ export function wrapBackend(first, makeFallback) {
       return current.backendReason;
     },
     setTarget(t) {
-      target = toGreyTarget(t);
-      return current.setTarget(target);
+      target = toTarget(t);
+      try {
+        return current.setTarget(target);
+      } catch (error) {
+        if (!error?.fallback || !makeFallback) throw error;
+        // e.g. a colour target on the grey-only WebGPU shaders: Wasm for good, same scene
+        return (async () => {
+          const next = await makeFallback(error.message);
+          next.setTarget(target);
+          try {
+            next.setScene(current.getScene());
+          } catch {
+            // no scene yet, or one the new target cannot hold: the caller sets one
+          }
+          current.dispose();
+          current = next;
+          makeFallback = null;
+        })();
+      }
     },
-    /** @returns {{data: Float32Array, width: number, height: number} | null} the grey target (do not mutate) */
+    /** @returns {{data: Float32Array, width: number, height: number, channels: 1 | 3} | null} the target as converted by toTarget (do not mutate) */
     getTarget() {
       return target;
     },

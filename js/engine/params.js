@@ -49,9 +49,14 @@ export function softplusInverse(r) {
   return r > 20 ? r : Math.log(Math.expm1(r));
 }
 
-function checkFill(fill, where) {
-  if (Array.isArray(fill)) fail(where, "RGB fills are not supported by the engine yet; use a grey number in [0, 1]");
-  checkNumber(fill, where, { min: 0, max: 1 });
+/** A colour is a grey number in [0, 1] or [r, g, b] of them (DESIGN.md). */
+function checkColour(value, where) {
+  if (Array.isArray(value)) {
+    if (value.length !== 3) fail(where, `expected a grey number or [r, g, b] (3 numbers), got ${value.length} numbers`);
+    value.forEach((v, c) => checkNumber(v, `${where}[${c}]`, { min: 0, max: 1 }));
+    return;
+  }
+  checkNumber(value, where, { min: 0, max: 1 });
 }
 
 function checkShape(shape, i) {
@@ -60,7 +65,7 @@ function checkShape(shape, i) {
   const kind = Object.hasOwn(KIND_BY_NAME, shape.type) ? KIND_BY_NAME[shape.type] : null;
   if (!kind) fail(`${at}.type`, `expected one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${JSON.stringify(shape.type)}`);
   kind.check(shape, at);
-  checkFill(shape.fill, `${at}.fill`);
+  checkColour(shape.fill, `${at}.fill`);
 }
 
 /**
@@ -84,19 +89,53 @@ export function validateScene(scene) {
       fail(key, `expected a positive integer, got ${JSON.stringify(scene[key])}`);
     }
   }
-  if (scene.background !== undefined) {
-    if (Array.isArray(scene.background)) {
-      fail("background", "colour ([r, g, b]) backgrounds are not supported by the engine yet; use a grey number in [0, 1]");
-    }
-    checkNumber(scene.background, "background", { min: 0, max: 1 });
-  }
+  if (scene.background !== undefined) checkColour(scene.background, "background");
   if (!Array.isArray(scene.shapes)) fail("shapes", "expected an array");
   scene.shapes.forEach(checkShape);
+  // grey or colour throughout; a grey background is the colour with equal channels
+  const rgb = scene.shapes.findIndex((s) => Array.isArray(s.fill));
+  if (rgb >= 0 || Array.isArray(scene.background)) {
+    const grey = scene.shapes.findIndex((s) => !Array.isArray(s.fill));
+    const why = rgb >= 0 ? `shapes[${rgb}].fill` : "background";
+    if (grey >= 0) fail(`shapes[${grey}].fill`, `grey in a colour scene (${why} is [r, g, b]); a scene is grey or colour throughout`);
+  }
 }
 
-/** The grey that compositing starts from: the scene's `background`, 1.0 (white) when absent. */
-export function sceneBackground(scene) {
-  return scene?.background ?? 1.0;
+/** Colour channels of a (valid) scene: 3 when a fill or the background is [r, g, b], else 1. */
+export function sceneChannels(scene) {
+  return Array.isArray(scene.background) || scene.shapes.some((s) => Array.isArray(s.fill)) ? 3 : 1;
+}
+
+/** A copy of a grey scene with every fill and the background v as [v, v, v]. */
+export function asColourScene(scene) {
+  const rgb = (v) => (Array.isArray(v) ? [...v] : [v, v, v]);
+  const copy = structuredClone(scene);
+  copy.background = rgb(scene.background ?? 1.0);
+  for (const shape of copy.shapes) shape.fill = rgb(shape.fill);
+  return copy;
+}
+
+/**
+ * What compositing starts from: the scene's `background`, 1.0 (white) when
+ * absent; a grey number, or with `channels` 3 an [r, g, b] array (a grey
+ * background as three equal channels).
+ */
+export function sceneBackground(scene, channels = 1) {
+  const value = scene?.background ?? 1.0;
+  if (channels === 1) return value;
+  return Array.isArray(value) ? [...value] : [value, value, value];
+}
+
+/**
+ * The scene to pack for a pipeline of `channels` channels (null: the scene's
+ * own): a grey scene on a colour target is taken as its equal colour scene; a
+ * colour scene on a grey target is an error.
+ */
+function forChannels(scene, channels) {
+  const own = sceneChannels(scene);
+  const want = channels ?? own;
+  if (own === 3 && want === 1) fail("shapes", "the scene is in colour ([r, g, b] fills or background) but the target is grey");
+  return { scene: own === 1 && want === 3 ? asColourScene(scene) : scene, channels: want };
 }
 
 /** Raw value of a scene value under a slot transform (the inverse of decodeShape's). */
@@ -209,33 +248,44 @@ export function rawToShapes(raw, types, base, channels = 1) {
  * Validates and packs a scene given to `setScene`: its raw parameters and type
  * codes, and the base that `sceneFromRaw` reports untouched shapes from. A
  * shape the raw parameters can only clamp gets NaN base slots, so that it is
- * reported as clamped rather than as given.
+ * reported as clamped rather than as given. `background` is what compositing
+ * starts from (`sceneBackground`).
  * @param {any} scene wire-format scene
- * `background` is the grey compositing starts from (`sceneBackground`).
- * @param {any} scene wire-format scene
- * @returns {{raw: Float32Array, types: Uint8Array, background: number, base: {scene: any, shapes: any[], raw: Float32Array}}}
+ * @param {1 | 3 | null} [channels] the target's channels (null: the scene's own);
+ *   a grey scene on a colour target is packed as its equal colour scene
+ * @returns {{raw: Float32Array, types: Uint8Array, background: number | number[], channels: 1 | 3,
+ *   base: {scene: any, shapes: any[], raw: Float32Array, given: any, channels: 1 | 3}}}
  */
-export function packScene(scene) {
+export function packScene(scene, channels = null) {
   validateScene(scene);
-  const { raw, types } = sceneToRaw(scene);
+  const { scene: packed, channels: c } = forChannels(scene, channels);
+  const { raw, types } = sceneToRaw(packed);
   const baseRaw = Float32Array.from(raw);
-  scene.shapes.forEach((shape, i) => {
+  packed.shapes.forEach((shape, i) => {
     if (!representable(shape)) baseRaw.fill(NaN, i * STRIDE, (i + 1) * STRIDE);
   });
-  const background = sceneBackground(scene);
-  return { raw, types, background, base: { scene: structuredClone(scene), shapes: structuredClone(scene.shapes), raw: baseRaw } };
+  const background = sceneBackground(packed, c);
+  return {
+    raw,
+    types,
+    background,
+    channels: c,
+    base: { scene: structuredClone(packed), shapes: structuredClone(packed.shapes), raw: baseRaw, given: structuredClone(scene), channels: c },
+  };
 }
 
 /**
  * Raw parameters, type codes and background of a scene argument of
  * `render`/`loss` (validated), or `current` when the argument is omitted.
  * @param {any} scene
- * @param {{raw: Float32Array, types: Uint8Array, background: number}} current
+ * @param {{raw: Float32Array, types: Uint8Array, background: number | number[]}} current
+ * @param {1 | 3 | null} [channels] the target's channels
  */
-export function resolveSceneArgument(scene, current) {
+export function resolveSceneArgument(scene, current, channels = null) {
   if (scene === undefined || scene === null) return current;
   validateScene(scene);
-  return { ...sceneToRaw(scene), background: sceneBackground(scene) };
+  const { scene: packed, channels: c } = forChannels(scene, channels);
+  return { ...sceneToRaw(packed), background: sceneBackground(packed, c) };
 }
 
 /**
@@ -253,6 +303,6 @@ export function sceneFromRaw(raw, types, base, target) {
   scene.width = target?.width ?? base?.scene.width ?? 128;
   scene.height = target?.height ?? base?.scene.height ?? 128;
   scene.background = sceneBackground(base?.scene);
-  scene.shapes = rawToShapes(raw, types, base ?? undefined);
+  scene.shapes = rawToShapes(raw, types, base ?? undefined, base?.channels ?? 1);
   return scene;
 }

@@ -42,14 +42,16 @@ const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
  * size around 0.08, fill uniform in [0.05, 0.55] (the subject is dark on white).
  * @param {ShapeType} type
  * @param {() => number} rng
+ * @param {number} [channels=1] 3 for a colour scene: the grey fill as [v, v, v]
  * @returns {{shape: object, site: null}}
  */
-export function proposeRandom(type, rng) {
+export function proposeRandom(type, rng, channels = 1) {
   const u = (lo, hi) => lo + (hi - lo) * rng();
   const base = 0.08;
   const cx = u(0.15, 0.85);
   const cy = u(0.15, 0.85);
-  const fill = u(0.05, 0.55);
+  const grey = u(0.05, 0.55);
+  const fill = channels === 3 ? [grey, grey, grey] : grey;
   if (!Object.hasOwn(KIND_BY_NAME, type)) throw new Error(`unknown shape type ${type}`);
   return { shape: { type, ...KIND_BY_NAME[type].propose(u, base, cx, cy, clamp), fill }, site: null };
 }
@@ -218,6 +220,7 @@ function insideTest(shape) {
  * the summed squared error and that fill.
  */
 function scoreShape(shape, image, target, width, height, L) {
+  if (target.length === 3 * width * height) return scoreColourShape(shape, image, target, width, height, L);
   const { inside, box } = insideTest(shape);
   const i0 = Math.max(0, Math.floor(box[0] * L));
   const j0 = Math.max(0, Math.floor(box[1] * L));
@@ -237,6 +240,33 @@ function scoreShape(shape, image, target, width, height, L) {
   const fill = clamp(sum / covered.length, 0.01, 0.99);
   let gain = 0;
   for (const p of covered) gain += (image[p] - target[p]) ** 2 - (fill - target[p]) ** 2;
+  return { gain, fill };
+}
+
+/** scoreShape on an RGB target (interleaved): the mean colour under the shape, the drop summed over channels. */
+function scoreColourShape(shape, image, target, width, height, L) {
+  const { inside, box } = insideTest(shape);
+  const i0 = Math.max(0, Math.floor(box[0] * L));
+  const j0 = Math.max(0, Math.floor(box[1] * L));
+  const i1 = Math.min(width - 1, Math.ceil(box[2] * L));
+  const j1 = Math.min(height - 1, Math.ceil(box[3] * L));
+  const covered = [];
+  const sum = [0, 0, 0];
+  for (let j = j0; j <= j1; j++) {
+    for (let i = i0; i <= i1; i++) {
+      if (inside((i + 0.5) / L, (j + 0.5) / L)) {
+        const p = j * width + i;
+        covered.push(p);
+        for (let c = 0; c < 3; c++) sum[c] += target[3 * p + c];
+      }
+    }
+  }
+  if (covered.length === 0) return { gain: -Infinity, fill: [0.5, 0.5, 0.5] };
+  const fill = sum.map((v) => clamp(v / covered.length, 0.01, 0.99));
+  let gain = 0;
+  for (const p of covered) {
+    for (let c = 0; c < 3; c++) gain += (image[3 * p + c] - target[3 * p + c]) ** 2 - (fill[c] - target[3 * p + c]) ** 2;
+  }
   return { gain, fill };
 }
 
@@ -268,7 +298,8 @@ export function toScene(shape, width, height, fill) {
  * @param {ShapeType} type
  * @param {{image: Float32Array, target: Float32Array, width: number, height: number,
  *   tabu?: Site[], blobs?: number, perimeterWeight?: number}} input
- *   image: the current render at evaluation tau; target: grey in [0, 1];
+ *   image: the current render at evaluation tau; target in [0, 1], grey or RGB (interleaved,
+ *   then image too): fills are the target's mean (colour) under the shape;
  *   blobs: how many blobs to try at least (default 6); perimeterWeight: the loss weight of the perimeter prior
  * @param {number} [count=1] how many candidates to return at most (one per blob)
  * @returns {{shape: object, site: Site}[]}
@@ -297,9 +328,21 @@ export function blobDrafts(
   // Blurring the signed residual keeps what one flat-filled shape can fix (the
   // drawing too light or too dark over an area) and cancels fine texture.
   const signed = new Float32Array(n);
-  for (let p = 0; p < n; p++) signed[p] = target[p] - image[p];
-  const residual = gaussianBlur(signed, width, height, Math.max(1, L / 64));
-  for (let p = 0; p < n; p++) residual[p] = Math.abs(residual[p]) + 1e-6;
+  let residual;
+  if (target.length === 3 * n) {
+    // colour: the length of the blurred residual colour
+    residual = new Float32Array(n);
+    for (let c = 0; c < 3; c++) {
+      for (let p = 0; p < n; p++) signed[p] = target[3 * p + c] - image[3 * p + c];
+      const blurred = gaussianBlur(signed, width, height, Math.max(1, L / 64));
+      for (let p = 0; p < n; p++) residual[p] += blurred[p] * blurred[p];
+    }
+    for (let p = 0; p < n; p++) residual[p] = Math.sqrt(residual[p]) + 1e-6;
+  } else {
+    for (let p = 0; p < n; p++) signed[p] = target[p] - image[p];
+    residual = gaussianBlur(signed, width, height, Math.max(1, L / 64));
+    for (let p = 0; p < n; p++) residual[p] = Math.abs(residual[p]) + 1e-6;
+  }
   const work = Float32Array.from(residual);
   const keep = (x, y) =>
     tabu.reduce((k, t) => k * (1 - Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) / (2 * Math.max(t.s, 2 / L) ** 2))), 1);

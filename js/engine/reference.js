@@ -27,7 +27,7 @@ export const GAUSS_1D = (() => {
  * `p` holds the metric parameters in raw slot order, `j` their derivatives
  * with respect to the raw slot (the transforms are one-to-one per slot).
  */
-export function prepareShapes(raw, types, width, height) {
+export function prepareShapes(raw, types, width, height, channels = 1) {
   const L = Math.max(width, height);
   const sx = width / L;
   const sy = height / L;
@@ -36,7 +36,7 @@ export function prepareShapes(raw, types, width, height) {
     const type = types[i];
     const p = new Float64Array(STRIDE);
     const j = new Float64Array(STRIDE);
-    decodeShape(raw, i, type, p, j);
+    decodeShape(raw, i, type, p, j, channels);
     // positions scale to the metric of docs/engine.md; lengths already are in it
     KINDS[type].slots.forEach((t, k) => {
       const scale = t === "x" ? sx : t === "y" ? sy : 1;
@@ -61,22 +61,47 @@ function coverage(sdf, tau) {
   return { c, dc };
 }
 
+/** The background as one value per channel. */
+function backgroundChannels(background, channels) {
+  return Array.isArray(background) ? background : Array(channels).fill(background);
+}
+
 /**
- * @param {number} [background] the grey compositing starts from
- * @returns {Float64Array} the image, width*height, composited over `background`
+ * @param {number | number[]} [background] what compositing starts from: a grey
+ *   number, or one value per channel
+ * @param {number} [channels=1] 1 grey, 3 RGB (fills in slots FILL_SLOT..+2)
+ * @returns {Float64Array} the image, width*height*channels (RGB interleaved)
  */
-export function renderImage(shapes, width, height, L, tau, background = 1.0) {
-  const img = new Float64Array(width * height);
+export function renderImage(shapes, width, height, L, tau, background = 1.0, channels = 1) {
+  if (channels === 1) {
+    const img = new Float64Array(width * height);
+    for (let j = 0; j < height; j++) {
+      const y = (j + 0.5) / L;
+      for (let i = 0; i < width; i++) {
+        const x = (i + 0.5) / L;
+        let out = background;
+        for (const s of shapes) {
+          const c = coverage(SDF[s.type](s.p, x, y), tau).c;
+          out = (1 - c) * out + c * s.p[FILL_SLOT];
+        }
+        img[j * width + i] = out;
+      }
+    }
+    return img;
+  }
+  const bg = backgroundChannels(background, channels);
+  const img = new Float64Array(width * height * channels);
+  const out = new Float64Array(channels);
   for (let j = 0; j < height; j++) {
     const y = (j + 0.5) / L;
     for (let i = 0; i < width; i++) {
       const x = (i + 0.5) / L;
-      let out = background;
+      out.set(bg);
       for (const s of shapes) {
         const c = coverage(SDF[s.type](s.p, x, y), tau).c;
-        out = (1 - c) * out + c * s.p[FILL_SLOT];
+        for (let q = 0; q < channels; q++) out[q] = (1 - c) * out[q] + c * s.p[FILL_SLOT + q];
       }
-      img[j * width + i] = out;
+      img.set(out, (j * width + i) * channels);
     }
   }
   return img;
@@ -84,39 +109,50 @@ export function renderImage(shapes, width, height, L, tau, background = 1.0) {
 
 /**
  * Back-propagates dLoss/dImage through compositing, coverage and the SDFs.
- * @param {number} [background] the grey compositing starts from (as in renderImage)
+ * @param {ArrayLike<number>} gradImage dLoss/dImage, laid out like renderImage's result
+ * @param {number | number[]} [background] as in renderImage
+ * @param {number} [channels=1]
  * @returns {Float64Array} dLoss/d(raw), STRIDE per shape
  */
-export function backwardShapes(shapes, width, height, L, tau, gradImage, background = 1.0) {
+export function backwardShapes(shapes, width, height, L, tau, gradImage, background = 1.0, channels = 1) {
   const n = shapes.length;
+  const bg = backgroundChannels(background, channels);
   const gMetric = shapes.map(() => new Float64Array(STRIDE));
   const cov = new Float64Array(n);
   const dcov = new Float64Array(n);
-  const before = new Float64Array(n);
+  const before = new Float64Array(n * channels);
+  const out = new Float64Array(channels);
+  const g = new Float64Array(channels);
   for (let j = 0; j < height; j++) {
     const y = (j + 0.5) / L;
     for (let i = 0; i < width; i++) {
-      const gPix = gradImage[j * width + i];
-      if (gPix === 0) continue;
+      const p0 = (j * width + i) * channels;
+      let any = false;
+      for (let q = 0; q < channels; q++) any ||= gradImage[p0 + q] !== 0;
+      if (!any) continue;
       const x = (i + 0.5) / L;
-      let out = background;
+      out.set(bg);
       for (let k = 0; k < n; k++) {
         const s = shapes[k];
         const { c, dc } = coverage(SDF[s.type](s.p, x, y), tau);
         cov[k] = c;
         dcov[k] = dc;
-        before[k] = out;
-        out = (1 - c) * out + c * s.p[FILL_SLOT];
+        for (let q = 0; q < channels; q++) {
+          before[k * channels + q] = out[q];
+          out[q] = (1 - c) * out[q] + c * s.p[FILL_SLOT + q];
+        }
       }
-      let g = gPix;
+      for (let q = 0; q < channels; q++) g[q] = gradImage[p0 + q];
       for (let k = n - 1; k >= 0; k--) {
         const s = shapes[k];
-        gMetric[k][FILL_SLOT] += g * cov[k];
-        if (dcov[k] !== 0) {
-          const gSdf = g * (s.p[FILL_SLOT] - before[k]) * dcov[k];
-          SDF_GRAD[s.type](s.p, x, y, gSdf, gMetric[k]);
+        // the coverage is shared by the channels: its adjoint sums over them
+        let gCov = 0;
+        for (let q = 0; q < channels; q++) {
+          gMetric[k][FILL_SLOT + q] += g[q] * cov[k];
+          gCov += g[q] * (s.p[FILL_SLOT + q] - before[k * channels + q]);
         }
-        g *= 1 - cov[k];
+        if (dcov[k] !== 0) SDF_GRAD[s.type](s.p, x, y, gCov * dcov[k], gMetric[k]);
+        for (let q = 0; q < channels; q++) g[q] *= 1 - cov[k];
       }
     }
   }
@@ -205,13 +241,23 @@ export function gaussianBlur(img, width, height) {
   return out;
 }
 
-/** Target-only quantities, computed once per target. */
-export function prepareTarget(data, width, height) {
+/**
+ * Target-only quantities, computed once per target; a colour target (RGB
+ * interleaved) gets them per channel in `planes`.
+ */
+export function prepareTarget(data, width, height, channels = 1) {
+  if (channels !== 1) {
+    const n = width * height;
+    const planes = [];
+    for (let q = 0; q < channels; q++) planes.push(prepareTarget(Float64Array.from({ length: n }, (_, p) => data[p * channels + q]), width, height));
+    return { width, height, channels, planes };
+  }
   const y = Float64Array.from(data);
   const y2 = y.map((v) => v * v);
   return {
     width,
     height,
+    channels: 1,
     y,
     edge: edgeMagnitude(y, width, height).mag,
     muY: gaussianBlur(y, width, height),
@@ -221,9 +267,25 @@ export function prepareTarget(data, width, height) {
 
 /**
  * The image-space terms and, if asked, d(w.mse*mse + w.edge*edge + w.ssim*ssim)/d(image).
- * `ssim` is 1 - mean SSIM.
+ * `ssim` is 1 - mean SSIM. For a colour target (DESIGN.md) each term is the
+ * mean of the per-channel terms (the MSE is then the mean over pixels and
+ * channels), so with equal channels it equals the grey loss.
  */
 export function imageLoss(img, target, weights, wantGrad) {
+  if (target.channels > 1) {
+    const C = target.channels;
+    const n = target.width * target.height;
+    const w = { mse: weights.mse / C, edge: weights.edge / C, ssim: weights.ssim / C };
+    const terms = { mse: 0, edge: 0, ssim: 0 };
+    const grad = wantGrad ? new Float64Array(n * C) : null;
+    for (let q = 0; q < C; q++) {
+      const plane = Float64Array.from({ length: n }, (_, p) => img[p * C + q]);
+      const part = imageLoss(plane, target.planes[q], w, wantGrad);
+      for (const key of ["mse", "edge", "ssim"]) terms[key] += part.terms[key] / C;
+      if (grad) for (let p = 0; p < n; p++) grad[p * C + q] = part.grad[p];
+    }
+    return { terms, grad };
+  }
   const { width, height, y } = target;
   const N = width * height;
   const grad = wantGrad ? new Float64Array(N) : null;
@@ -304,27 +366,33 @@ export function createReferenceEvaluator() {
   };
   return {
     name: "reference",
-    async setTarget(data, width, height) {
-      target = prepareTarget(data, width, height);
+    /**
+     * @param {ArrayLike<number>} data width*height*channels values, RGB interleaved
+     * @param {number} [channels=1] 1 grey or 3 RGB
+     */
+    async setTarget(data, width, height, channels = 1) {
+      target = prepareTarget(data, width, height, channels);
     },
     async setTypes(t) {
       types = Uint8Array.from(t);
     },
+    /** @param {number | number[]} value a grey number, or one value per channel */
     async setBackground(value) {
       background = value;
     },
     async evaluate(raw, tau, weights, wantGrad) {
       const t = needTarget();
-      const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
-      const img = renderImage(shapes, t.width, t.height, L, tau, background);
+      const C = t.channels;
+      const { shapes, L } = prepareShapes(raw, types, t.width, t.height, C);
+      const img = renderImage(shapes, t.width, t.height, L, tau, background, C);
       const { terms, grad } = imageLoss(img, t, weights, wantGrad);
       if (!wantGrad) return { terms };
-      return { terms, grad: backwardShapes(shapes, t.width, t.height, L, tau, grad, background) };
+      return { terms, grad: backwardShapes(shapes, t.width, t.height, L, tau, grad, background, C) };
     },
     async render(raw, tau) {
       const t = needTarget();
-      const { shapes, L } = prepareShapes(raw, types, t.width, t.height);
-      return Float32Array.from(renderImage(shapes, t.width, t.height, L, tau, background));
+      const { shapes, L } = prepareShapes(raw, types, t.width, t.height, t.channels);
+      return Float32Array.from(renderImage(shapes, t.width, t.height, L, tau, background, t.channels));
     },
     dispose() {
       target = null;

@@ -8,6 +8,10 @@
 // not one operation per pixel, so hundreds of drafts and thousands of
 // hill-climbing moves per round cost less than one optimiser step.
 //
+// Colour: with an RGB target (3 values per pixel, interleaved) the error of a
+// pixel sums its channels, the closed-form fill is the target's mean colour
+// under the shape (per channel), and the gain sums over the channels.
+//
 // Shapes here are metric (docs/engine.md: lengths in units of the longer side
 // L, x in [0, W/L], y in [0, H/L]) and carry no fill; `toScene` in
 // proposals.js turns them into scene shapes.
@@ -29,34 +33,42 @@ const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
  * @property {number} width
  * @property {number} height
  * @property {number} L       the longer side in pixels
- * @property {Float64Array} err  squared error, width*height
+ * @property {number} channels 1 (grey) or 3 (RGB)
+ * @property {Float64Array} err  squared error (summed over the channels), width*height
  * @property {Float64Array} sumErr
- * @property {Float64Array} sumT
- * @property {Float64Array} sumT2
- * @property {Float64Array} target
+ * @property {Float64Array} sumT  the grey target's (channel 0's) prefix sums
+ * @property {Float64Array[]} sumTc  per channel
+ * @property {Float64Array} sumT2  of the target squared, summed over the channels
+ * @property {Float64Array} target  width*height*channels
  * @property {number} totalErr  the summed squared error of the render
  */
 
 /**
- * @param {ArrayLike<number>} image the current render (grey, width*height)
- * @param {ArrayLike<number>} target grey target in [0, 1]
+ * @param {ArrayLike<number>} image the current render, laid out like the target
+ * @param {ArrayLike<number>} target in [0, 1]: grey (width*height) or RGB
+ *   (width*height*3, interleaved); the channel count follows from its length
  * @param {number} width
  * @param {number} height
  * @returns {ResidualMaps}
  */
 export function residualMaps(image, target, width, height) {
   const n = width * height;
+  const channels = target.length === 3 * n ? 3 : 1;
   const err = new Float64Array(n);
   const t = Float64Array.from(target);
-  for (let p = 0; p < n; p++) err[p] = (image[p] - t[p]) ** 2;
+  if (channels === 1) for (let p = 0; p < n; p++) err[p] = (image[p] - t[p]) ** 2;
+  else for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) err[p] += (image[3 * p + c] - t[3 * p + c]) ** 2;
+  const sumTc = Array.from({ length: channels }, () => new Float64Array((width + 1) * height));
   const maps = {
     width,
     height,
     L: Math.max(width, height),
+    channels,
     err,
     target: t,
     sumErr: new Float64Array((width + 1) * height),
-    sumT: new Float64Array((width + 1) * height),
+    sumT: sumTc[0],
+    sumTc,
     sumT2: new Float64Array((width + 1) * height),
     totalErr: 0,
   };
@@ -66,17 +78,31 @@ export function residualMaps(image, target, width, height) {
 }
 
 function updateRow(maps, j) {
-  const { width, err, target, sumErr, sumT, sumT2 } = maps;
+  const { width, err, target, sumErr, sumT, sumT2, channels, sumTc } = maps;
   const o = j * (width + 1);
   const p0 = j * width;
   sumErr[o] = 0;
-  sumT[o] = 0;
   sumT2[o] = 0;
+  for (const sum of sumTc) sum[o] = 0;
+  if (channels === 1) {
+    for (let i = 0; i < width; i++) {
+      const t = target[p0 + i];
+      sumErr[o + i + 1] = sumErr[o + i] + err[p0 + i];
+      sumT[o + i + 1] = sumT[o + i] + t;
+      sumT2[o + i + 1] = sumT2[o + i] + t * t;
+    }
+    return;
+  }
   for (let i = 0; i < width; i++) {
-    const t = target[p0 + i];
+    const q = 3 * (p0 + i);
     sumErr[o + i + 1] = sumErr[o + i] + err[p0 + i];
-    sumT[o + i + 1] = sumT[o + i] + t;
-    sumT2[o + i + 1] = sumT2[o + i] + t * t;
+    let t2 = 0;
+    for (let c = 0; c < 3; c++) {
+      const t = target[q + c];
+      sumTc[c][o + i + 1] = sumTc[c][o + i] + t;
+      t2 += t * t;
+    }
+    sumT2[o + i + 1] = sumT2[o + i] + t2;
   }
 }
 
@@ -110,12 +136,14 @@ const spanFunction = (shape) => KIND_BY_NAME[shape.type].rowSpan(shape);
 
 /**
  * The best opaque fill of a shape over the current render and the drop in
- * the summed squared error it gives.
+ * the summed squared error it gives (in colour: the mean colour under the
+ * shape, channel by channel, and the drop summed over the channels).
  * @param {ResidualMaps} maps
  * @param {object} shape metric shape
- * @returns {{gain: number, fill: number, pixels: number}}
+ * @returns {{gain: number, fill: number | number[], pixels: number}} fill: grey, or [r, g, b]
  */
 export function scoreDraft(maps, shape) {
+  if (maps.channels !== 1) return scoreColourDraft(maps, shape);
   const { width, height, sumErr, sumT, sumT2 } = maps;
   let n = 0;
   let e = 0;
@@ -133,20 +161,44 @@ export function scoreDraft(maps, shape) {
   return { gain: e - (t2 - 2 * fill * t + n * fill * fill), fill, pixels: n };
 }
 
+function scoreColourDraft(maps, shape) {
+  const { width, height, sumErr, sumTc, sumT2 } = maps;
+  let n = 0;
+  let e = 0;
+  let t2 = 0;
+  const t = [0, 0, 0];
+  forEachSpan(shape, width, height, (j, i0, i1) => {
+    const o = j * (width + 1);
+    n += i1 - i0 + 1;
+    e += sumErr[o + i1 + 1] - sumErr[o + i0];
+    for (let c = 0; c < 3; c++) t[c] += sumTc[c][o + i1 + 1] - sumTc[c][o + i0];
+    t2 += sumT2[o + i1 + 1] - sumT2[o + i0];
+  });
+  if (n === 0) return { gain: -Infinity, fill: [0.5, 0.5, 0.5], pixels: 0 };
+  const fill = t.map((v) => clamp(v / n, FILL_MIN, FILL_MAX));
+  let after = t2;
+  for (let c = 0; c < 3; c++) after += n * fill[c] * fill[c] - 2 * fill[c] * t[c];
+  return { gain: e - after, fill, pixels: n };
+}
+
 /**
  * Paints a shape hard-edged into the maps (the error under it becomes that of
  * `fill`), so that the next draft is scored against the drawing with it.
  * @param {ResidualMaps} maps
  * @param {object} shape metric shape
- * @param {number} fill
+ * @param {number | number[]} fill grey, or [r, g, b] on colour maps
  */
 export function paintDraft(maps, shape, fill) {
-  const { width, height, err, target } = maps;
+  const { width, height, err, target, channels } = maps;
+  const rgb = Array.isArray(fill) ? fill : [fill, fill, fill];
   forEachSpan(shape, width, height, (j, i0, i1) => {
     for (let i = i0; i <= i1; i++) {
       const p = j * width + i;
-      maps.totalErr += (fill - target[p]) ** 2 - err[p];
-      err[p] = (fill - target[p]) ** 2;
+      let e = 0;
+      if (channels === 1) e = (fill - target[p]) ** 2;
+      else for (let c = 0; c < 3; c++) e += (rgb[c] - target[3 * p + c]) ** 2;
+      maps.totalErr += e - err[p];
+      err[p] = e;
     }
     updateRow(maps, j);
   });

@@ -212,14 +212,19 @@ test("setScene rejects malformed scenes with the offending field", async () => {
   assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: -1, fill: 0.5 })), /shapes\[0\]\.r/);
   assert.throws(() => engine.setScene(bad({ type: "circle", cx: "0.5", cy: 0.5, r: 0.1, fill: 0.5 })), /shapes\[0\]\.cx/);
   assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: 1.5 })), /shapes\[0\]\.fill/);
-  assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, 0, 0] })), /RGB/);
+  assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, 0] })), /shapes\[0\]\.fill: expected a grey number or \[r, g, b\] \(3 numbers\), got 2 numbers/);
+  assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, 0, 0, 1] })), /got 4 numbers/);
+  assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, 1.2, 0] })), /shapes\[0\]\.fill\[1\]: 1\.2 is above 1/);
+  assert.throws(() => engine.setScene(bad({ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, NaN, 0] })), /shapes\[0\]\.fill\[1\]: expected a finite number/);
+  const mixed = { ...TRUE_SCENE, shapes: [{ type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: [1, 0, 0] }, { type: "circle", cx: 0.5, cy: 0.5, r: 0.1, fill: 0.5 }] };
+  assert.throws(() => engine.setScene(mixed), /shapes\[1\]\.fill: grey in a colour scene \(shapes\[0\]\.fill is \[r, g, b\]\)/);
   assert.throws(() => engine.setScene(bad({ type: "ellipse", cx: 0.5, cy: 0.5, rx: 0.1, ry: 0.1, fill: 0.5 })), /angle/);
   assert.throws(() => engine.setScene(bad({ type: "triangle", points: [[0, 0], [1, 1]], fill: 0.5 })), /points/);
   assert.throws(() => engine.setScene(bad({ type: "triangle", points: [[0, 0], [1, 1], [0.5, NaN]], fill: 0.5 })), /points\[2\]\[1\]/);
   engine.dispose();
 });
 
-test("setScene, render and loss reject a background outside [0, 1], non-numeric or colour", async () => {
+test("setScene, render and loss reject a background outside [0, 1], non-numeric, of 2 numbers, or colour with grey fills", async () => {
   const engine = await toyEngine({ backend: "reference" });
   const cases = [
     [-0.1, /background: -0\.1 is below 0/],
@@ -227,7 +232,8 @@ test("setScene, render and loss reject a background outside [0, 1], non-numeric 
     [NaN, /background: expected a finite number, got NaN/],
     ["x", /background: expected a finite number, got "x"/],
     [null, /background: expected a finite number, got null/],
-    [[0.1, 0.2, 0.3], /background: colour \(\[r, g, b\]\) backgrounds are not supported/],
+    [[0.1, 0.2], /background: expected a grey number or \[r, g, b\] \(3 numbers\), got 2 numbers/],
+    [[0.1, 0.2, 0.3], /shapes\[0\]\.fill: grey in a colour scene \(background is \[r, g, b\]\)/],
   ];
   for (const [background, message] of cases) {
     const scene = { ...TRUE_SCENE, background };

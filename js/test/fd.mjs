@@ -9,7 +9,7 @@
 // (evaluator terms + priors) under one-hot or full weights.
 
 import assert from "node:assert/strict";
-import { DEFAULT_WEIGHTS, STRIDE, USED_SLOTS, evaluateLoss, sceneToRaw } from "../build/engine.mjs";
+import { DEFAULT_WEIGHTS, STRIDE, evaluateLoss, sceneBackground, sceneChannels, sceneToRaw, usedSlots } from "../build/engine.mjs";
 
 /**
  * A non-square scene with every shape type, where every prior is active:
@@ -27,6 +27,13 @@ export const FD_SCENE = Object.freeze({
     { type: "triangle", points: [[0.3, 0.2], [0.8, 0.35], [0.45, 0.75]], fill: 0.1 },
     { type: "triangle", points: [[0.62, 0.03], [0.624, 0.033], [0.9, 0.5]], fill: 0.45 },
   ],
+});
+
+/** FD_SCENE in colour: RGB fills over an RGB background (every fill channel is checked). */
+export const FD_SCENE_RGB = Object.freeze({
+  ...FD_SCENE,
+  background: [0.9, 0.8, 0.95],
+  shapes: FD_SCENE.shapes.map((s, i) => ({ ...s, fill: [s.fill, 0.3 + 0.15 * i, 0.9 - 0.2 * i] })),
 });
 
 const ZERO = { mse: 0, edge: 0, ssim: 0, perimeter: 0, degeneracy: 0, canvas: 0 };
@@ -50,7 +57,8 @@ export const TAU_CASES = Object.freeze([
  * @param {number} [options.h] central-difference step in raw units (1e-5)
  * @param {number} [options.rtol] allowed error relative to the component (1e-4)
  * @param {number} [options.atol] allowed error relative to the largest component of the case (1e-5)
- * @param {object} [options.scene] (FD_SCENE); its `background` is handed to the evaluator (setBackground)
+ * @param {object} [options.scene] (FD_SCENE); its `background` is handed to the evaluator (setBackground);
+ *   a colour scene runs on an RGB target (each channel a different pattern)
  * @returns {Promise<{cases: number, checked: number, worst: number}>} worst: largest error / allowed error
  */
 export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
@@ -59,14 +67,18 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
   const L = Math.max(width, height);
   const evaluator = await makeEvaluator();
   try {
-    const target = new Float32Array(width * height);
+    const channels = sceneChannels(scene);
+    const target = new Float32Array(width * height * channels);
     for (let j = 0; j < height; j++) {
-      for (let i = 0; i < width; i++) target[j * width + i] = 0.5 + 0.4 * Math.sin(0.7 * i) * Math.cos(0.5 * j);
+      for (let i = 0; i < width; i++) {
+        for (let c = 0; c < channels; c++) target[(j * width + i) * channels + c] = 0.5 + 0.4 * Math.sin(0.7 * i + 1.3 * c) * Math.cos(0.5 * j - c);
+      }
     }
-    await evaluator.setTarget(target, width, height);
+    if (channels === 1) await evaluator.setTarget(target, width, height);
+    else await evaluator.setTarget(target, width, height, channels);
     const { raw: raw32, types } = sceneToRaw(scene);
     await evaluator.setTypes(types);
-    await evaluator.setBackground(scene.background ?? 1.0);
+    await evaluator.setBackground(sceneBackground(scene, channels));
     const raw = rawType.from(raw32);
     let checked = 0;
     let cases = 0;
@@ -80,7 +92,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
         const { grad } = await evaluateLoss(evaluator, raw, types, tau, wc.weights, true);
         const maxAbs = Math.max(...Array.from(grad, Math.abs));
         for (let i = 0; i < types.length; i++) {
-          for (const k of USED_SLOTS[types[i]]) {
+          for (const k of usedSlots(types[i], channels)) {
             const q = i * STRIDE + k;
             const plus = rawType.from(raw);
             const minus = rawType.from(raw);
@@ -98,7 +110,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
           }
         }
         for (let q = 0; q < grad.length; q++) {
-          if (!USED_SLOTS[types[Math.floor(q / STRIDE)]].includes(q % STRIDE)) {
+          if (!usedSlots(types[Math.floor(q / STRIDE)], channels).includes(q % STRIDE)) {
             assert.equal(grad[q], 0, `unused slot ${q} has gradient ${grad[q]}`);
           }
         }

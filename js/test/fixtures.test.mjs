@@ -34,8 +34,8 @@ for (const backend of BACKENDS) {
   for (const fixture of FIXTURES.filter((f) => f.scene.shapes.every(representable))) {
     test(`${backend.name}: ${fixture.name} matches the oracle`, async () => {
       const engine = await createEngine(backend.options);
-      const { width, height, data } = fixture.target;
-      engine.setTarget({ data: Float32Array.from(data.flat()), width, height });
+      const { width, height, data, channels } = fixture.target;
+      engine.setTarget({ data: Float32Array.from(data.flat(2)), width, height, channels });
       engine.setScene(fixture.scene);
       for (const c of fixture.cases) {
         const loss = await engine.loss(undefined, { tau: c.tau });
@@ -44,7 +44,8 @@ for (const backend of BACKENDS) {
           assert.ok(err <= LOSS_RTOL * Math.abs(expected) + 1e-12, `tau ${c.tau} ${key}: ${loss[key]} vs ${expected}`);
         }
         const image = await engine.render(undefined, { tau: c.tau });
-        const expected = c.render.flat();
+        const expected = c.render.flat(2);
+        assert.equal(image.length, expected.length);
         let worst = 0;
         for (let p = 0; p < expected.length; p++) worst = Math.max(worst, Math.abs(image[p] - expected[p]));
         assert.ok(worst <= backend.renderTol, `tau ${c.tau}: render differs by up to ${worst}`);

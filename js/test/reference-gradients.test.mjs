@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createReferenceEvaluator } from "../build/engine.mjs";
-import { FD_SCENE, checkEvaluatorGradients } from "./fd.mjs";
+import { FD_SCENE, FD_SCENE_RGB, checkEvaluatorGradients } from "./fd.mjs";
 
 test("reference evaluator: analytic gradients match central differences for every term, shape type and tau", async () => {
   const { checked, cases, worst } = await checkEvaluatorGradients(() => createReferenceEvaluator());
@@ -29,5 +29,13 @@ test("reference evaluator: gradients on the other sides of the canvas priors, ta
     ],
   };
   const { worst } = await checkEvaluatorGradients(() => createReferenceEvaluator(), { scene });
+  assert.ok(worst <= 1);
+});
+
+test("reference evaluator: colour gradients match central differences, every fill channel, RGB background", async () => {
+  const { checked, cases, worst } = await checkEvaluatorGradients(() => createReferenceEvaluator(), { scene: FD_SCENE_RGB });
+  assert.equal(cases, 14);
+  // geometry slots plus three fill channels per shape
+  assert.equal(checked, cases * (6 + 8 + 9 + 9));
   assert.ok(worst <= 1);
 });

@@ -180,3 +180,55 @@ test("types restricts the kinds the search adds; unknown kinds and objectives ar
   await assert.rejects(engine.refine({ loss: "vibes" }), /loss must be one of mse, reference/);
   engine.dispose();
 });
+
+test("colour screening: the closed-form fill is the mean colour under the draft and the gain sums the channels", () => {
+  const width = 23;
+  const height = 17;
+  const n = width * height;
+  const r = mulberry32(77);
+  const target = Float64Array.from({ length: 3 * n }, () => r());
+  const image = Float64Array.from({ length: 3 * n }, () => r());
+  const maps = residualMaps(image, target, width, height);
+  assert.equal(maps.channels, 3);
+  const shape = { type: "ellipse", cx: 0.45, cy: 0.35, rx: 0.2, ry: 0.12, angle: 0.4 };
+  const { gain, fill, pixels } = scoreDraft(maps, shape);
+  // brute force over the covered pixels
+  const covered = [];
+  forEachSpan(shape, width, height, (j, i0, i1) => {
+    for (let i = i0; i <= i1; i++) covered.push(j * width + i);
+  });
+  assert.equal(pixels, covered.length);
+  for (let c = 0; c < 3; c++) {
+    const mean = covered.reduce((a, p) => a + target[3 * p + c], 0) / covered.length;
+    assert.ok(Math.abs(fill[c] - Math.min(0.99, Math.max(0.01, mean))) < 1e-12, `channel ${c}`);
+  }
+  let expected = 0;
+  for (const p of covered) for (let c = 0; c < 3; c++) expected += (image[3 * p + c] - target[3 * p + c]) ** 2 - (fill[c] - target[3 * p + c]) ** 2;
+  assert.ok(Math.abs(gain - expected) < 1e-9, `${gain} vs ${expected}`);
+  // painting removes exactly that gain, and the maps stay consistent with a fresh build
+  const before = maps.totalErr;
+  paintDraft(maps, shape, fill);
+  assert.ok(Math.abs(before - maps.totalErr - gain) < 1e-9);
+  const painted = Float64Array.from(image);
+  for (const p of covered) for (let c = 0; c < 3; c++) painted[3 * p + c] = fill[c];
+  const fresh = residualMaps(painted, target, width, height);
+  assert.ok(Math.abs(fresh.totalErr - maps.totalErr) < 1e-9);
+  for (let q = 0; q < fresh.sumT2.length; q++) {
+    assert.ok(Math.abs(fresh.sumT2[q] - maps.sumT2[q]) < 1e-9 && Math.abs(fresh.sumErr[q] - maps.sumErr[q]) < 1e-9, `prefix ${q}`);
+  }
+});
+
+test("colour screening: on equal channels the colour gain is three times the grey gain and the fill is grey", () => {
+  const width = 19;
+  const height = 15;
+  const n = width * height;
+  const r = mulberry32(5);
+  const grey = Float64Array.from({ length: n }, () => r());
+  const img = Float64Array.from({ length: n }, () => r());
+  const rgb = (a) => Float64Array.from({ length: 3 * n }, (_, q) => a[Math.floor(q / 3)]);
+  const shape = { type: "triangle", points: [[0.1, 0.1], [0.9, 0.3], [0.4, 0.7]] };
+  const g = scoreDraft(residualMaps(img, grey, width, height), shape);
+  const c = scoreDraft(residualMaps(rgb(img), rgb(grey), width, height), shape);
+  assert.ok(Math.abs(c.gain - 3 * g.gain) < 1e-9 * Math.abs(g.gain) + 1e-12);
+  assert.deepEqual(c.fill.map((v) => Math.abs(v - g.fill) < 1e-12), [true, true, true]);
+});

@@ -79,10 +79,18 @@ def render64(scene: Scene, tau: float | None = None) -> np.ndarray:
     px = ((np.arange(width, dtype=np.float64) + 0.5) / side)[None, :]
     py = ((np.arange(height, dtype=np.float64) + 0.5) / side)[:, None]
     sx, sy = width / side, height / side
-    out = np.full((height, width), scene.background, dtype=np.float64)
+    if scene.channels == 1:
+        out = np.full((height, width), scene.background, dtype=np.float64)
+        for shape in scene.shapes:
+            alpha = coverage(_sdf(shape, px, py, sx, sy), tau)
+            out = (1.0 - alpha) * out + alpha * shape.fill
+        return out
+    # colour: the same compositing per channel (a grey background is equal channels)
+    out = np.empty((height, width, 3), dtype=np.float64)
+    out[...] = np.broadcast_to(np.asarray(scene.background, dtype=np.float64), (3,))
     for shape in scene.shapes:
-        alpha = coverage(_sdf(shape, px, py, sx, sy), tau)
-        out = (1.0 - alpha) * out + alpha * shape.fill
+        alpha = coverage(_sdf(shape, px, py, sx, sy), tau)[..., None]
+        out = (1.0 - alpha) * out + alpha * np.asarray(shape.fill, dtype=np.float64)
     return out
 
 
@@ -99,7 +107,8 @@ def render(scene: Scene, tau: float | None = None) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float32 array of shape (height, width), grey in [0, 1].
+        float32 array of shape (height, width), grey in [0, 1], or (height, width, 3)
+        for a colour scene (``scene.channels == 3``).
 
     """
     import numpy as np
@@ -141,14 +150,10 @@ def gaussian_window() -> np.ndarray:
     return window / window.sum()
 
 
-def image_terms(rendered: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """Return the unweighted image terms ``mse``, ``edge`` and ``ssim`` (1 - mean SSIM)."""
+def _grey_terms(r: np.ndarray, t: np.ndarray) -> dict[str, float]:
+    """MSE, Sobel edge and 1 - mean SSIM of one channel (float64 (H, W) arrays)."""
     import numpy as np
 
-    r = np.asarray(rendered, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
-    if r.shape != t.shape:
-        raise ValueError(f"image shapes differ: {r.shape} vs {t.shape}")
     mse = np.mean((r - t) ** 2)
     edge = np.mean((_sobel_magnitude(r) - _sobel_magnitude(t)) ** 2)
     window = gaussian_window()
@@ -161,6 +166,28 @@ def image_terms(rendered: np.ndarray, target: np.ndarray) -> dict[str, float]:
         (mu_r * mu_r + mu_t * mu_t + SSIM_C1) * (var_r + var_t + SSIM_C2)
     )
     return {"mse": float(mse), "edge": float(edge), "ssim": float(1.0 - ssim_map.mean())}
+
+
+def image_terms(rendered: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    """Return the unweighted image terms ``mse``, ``edge`` and ``ssim`` (1 - mean SSIM).
+
+    Grey images are (H, W); colour images are (H, W, 3), and then (DESIGN.md) the MSE
+    is the mean over pixels and channels, and the edge and SSIM terms are computed per
+    channel and averaged over the channels. With three equal channels this equals the
+    grey result up to rounding.
+    """
+    import numpy as np
+
+    r = np.asarray(rendered, dtype=np.float64)
+    t = np.asarray(target, dtype=np.float64)
+    if r.shape != t.shape:
+        raise ValueError(f"image shapes differ: {r.shape} vs {t.shape}")
+    if r.ndim == 2:
+        return _grey_terms(r, t)
+    if r.ndim != 3 or r.shape[2] != 3:
+        raise ValueError(f"images must be (H, W) or (H, W, 3), got {r.shape}")
+    per = [_grey_terms(r[..., c], t[..., c]) for c in range(3)]
+    return {key: sum(p[key] for p in per) / 3.0 for key in ("mse", "edge", "ssim")}
 
 
 def priors(scene: Scene) -> dict[str, float]:
@@ -201,7 +228,8 @@ def loss(
         The scene to render.
     target
         Anything :func:`pelican_widget.load_target` accepts; it is brought to exactly
-        the scene's width x height (a float array of that shape is used as it is).
+        the scene's width x height (a float array of that shape is used as it is), in
+        grey for a grey scene and in RGB for a colour scene (``scene.channels``).
     tau
         Edge softness in units of the longer side; default ``0.5 / max(W, H)``.
     weights
@@ -218,7 +246,8 @@ def loss(
     from .target import load_target
 
     merged = _check_weights(weights)
-    image = load_target(target, size=(scene.width, scene.height))
+    colour = "rgb" if scene.channels == 3 else "grey"
+    image = load_target(target, size=(scene.width, scene.height), colour=colour)
     terms = image_terms(render64(scene, tau), image)
     terms.update(priors(scene))
     terms["total"] = sum(merged[key] * terms[key] for key in WEIGHTS)

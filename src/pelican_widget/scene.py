@@ -8,8 +8,9 @@ Positions (``cx``, ``cy``, triangle vertices) are fractions of the canvas: x of 
 width, y of the height, x to the right and y down. Lengths (``r``, ``rx``, ``ry``) are
 fractions of the longer side ``max(width, height)``, so a circle stays round on a
 non-square canvas. ``angle`` is in radians and turns the ellipse's x axis towards +y
-(clockwise on screen). ``fill`` is grey in [0, 1], 0 black and 1 white. Shapes are
-painted in list order (the first is at the back) over ``background``.
+(clockwise on screen). ``fill`` is grey in [0, 1] (0 black, 1 white) or an
+``(r, g, b)`` triple in [0, 1] (a list in JSON). Shapes are painted in list order (the
+first is at the back) over ``background``, a grey number or an ``(r, g, b)`` triple.
 
 Decisions
 ---------
@@ -24,8 +25,13 @@ Decisions
   can add fields without breaking this reader.
 * Top-level keys other than ``shapes`` are optional in ``from_dict`` and default to
   ``version=1, width=128, height=128, background=1.0``.
-* Colour values go through one function (``shapes._common.check_colour``): today it
-  accepts a grey number; RGB fills (``[r, g, b]``) will be added there.
+* Colour values go through one function (``shapes._common.check_colour``): a grey
+  number or three numbers, each in [0, 1]; 2 or 4 numbers are an error.
+* A scene is grey or colour throughout (``channels`` is 1 or 3): when any fill or the
+  background is ``(r, g, b)``, every fill must be, and the error names the first
+  shape with a grey fill. A grey background is allowed in a colour scene (it is the
+  colour with three equal channels); :meth:`Scene.as_colour` turns a grey scene into
+  the equal colour scene.
 * Each shape kind is one module of :mod:`pelican_widget.shapes` (validation, wire
   format, SDF, priors, SVG element), found through ``SHAPE_TYPES``.
 """
@@ -41,6 +47,7 @@ from typing import Any
 
 from .shapes import SHAPE_CLASSES, SHAPE_TYPES, Circle, Ellipse, Shape, Triangle
 from .shapes._common import check_colour as _check_colour
+from .shapes._common import colour_json
 
 __all__ = ["SHAPE_TYPES", "Circle", "Ellipse", "Scene", "Shape", "Triangle", "shape_from_dict"]
 
@@ -90,9 +97,23 @@ def shape_from_dict(data: Any, index: int) -> Shape:
         raise ValueError(f"shape {index} ({kind}): {err}") from None
 
 
+def _check_channels(shapes: tuple[Shape, ...], background: Any) -> None:
+    """Raise ``ValueError`` naming the first grey fill of a colour scene."""
+    colour = [i for i, shape in enumerate(shapes) if isinstance(shape.fill, tuple)]
+    if not colour and not isinstance(background, tuple):
+        return
+    why = f"shape {colour[0]} has an RGB fill" if colour else "the background is RGB"
+    for index, shape in enumerate(shapes):
+        if not isinstance(shape.fill, tuple):
+            raise ValueError(
+                f"shape {index} ({shape.type}): field 'fill' is grey in a colour scene "
+                f"({why}); a scene is grey or colour throughout, use [r, g, b]"
+            )
+
+
 @dataclass(frozen=True)
 class Scene:
-    """A drawing: shapes painted in order over a grey background on a W x H canvas.
+    """A drawing: shapes painted in order over a background on a W x H canvas.
 
     Parameters
     ----------
@@ -101,7 +122,7 @@ class Scene:
     width, height
         Canvas size in pixels, each in [1, 2048].
     background
-        Grey the compositing starts from (1.0, white, in every scene the engine makes).
+        Grey or ``(r, g, b)`` the compositing starts from (default 1.0, white).
     version
         Format version; only 1 exists.
 
@@ -110,7 +131,7 @@ class Scene:
     shapes: tuple[Shape, ...] = ()
     width: int = 128
     height: int = 128
-    background: float = 1.0
+    background: float | tuple[float, float, float] = 1.0
     version: int = SCENE_VERSION
 
     def __post_init__(self) -> None:
@@ -126,6 +147,7 @@ class Scene:
         object.__setattr__(self, "width", _check_size(self.width, "width"))
         object.__setattr__(self, "height", _check_size(self.height, "height"))
         object.__setattr__(self, "background", _check_colour(self.background, "background"))
+        _check_channels(shapes, self.background)
         if isinstance(self.version, bool) or self.version != SCENE_VERSION:
             raise ValueError(
                 f"unknown scene version {self.version!r} (this package reads {SCENE_VERSION})"
@@ -158,13 +180,32 @@ class Scene:
             raise ValueError(f"invalid scene JSON: {err}") from None
         return cls.from_dict(data)
 
+    @property
+    def channels(self) -> int:
+        """Colour channels of the scene: 3 when a fill or the background is RGB, else 1."""
+        if isinstance(self.background, tuple):
+            return 3
+        return 3 if any(isinstance(shape.fill, tuple) for shape in self.shapes) else 1
+
+    def as_colour(self) -> Scene:
+        """Return the scene with every grey fill and background ``v`` as ``(v, v, v)``."""
+
+        def rgb(value: float | tuple[float, float, float]) -> tuple[float, float, float]:
+            return value if isinstance(value, tuple) else (value, value, value)
+
+        return replace(
+            self,
+            shapes=tuple(replace(shape, fill=rgb(shape.fill)) for shape in self.shapes),
+            background=rgb(self.background),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the scene in the wire format of DESIGN.md (plain dicts, lists, floats)."""
         return {
             "version": self.version,
             "width": self.width,
             "height": self.height,
-            "background": self.background,
+            "background": colour_json(self.background),
             "shapes": [shape.to_dict() for shape in self.shapes],
         }
 
@@ -196,7 +237,7 @@ class Scene:
         save_svg(self, path, scale)
 
     def save_png(self, path: str | os.PathLike[str], size: int | None = None) -> None:
-        """Render with the reference renderer and write a grey PNG.
+        """Render with the reference renderer and write a PNG (grey, or RGB in colour).
 
         ``size`` is the longer side in pixels (default: the scene's own size).
         Needs numpy and pillow.

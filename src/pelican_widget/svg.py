@@ -11,15 +11,19 @@ Format written
   ``transform="rotate(deg cx cy)"``, ``<polygon>`` with 3 points. Lengths are
   scaled by the longer side, so shapes look as the renderer draws them on
   non-square canvases.
-* Fills are ``rgb(p%,p%,p%)`` with four decimals of percent: standard CSS/SVG colour
-  syntax that every browser renders, and precise to 1e-6, so a round trip keeps the
-  fill (an integer ``rgb(v,v,v)`` would lose up to 0.002).
+* Fills are ``rgb(p%,q%,r%)`` with four decimals of percent (grey: three equal
+  channels): standard CSS/SVG colour syntax that every browser renders, and precise
+  to 1e-6, so a round trip keeps the fill (an integer ``rgb(r,g,b)`` would lose up to
+  0.002).
 * A shape's ``name`` goes into ``data-name``.
 
 Reading
 -------
 :func:`from_svg` reads that format back (round trip within 1e-6) and also accepts
-integer ``rgb(v,v,v)`` and ``#rgb``/``#rrggbb`` grey fills. The parser (expat)
+integer ``rgb(r,g,b)``, ``#rgb``/``#rrggbb`` and the basic CSS colour names
+(``black``, ``white``, ``red``, ``grey``, ... see ``COLOUR_NAMES``). When every fill and
+the background have equal channels the scene is grey (fills are numbers); otherwise it
+is a colour scene and every fill and the background are ``(r, g, b)``. The parser (expat)
 refuses any DOCTYPE, hence any entity declaration or external DTD, and never
 fetches anything. Elements other than the ones above raise ``ValueError``, so that
 nothing is dropped silently; ``<title>``, ``<desc>`` and ``<metadata>`` are skipped.
@@ -46,9 +50,37 @@ _RGB = re.compile(rf"^rgb\(\s*({_NUMBER})(%?)\s*,\s*({_NUMBER})(%?)\s*,\s*({_NUM
 _HEX = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
-def _colour(grey: float) -> str:
-    percent = f"{grey * 100:.4f}".rstrip("0").rstrip(".")
-    return f"rgb({percent}%,{percent}%,{percent}%)"
+COLOUR_NAMES: dict[str, tuple[int, int, int]] = {
+    "black": (0, 0, 0),
+    "silver": (192, 192, 192),
+    "gray": (128, 128, 128),
+    "grey": (128, 128, 128),
+    "white": (255, 255, 255),
+    "maroon": (128, 0, 0),
+    "red": (255, 0, 0),
+    "purple": (128, 0, 128),
+    "fuchsia": (255, 0, 255),
+    "magenta": (255, 0, 255),
+    "green": (0, 128, 0),
+    "lime": (0, 255, 0),
+    "olive": (128, 128, 0),
+    "yellow": (255, 255, 0),
+    "navy": (0, 0, 128),
+    "blue": (0, 0, 255),
+    "teal": (0, 128, 128),
+    "aqua": (0, 255, 255),
+    "cyan": (0, 255, 255),
+    "orange": (255, 165, 0),
+}
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def _colour(value: float | tuple[float, ...]) -> str:
+    channels = value if isinstance(value, tuple) else (value, value, value)
+    return f"rgb({','.join(_percent(c) for c in channels)})"
 
 
 def _name_attr(name: str | None) -> str:
@@ -138,7 +170,7 @@ def _float(attrs: dict[str, str], key: str, where: str) -> float:
     return value
 
 
-def _parse_colour(attrs: dict[str, str], where: str) -> float:
+def _parse_colour(attrs: dict[str, str], where: str) -> tuple[float, float, float]:
     if "fill" not in attrs:
         raise ValueError(f"{where}: missing attribute 'fill'")
     text = attrs["fill"].strip()
@@ -151,11 +183,21 @@ def _parse_colour(attrs: dict[str, str], where: str) -> float:
         if len(digits) == 3:
             digits = "".join(d * 2 for d in digits)
         channels = [int(digits[k : k + 2], 16) / 255.0 for k in (0, 2, 4)]
+    elif text.lower() in COLOUR_NAMES:
+        channels = [v / 255.0 for v in COLOUR_NAMES[text.lower()]]
     else:
-        raise ValueError(f"{where}: unsupported fill {text!r} (expected rgb(...) or #rrggbb)")
-    if max(channels) - min(channels) > 1e-9:
-        raise ValueError(f"{where}: fill {text!r} is not grey (RGB fills are not supported yet)")
-    return channels[0]
+        raise ValueError(
+            f"{where}: unsupported fill {text!r} (expected rgb(...), #rrggbb, #rgb or a "
+            "basic colour name)"
+        )
+    return (channels[0], channels[1], channels[2])
+
+
+def _grey_or_colour(colours: list[tuple[float, float, float]]) -> list[Any]:
+    """Grey numbers when every colour has equal channels (a grey scene), else the triples."""
+    if all(max(c) - min(c) <= 1e-9 for c in colours):
+        return [c[0] for c in colours]
+    return list(colours)
 
 
 class _Reader:
@@ -225,8 +267,10 @@ def from_svg(text: str) -> Scene:
         raise TypeError(f"SVG must be text, got {type(text).__name__}")
     root, children = _parse_elements(text)
     width, height = _viewbox(root)
-    background, has_background = 1.0, False
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    has_background = False
     shapes: list[dict[str, Any]] = []
+    fills: list[tuple[float, float, float]] = []
     for index, (tag, attrs) in enumerate(children):
         where = f"element {index} <{tag}>"
         if tag in _SKIPPED:
@@ -239,12 +283,15 @@ def from_svg(text: str) -> Scene:
         if kind is None:
             raise ValueError(f"{where}: unsupported element")
         shape: dict[str, Any] = kind.from_svg(_Reader(attrs, where, kind.type), width, height)
-        shape["fill"] = _parse_colour(attrs, where)
+        fills.append(_parse_colour(attrs, where))
         if "data-name" in attrs:
             shape["name"] = attrs["data-name"]
         shapes.append(shape)
+    colours = _grey_or_colour([background, *fills])
+    for shape, fill in zip(shapes, colours[1:], strict=True):
+        shape["fill"] = fill
     return Scene.from_dict(
-        {"width": width, "height": height, "background": background, "shapes": shapes}
+        {"width": width, "height": height, "background": colours[0], "shapes": shapes}
     )
 
 
@@ -255,7 +302,7 @@ def save_svg(scene: Scene, path: str | os.PathLike[str], scale: float = 1.0) -> 
 
 
 def save_png(scene: Scene, path: str | os.PathLike[str], size: int | None = None) -> None:
-    """Render with the reference renderer and write an 8-bit grey PNG.
+    """Render with the reference renderer and write an 8-bit PNG: grey, or RGB in colour.
 
     Parameters
     ----------

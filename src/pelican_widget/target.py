@@ -1,4 +1,4 @@
-"""Turning paths, bytes, PIL images and arrays into a grey target image.
+"""Turning paths, bytes, PIL images and arrays into a grey or colour target image.
 
 numpy and pillow are imported inside the functions that need them;
 :func:`default_target_png` needs neither, so the widget can use it in Pyodide.
@@ -10,6 +10,13 @@ Decisions
   and divided by 255. 16-bit and float sources keep their precision: luma
   ``0.299 R + 0.587 G + 0.114 B`` in float64, resized as a float image.
 * Alpha is composited on white before the grey conversion.
+* Colour (``colour="rgb"``, or ``"auto"`` on an image whose channels differ): 8-bit
+  sources become 8-bit RGB through Pillow (``convert("RGB")``, alpha composited on
+  white), are resized as 8-bit RGB and divided by 255; 16-bit and float sources are
+  resized per channel as float images. The result is (H, W, 3) float32. ``"auto"``
+  gives the grey result, exactly as ``"grey"``, for a grey image and for a colour
+  image whose three channels are equal everywhere; ``"rgb"`` on a grey source
+  repeats its grey in three channels.
 * Resizing uses Pillow's default filter (bicubic); float results are clipped to
   [0, 1] because bicubic overshoots. By default the aspect ratio is kept and the
   longer side becomes ``resolution``; ``size=(width, height)`` asks for an exact size
@@ -121,6 +128,112 @@ def _grey_from_array(array: np.ndarray) -> Image.Image | np.ndarray:
     return grey
 
 
+COLOURS = ("auto", "grey", "rgb")
+
+
+def _rgb_from_pil(image: Image.Image) -> Image.Image | None:
+    """Return an 8-bit "RGB" image, or None for grey sources (decoded by the grey path)."""
+    from PIL import Image
+
+    if image.mode in ("L", "1", "I", "F", "LA", "La") or image.mode in _INT_MODES:
+        return None
+    if image.mode == "P" and image.palette is not None and image.palette.mode in ("L", "LA"):
+        return None
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _rgb_from_array(array: np.ndarray) -> Image.Image | np.ndarray | None:
+    """Colour counterpart of ``_grey_from_array``; None for (H, W) arrays."""
+    import numpy as np
+    from PIL import Image
+
+    if array.size == 0:
+        raise ValueError(f"target array is empty (shape {array.shape})")
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
+        raise ValueError(
+            f"target array must have shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
+        )
+    if array.ndim == 2:
+        return None
+    if array.dtype == np.uint8:
+        return _rgb_from_pil(Image.fromarray(np.ascontiguousarray(array)))
+    if array.dtype == np.uint16:
+        values = array.astype(np.float64) / 65535.0
+    elif np.issubdtype(array.dtype, np.floating):
+        values = array.astype(np.float64)
+        if not np.all(np.isfinite(values)):
+            raise ValueError("target array contains NaN or infinite values")
+        if values.min() < 0.0 or values.max() > 1.0:
+            raise ValueError(
+                f"float target values must lie in [0, 1], got [{values.min()}, {values.max()}]"
+            )
+    else:
+        raise TypeError(
+            f"unsupported target array dtype {array.dtype}; expected uint8, uint16 or float"
+        )
+    rgb = values[..., :3]
+    if values.shape[2] == 4:
+        alpha = values[..., 3:4]
+        rgb = alpha * rgb + (1.0 - alpha)
+    return rgb
+
+
+def _decode_rgb(source: Any) -> Image.Image | np.ndarray | None:
+    """Return the source as RGB (8-bit image or float array), or None when it is grey."""
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"target image not found: {path}")
+        return _rgb_from_pil(_open_image(path, f"file {path!r}"))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise ValueError("target bytes are empty")
+        return _rgb_from_pil(_open_image(io.BytesIO(bytes(source)), "the target bytes"))
+    if isinstance(source, Image.Image):
+        return _rgb_from_pil(source)
+    if isinstance(source, np.ndarray):
+        return _rgb_from_array(source)
+    return None  # _decode raises the TypeError
+
+
+def _resize_rgb(
+    rgb: Image.Image | np.ndarray, resolution: int, size: tuple[int, int] | None
+) -> np.ndarray:
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(rgb, Image.Image):
+        width, height = _output_size(rgb.size, resolution, size)
+        if rgb.size != (width, height):
+            rgb = rgb.resize((width, height), Image.Resampling.BICUBIC)
+        return (np.asarray(rgb, dtype=np.float64) / 255.0).astype(np.float32)
+    width, height = _output_size((rgb.shape[1], rgb.shape[0]), resolution, size)
+    if rgb.shape[:2] != (height, width):
+        planes = []
+        for c in range(3):
+            image = Image.fromarray(np.ascontiguousarray(rgb[..., c], dtype=np.float32))
+            resized = np.asarray(image.resize((width, height), Image.Resampling.BICUBIC))
+            planes.append(np.clip(resized, 0, 1))
+        rgb = np.stack(planes, axis=-1)
+    return np.ascontiguousarray(rgb, dtype=np.float32)
+
+
+def _channels_equal(rgb: Image.Image | np.ndarray) -> bool:
+    import numpy as np
+
+    values = np.asarray(rgb)
+    return bool(np.array_equal(values[..., 0], values[..., 1])) and bool(
+        np.array_equal(values[..., 0], values[..., 2])
+    )
+
+
 def _open_image(data: io.BytesIO | os.PathLike[str] | str, what: str) -> Image.Image:
     from PIL import Image
 
@@ -160,8 +273,9 @@ def load_target(
     resolution: int = 128,
     *,
     size: tuple[int, int] | None = None,
+    colour: str = "grey",
 ) -> np.ndarray:
-    """Load a target image as grey float32 in [0, 1].
+    """Load a target image as grey or colour float32 in [0, 1].
 
     Parameters
     ----------
@@ -174,17 +288,29 @@ def load_target(
     size
         ``(width, height)`` to resize to exactly instead (each in [1, 2048]); e.g.
         ``size=(128, 128)`` for the square resize of the reference project.
+    colour
+        ``"grey"`` (the default, as before colour existed), ``"rgb"``, or ``"auto"``:
+        RGB for an image whose channels differ, grey otherwise.
 
     Returns
     -------
     numpy.ndarray
-        float32 array of shape (height, width).
+        float32 array of shape (height, width), or (height, width, 3) in colour.
 
     """
     import numpy as np
     from PIL import Image
 
     resolution = _check_int(resolution, "resolution", MIN_RESOLUTION, MAX_RESOLUTION)
+    if colour not in COLOURS:
+        raise ValueError(f"colour must be one of {', '.join(COLOURS)}, got {colour!r}")
+    if colour != "grey":
+        rgb = _decode_rgb(source)
+        if rgb is not None and not (colour == "auto" and _channels_equal(rgb)):
+            return _resize_rgb(rgb, resolution, size)
+        if colour == "rgb":
+            grey = load_target(source, resolution, size=size, colour="grey")
+            return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=-1))
     grey = _decode(source)
     if isinstance(grey, Image.Image):
         width, height = _output_size(grey.size, resolution, size)

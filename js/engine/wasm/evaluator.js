@@ -12,7 +12,7 @@ import { createPool } from "./pool.js";
  */
 async function createInProcessEvaluator(bandCount) {
   const instances = [];
-  let layout = null; // {width, height, bands}
+  let layout = null; // {width, height, channels, bands}
   let types = new Uint8Array(0);
   let background = 1.0;
   const need = () => {
@@ -21,7 +21,8 @@ async function createInProcessEvaluator(bandCount) {
   };
   return {
     name: bandCount === 1 ? "wasm" : `wasm-bands-${bandCount}`,
-    async setTarget(data, width, height) {
+    /** @param {number} [channels=1] 1 grey or 3 RGB (data interleaved) */
+    async setTarget(data, width, height, channels = 1) {
       const bands = splitRows(height, bandCount);
       while (instances.length < bands.length) {
         const band = await KernelBand.create();
@@ -31,9 +32,10 @@ async function createInProcessEvaluator(bandCount) {
       bands.forEach(([y0, y1], b) => {
         const [r0, r1] = haloRange(height, y0, y1);
         instances[b].setTypes(types);
-        instances[b].setTarget(Float32Array.from(data.slice(r0 * width, r1 * width)), width, height, y0, y1);
+        const rows = Float32Array.from(data.slice(r0 * width * channels, r1 * width * channels));
+        instances[b].setTarget(rows, width, height, y0, y1, channels);
       });
-      layout = { width, height, bands };
+      layout = { width, height, channels, bands };
     },
     async setTypes(t) {
       types = Uint8Array.from(t);
@@ -44,14 +46,14 @@ async function createInProcessEvaluator(bandCount) {
       for (const band of instances) band.setBackground(value);
     },
     async evaluate(raw, tau, weights, wantGrad) {
-      const { width, height, bands } = need();
+      const { width, height, channels, bands } = need();
       const parts = bands.map((_, b) => instances[b].evaluate(raw, tau, weights, wantGrad));
-      return combineBands(parts, width, height, types.length, wantGrad);
+      return combineBands(parts, width, height, types.length, wantGrad, channels);
     },
     async render(raw, tau) {
-      const { width, height, bands } = need();
-      const image = new Float32Array(width * height);
-      bands.forEach(([y0], b) => image.set(instances[b].render(raw, tau), y0 * width));
+      const { width, height, channels, bands } = need();
+      const image = new Float32Array(width * height * channels);
+      bands.forEach(([y0], b) => image.set(instances[b].render(raw, tau), y0 * width * channels));
       return image;
     },
     dispose() {

@@ -10,9 +10,17 @@
  * Call order from JS (kernel.js): band_setup, write the target rows into the
  * returned staging buffer, band_set_target; shapes_reserve(K) whenever the
  * shape count changes, write the records and types; evaluate(...) as often as
- * needed; band_render(...) for the image alone. set_background(v) at any time
- * sets the grey that compositing starts from (1.0, white, until called; kept
- * across band_setup). */
+ * needed; band_render(...) for the image alone. set_background(c, v) at any
+ * time sets channel c of what compositing starts from (1.0, white, until
+ * called; kept across band_setup).
+ *
+ * Channels: band_setup takes NC, 1 (grey) or 3 (RGB). Every image buffer
+ * exists per channel; the shapes' coverage is computed once and composited
+ * into each channel (the running affine map of render_row has one scale A
+ * and one offset per channel); the loss passes run per channel; the
+ * backward pass sums the channels' adjoints into the coverage's. The row
+ * functions are instantiated for NC = 1 and 3 (always_inline with a
+ * constant), so the grey path does what it did before colour. */
 #include "loss.h"
 #include "shapes.h"
 
@@ -43,15 +51,22 @@ static void *take(unsigned int bytes) {
 
 /* ---- band state --------------------------------------------------------- */
 
-static int W, H, y0, y1, r0, r1, m0, m1, e0, e1, Wv, P;
+#define MAXC 3
+
+static int W, H, y0, y1, r0, r1, m0, m1, e0, e1, Wv, P, NC;
 static float invL;
-static float *Y, *X, *muY, *eYY, *magT, *hX, *hXX, *hXY, *mA, *mB, *mC, *AX, *AY;
+/* per channel: target, render, target maps, blur scratch (then the blurred
+ * SSIM adjoint maps) and the edge adjoint maps */
+static float *Y[MAXC], *X[MAXC], *muY[MAXC], *eYY[MAXC], *magT[MAXC], *hX[MAXC], *hXX[MAXC],
+    *hXY[MAXC], *AX[MAXC], *AY[MAXC];
+/* SSIM adjoint maps of the channel being processed */
+static float *mA, *mB, *mC;
 static float *staging;
 static f4 *px, *lanemask, *drow;
 static f4 clo, chi;
 static unsigned int band_top;
-/* the grey every pixel's compositing starts from (the scene's background) */
-static float background = 1.0f;
+/* what every pixel's compositing starts from, per channel (the background) */
+static float background[MAXC] = {1.0f, 1.0f, 1.0f};
 
 static int K;
 static float *recs, *boxes, *inner;
@@ -70,10 +85,12 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
 
 static float *take_rows(void) { return take((unsigned int)((r1 - r0 + 2 * PAD_ROWS) * P) * 4u); }
 
-/* Lays out the buffers of a band; returns the staging buffer where JS writes
- * the target rows [r0, r1) (W floats each), or 0 when memory runs out. */
+/* Lays out the buffers of a band of `channels` channels; returns the staging
+ * buffer where JS writes the target rows [r0, r1) (W * channels floats each,
+ * the channels of a pixel together), or 0 when memory runs out. */
 EXPORT("band_setup")
-float *band_setup(int width, int height, int band_y0, int band_y1) {
+float *band_setup(int width, int height, int band_y0, int band_y1, int channels) {
+  NC = channels == 3 ? 3 : 1;
   W = width;
   H = height;
   y0 = band_y0;
@@ -89,15 +106,22 @@ float *band_setup(int width, int height, int band_y0, int band_y1) {
   invL = 1.0f / (float)(W > H ? W : H);
   K = 0;
   heap_top = (unsigned int)(unsigned long)&__heap_base;
-  float **bufs[] = {&Y, &X, &muY, &eYY, &magT, &hX, &hXX, &hXY, &mA, &mB, &mC, &AX, &AY};
-  for (unsigned int i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-    *bufs[i] = take_rows();
-    if (!*bufs[i]) return 0;
+  for (int c = 0; c < NC; c++) {
+    float **bufs[] = {&Y[c], &X[c], &muY[c], &eYY[c], &magT[c], &hX[c], &hXX[c], &hXY[c], &AX[c], &AY[c]};
+    for (unsigned int i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+      *bufs[i] = take_rows();
+      if (!*bufs[i]) return 0;
+    }
+  }
+  float **shared[] = {&mA, &mB, &mC};
+  for (unsigned int i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+    *shared[i] = take_rows();
+    if (!*shared[i]) return 0;
   }
   px = take((unsigned int)Wv * 16u);
   lanemask = take((unsigned int)Wv * 16u);
-  drow = take((unsigned int)Wv * 16u);
-  staging = take((unsigned int)((r1 - r0) * W) * 4u);
+  drow = take((unsigned int)(Wv * NC) * 16u);
+  staging = take((unsigned int)((r1 - r0) * W * NC) * 4u);
   if (!px || !lanemask || !drow || !staging) return 0;
   for (int v = 0; v < Wv; v++) {
     float i = (float)(4 * v);
@@ -115,25 +139,28 @@ float *band_setup(int width, int height, int band_y0, int band_y1) {
 /* Pads the staged target rows and precomputes the target-only maps. */
 EXPORT("band_set_target")
 void band_set_target(void) {
-  for (int j = r0; j < r1; j++) {
-    float *dst = row(Y, j);
-    const float *src = staging + (j - r0) * W;
-    for (int i = 0; i < W; i++) dst[i] = src[i];
-  }
-  for (int j = r0; j < r1; j++) blur_h3(row(Y, j), row(Y, j), row(hX, j), row(hXX, j), row(hXY, j), Wv);
-  for (int j = m0; j < m1; j++) {
-    f4 *mu = (f4 *)row(muY, j), *e2 = (f4 *)row(eYY, j);
-    for (int v = 0; v < Wv; v++) {
-      mu[v] = blur_v(row(hX, j) + 4 * v, P);
-      e2[v] = blur_v(row(hXX, j) + 4 * v, P);
+  for (int c = 0; c < NC; c++) {
+    for (int j = r0; j < r1; j++) {
+      float *dst = row(Y[c], j);
+      const float *src = staging + (j - r0) * W * NC + c;
+      for (int i = 0; i < W; i++) dst[i] = src[i * NC];
     }
-  }
-  for (int j = e0; j < e1; j++) {
-    f4 *mag = (f4 *)row(magT, j);
-    for (int v = 0; v < Wv; v++) {
-      f4 gx, gy;
-      sobel(row(Y, j) + 4 * v, P, &gx, &gy);
-      mag[v] = SQRT(madd(gx, gx, madd(gy, gy, SPLAT(1e-8f))));
+    for (int j = r0; j < r1; j++)
+      blur_h3(row(Y[c], j), row(Y[c], j), row(hX[c], j), row(hXX[c], j), row(hXY[c], j), Wv);
+    for (int j = m0; j < m1; j++) {
+      f4 *mu = (f4 *)row(muY[c], j), *e2 = (f4 *)row(eYY[c], j);
+      for (int v = 0; v < Wv; v++) {
+        mu[v] = blur_v(row(hX[c], j) + 4 * v, P);
+        e2[v] = blur_v(row(hXX[c], j) + 4 * v, P);
+      }
+    }
+    for (int j = e0; j < e1; j++) {
+      f4 *mag = (f4 *)row(magT[c], j);
+      for (int v = 0; v < Wv; v++) {
+        f4 gx, gy;
+        sobel(row(Y[c], j) + 4 * v, P, &gx, &gy);
+        mag[v] = SQRT(madd(gx, gx, madd(gy, gy, SPLAT(1e-8f))));
+      }
     }
   }
 }
@@ -151,8 +178,8 @@ float *shapes_reserve(int n) {
   types = take(k * 4u);
   unsigned int plane = (unsigned int)Wv * k * 16u;
   cstore = take(plane);
-  pstore = take(plane);
-  scratch = take((unsigned int)Wv * 16u);
+  pstore = take(plane * (unsigned int)NC);
+  scratch = take((unsigned int)(Wv * NC) * 16u);
   scratch_cov = take((unsigned int)Wv * 16u);
   ranges = take(k * 8u);
   acc = take(k * ACC * 16u);
@@ -166,7 +193,9 @@ float *shapes_reserve(int n) {
 }
 
 EXPORT("shape_types") int *shape_types(void) { return types; }
-EXPORT("set_background") void set_background(float value) { background = value; }
+EXPORT("set_background") void set_background(int c, float value) {
+  if (c >= 0 && c < MAXC) background[c] = value;
+}
 EXPORT("band_output") double *band_output(void) { return outbuf; }
 
 /* ---- forward ------------------------------------------------------------ */
@@ -211,39 +240,46 @@ static void inner_range(int k, float py, int va, int vb, int *ia, int *ib) {
   }
 }
 
-/* Composites row j into `out`; with `keep`, also fills cstore, pstore and
- * ranges for the backward pass of that row. The backward pass renders its
- * row again rather than storing the whole band: memory stays O(K W), and
- * rendering a row costs about what storing and reloading it would.
+/* Composites row j into out[c] (one row per channel); with `keep`, also
+ * fills cstore, pstore (per shape and channel) and ranges for the backward
+ * pass of that row. The backward pass renders its row again rather than
+ * storing the whole band: memory stays O(K W), and rendering a row costs
+ * about what storing and reloading it would.
  *
  * Outside a shape's box the coverage is the constant clo, the same affine
  * map for every pixel there; those maps are applied to the whole row at
- * once through a running affine (true = A * stored + B), and only the
- * vectors in the box touch memory. The row starts as the background with
- * the identity map (A = 1, B = 0). */
-static void render_row(int j, f4 invtau, f4 *out, int keep) {
+ * once through a running affine (true = A * stored + B, with B per
+ * channel), and only the vectors in the box touch memory. The row starts as
+ * the background with the identity map (A = 1, B = 0). */
+static inline __attribute__((always_inline)) void render_row(int j, f4 invtau, f4 **out, int keep,
+                                                              const int nc) {
   float py = ((float)j + 0.5f) * invL;
-  float A = 1.0f, B = 0.0f, lo = wasm_f32x4_extract_lane(clo, 0);
-  f4 bg = SPLAT(background);
-  for (int v = 0; v < Wv; v++) out[v] = bg;
+  float A = 1.0f, B[MAXC] = {0.0f, 0.0f, 0.0f}, lo = wasm_f32x4_extract_lane(clo, 0);
+  for (int c = 0; c < nc; c++) {
+    f4 bg = SPLAT(background[c]);
+    for (int v = 0; v < Wv; v++) out[c][v] = bg;
+  }
   for (int k = 0; k < K; k++) {
     const float *s = recs + k * REC;
     int va, vb, ia, ib;
     vector_range(boxes + 4 * k, py, &va, &vb);
     inner_range(k, py, va, vb, &ia, &ib);
-    float f = s[FILL_SLOT];
-    float A1 = A * (1.0f - lo), B1 = B * (1.0f - lo) + lo * f;
+    float A1 = A * (1.0f - lo), B1[MAXC];
+    for (int c = 0; c < nc; c++) B1[c] = B[c] * (1.0f - lo) + lo * s[FILL_SLOT + c];
     if (va < vb) {
       f4 *cov = keep ? cstore + k * Wv : scratch_cov;
       shape_cover(types[k], s, py, va, ia, invtau, px, cov);
       for (int v = ia; v < ib; v++) cov[v] = chi;
       shape_cover(types[k], s, py, ib, vb, invtau, px, cov);
-      f4 a0 = SPLAT(A), b0 = SPLAT(B), b1 = SPLAT(B1), ia1 = SPLAT(1.0f / A1), fill = SPLAT(f);
-      f4 *below = pstore + k * Wv;
-      for (int v = va; v < vb; v++) {
-        f4 now = madd(a0, out[v], b0);
-        if (keep) below[v] = now;
-        out[v] = MUL(SUB(madd(cov[v], SUB(fill, now), now), b1), ia1);
+      f4 a0 = SPLAT(A), ia1 = SPLAT(1.0f / A1);
+      for (int c = 0; c < nc; c++) {
+        f4 b0 = SPLAT(B[c]), b1 = SPLAT(B1[c]), fill = SPLAT(s[FILL_SLOT + c]);
+        f4 *below = pstore + (k * nc + c) * Wv, *o = out[c];
+        for (int v = va; v < vb; v++) {
+          f4 now = madd(a0, o[v], b0);
+          if (keep) below[v] = now;
+          o[v] = MUL(SUB(madd(cov[v], SUB(fill, now), now), b1), ia1);
+        }
       }
     }
     if (keep) {
@@ -251,10 +287,13 @@ static void render_row(int j, f4 invtau, f4 *out, int keep) {
       ranges[2 * k + 1] = vb;
     }
     A = A1;
-    B = B1;
+    for (int c = 0; c < nc; c++) B[c] = B1[c];
   }
-  f4 a = SPLAT(A), b = SPLAT(B);
-  for (int v = 0; v < Wv; v++) out[v] = madd(a, out[v], b);
+  f4 a = SPLAT(A);
+  for (int c = 0; c < nc; c++) {
+    f4 b = SPLAT(B[c]);
+    for (int v = 0; v < Wv; v++) out[c][v] = madd(a, out[c][v], b);
+  }
 }
 
 /* Renders rows [r0, r1) into X. */
@@ -265,26 +304,35 @@ static void render_rows(float tau) {
     shape_inner_prep(types[k], recs + k * REC, tau, 2.0f * invL, inner + 10 * k);
   }
   for (int j = r0; j < r1; j++) {
-    render_row(j, invtau, (f4 *)row(X, j), 0);
+    f4 *out[MAXC];
+    for (int c = 0; c < NC; c++) out[c] = (f4 *)row(X[c], j);
+    if (NC == 1)
+      render_row(j, invtau, out, 0, 1);
+    else
+      render_row(j, invtau, out, 0, 3);
     /* zero the columns past the image: they are padding for the stencils */
-    float *o = row(X, j);
-    for (int i = W; i < 4 * Wv; i++) o[i] = 0.0f;
+    for (int c = 0; c < NC; c++) {
+      float *o = row(X[c], j);
+      for (int i = W; i < 4 * Wv; i++) o[i] = 0.0f;
+    }
   }
 }
 
 /* ---- loss and its adjoint ----------------------------------------------- */
 
-static void ssim_pass(double *ssim_sum, f4 kssim, int grad) {
-  for (int j = r0; j < r1; j++) blur_h3(row(X, j), row(Y, j), row(hX, j), row(hXX, j), row(hXY, j), Wv);
+/* The SSIM terms of channel c; with grad, its adjoint maps into mA, mB, mC. */
+static void ssim_pass(int c, double *ssim_sum, f4 kssim, int grad) {
+  for (int j = r0; j < r1; j++)
+    blur_h3(row(X[c], j), row(Y[c], j), row(hX[c], j), row(hXX[c], j), row(hXY[c], j), Wv);
   f4 c1 = SPLAT(SSIM_C1), c2 = SPLAT(SSIM_C2), two = SPLAT(2.0f);
   for (int j = m0; j < m1; j++) {
-    const f4 *my = (const f4 *)row(muY, j), *eyy = (const f4 *)row(eYY, j);
-    f4 *a = (f4 *)row(mA, j), *b = (f4 *)row(mB, j), *c = (f4 *)row(mC, j);
+    const f4 *my = (const f4 *)row(muY[c], j), *eyy = (const f4 *)row(eYY[c], j);
+    f4 *a = (f4 *)row(mA, j), *b = (f4 *)row(mB, j), *cc = (f4 *)row(mC, j);
     f4 rs = SPLAT(0.0f);
     for (int v = 0; v < Wv; v++) {
-      f4 mx = blur_v(row(hX, j) + 4 * v, P);
-      f4 exx = blur_v(row(hXX, j) + 4 * v, P);
-      f4 exy = blur_v(row(hXY, j) + 4 * v, P);
+      f4 mx = blur_v(row(hX[c], j) + 4 * v, P);
+      f4 exx = blur_v(row(hXX[c], j) + 4 * v, P);
+      f4 exy = blur_v(row(hXY[c], j) + 4 * v, P);
       f4 mxy = MUL(mx, my[v]);
       f4 mxx = MUL(mx, mx), myy = MUL(my[v], my[v]);
       f4 A1 = madd(two, mxy, c1);
@@ -302,23 +350,23 @@ static void ssim_pass(double *ssim_sum, f4 kssim, int grad) {
         f4 dxy = MUL(MUL(two, A1), inv);
         a[v] = wasm_v128_and(MUL(kssim, dmx), lanemask[v]);
         b[v] = wasm_v128_and(MUL(kssim, dxx), lanemask[v]);
-        c[v] = wasm_v128_and(MUL(kssim, dxy), lanemask[v]);
+        cc[v] = wasm_v128_and(MUL(kssim, dxy), lanemask[v]);
       }
     }
     if (j >= y0 && j < y1) *ssim_sum += hsum_f64(rs);
   }
 }
 
-static void edge_pass(double *mse_sum, double *edge_sum, f4 kedge, int grad) {
+static void edge_pass(int c, double *mse_sum, double *edge_sum, f4 kedge, int grad) {
   for (int j = e0; j < e1; j++) {
-    const f4 *mt = (const f4 *)row(magT, j);
-    const f4 *x = (const f4 *)row(X, j), *y = (const f4 *)row(Y, j);
-    f4 *ax = (f4 *)row(AX, j), *ay = (f4 *)row(AY, j);
+    const f4 *mt = (const f4 *)row(magT[c], j);
+    const f4 *x = (const f4 *)row(X[c], j), *y = (const f4 *)row(Y[c], j);
+    f4 *ax = (f4 *)row(AX[c], j), *ay = (f4 *)row(AY[c], j);
     int own = j >= y0 && j < y1;
     f4 re = SPLAT(0.0f), rm = re;
     for (int v = 0; v < Wv; v++) {
       f4 gx, gy;
-      sobel(row(X, j) + 4 * v, P, &gx, &gy);
+      sobel(row(X[c], j) + 4 * v, P, &gx, &gy);
       f4 mag = SQRT(madd(gx, gx, madd(gy, gy, SPLAT(1e-8f))));
       f4 diff = wasm_v128_and(SUB(mag, mt[v]), lanemask[v]);
       if (own) {
@@ -339,88 +387,111 @@ static void edge_pass(double *mse_sum, double *edge_sum, f4 kedge, int grad) {
   }
 }
 
-/* dL/dX for row j into drow (zero past the image) */
-static void image_adjoint_row(int j, f4 kmse) {
-  const f4 *x = (const f4 *)row(X, j), *y = (const f4 *)row(Y, j);
+/* dL/dX of channel c for row j into `out` (zero past the image) */
+static void image_adjoint_row(int c, int j, f4 kmse, f4 *out) {
+  const f4 *x = (const f4 *)row(X[c], j), *y = (const f4 *)row(Y[c], j);
   f4 two = SPLAT(2.0f);
   for (int v = 0; v < Wv; v++) {
-    f4 ba = blur_v(row(hX, j) + 4 * v, P);
-    f4 bb = blur_v(row(hXX, j) + 4 * v, P);
-    f4 bc = blur_v(row(hXY, j) + 4 * v, P);
+    f4 ba = blur_v(row(hX[c], j) + 4 * v, P);
+    f4 bb = blur_v(row(hXX[c], j) + 4 * v, P);
+    f4 bc = blur_v(row(hXY[c], j) + 4 * v, P);
     f4 d = madd(kmse, SUB(x[v], y[v]), ba);
     d = madd(MUL(two, x[v]), bb, d);
     d = madd(y[v], bc, d);
-    d = ADD(d, sobel_adjoint(row(AX, j) + 4 * v, row(AY, j) + 4 * v, P));
-    drow[v] = wasm_v128_and(d, lanemask[v]);
+    d = ADD(d, sobel_adjoint(row(AX[c], j) + 4 * v, row(AY[c], j) + 4 * v, P));
+    out[v] = wasm_v128_and(d, lanemask[v]);
   }
 }
 
 /* ---- backward through compositing, coverage and the shapes -------------- */
 
 /* Back-propagates through one shape over the vectors [va, vb) of a row.
- * g is the stored adjoint (true = scale * stored); `total` keeps the lane
- * sums of g over the row, which the caller uses for the vectors outside. */
+ * g[c] is channel c's stored adjoint (true = scale * stored); total[c] keeps
+ * its lane sums over the row, which the caller uses for the vectors outside;
+ * below is the shape's composite-below rows (nc of them, Wv apart). The
+ * coverage is shared by the channels, so its adjoint sums theirs. */
 static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py,
                                                              int va, int vb, const f4 *cov,
-                                                             const f4 *below, f4 *g, f4 *a,
+                                                             const f4 *below, f4 **g, f4 *a,
                                                              f4 scale, f4 *total, f4 *fillsum,
-                                                             f4 invtau) {
-  f4 fill = SPLAT(s[FILL_SLOT]), one = SPLAT(1.0f), tiny = SPLAT(1e-20f);
+                                                             f4 invtau, const int nc) {
+  f4 fill[MAXC], fs[MAXC], t[MAXC];
+  for (int c = 0; c < nc; c++) {
+    fill[c] = SPLAT(s[FILL_SLOT + c]);
+    fs[c] = fillsum[c];
+    t[c] = total[c];
+  }
+  f4 one = SPLAT(1.0f), tiny = SPLAT(1e-20f);
   f4 keep = DIV(one, SUB(one, clo));
-  f4 fs = *fillsum, t = *total;
   int touched = 0;
   for (int v = va; v < vb; v++) {
-    f4 c = cov[v], gv = g[v];
-    fs = madd(gv, SUB(c, clo), fs);
+    f4 c = cov[v];
+    for (int ch = 0; ch < nc; ch++) fs[ch] = madd(g[ch][v], SUB(c, clo), fs[ch]);
     v128_t active = wasm_v128_and(wasm_f32x4_gt(c, clo), wasm_f32x4_lt(c, chi));
     if (wasm_v128_any_true(active)) {
-      /* dL/dsdf = g (fill - below) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
-      f4 wz = MUL(MUL(MUL(MUL(gv, scale), SUB(fill, below[v])), MUL(c, SUB(c, one))), invtau);
+      /* dL/dsdf = sum_c g_c (fill_c - below_c) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
+      f4 gf = MUL(MUL(g[0][v], scale), SUB(fill[0], below[v]));
+      for (int ch = 1; ch < nc; ch++) gf = ADD(gf, MUL(MUL(g[ch][v], scale), SUB(fill[ch], below[ch * Wv + v])));
+      f4 wz = MUL(MUL(gf, MUL(c, SUB(c, one))), invtau);
       shape_grad(type, s, py, px[v], wasm_v128_and(wz, active), a);
       touched = 1;
     }
-    f4 next = MUL(MUL(gv, SUB(one, c)), keep);
-    /* an adjoint this small cannot matter; flushing it keeps denormals out */
-    next = wasm_v128_and(next, wasm_f32x4_gt(wasm_f32x4_abs(next), tiny));
-    t = ADD(t, SUB(next, gv));
-    g[v] = next;
+    for (int ch = 0; ch < nc; ch++) {
+      f4 gv = g[ch][v];
+      f4 next = MUL(MUL(gv, SUB(one, c)), keep);
+      /* an adjoint this small cannot matter; flushing it keeps denormals out */
+      next = wasm_v128_and(next, wasm_f32x4_gt(wasm_f32x4_abs(next), tiny));
+      t[ch] = ADD(t[ch], SUB(next, gv));
+      g[ch][v] = next;
+    }
   }
-  *fillsum = fs;
-  *total = t;
+  for (int c = 0; c < nc; c++) {
+    fillsum[c] = fs[c];
+    total[c] = t[c];
+  }
   return touched;
 }
 
-/* The backward pass of row j, shapes in reverse order; drow holds dL/dX.
- * As in render_row, the constant coverage outside a shape's box is applied
- * to the whole row through a scalar: the true adjoint is scale * g. */
-static void backward_row(int j, f4 invtau) {
+/* The backward pass of row j, shapes in reverse order; drow holds dL/dX of
+ * each channel (Wv apart). As in render_row, the constant coverage outside a
+ * shape's box is applied to the whole row through a scalar: the true adjoint
+ * is scale * g. */
+static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau, const int nc) {
   float py = ((float)j + 0.5f) * invL;
-  render_row(j, invtau, scratch, 1);
-  f4 *g = drow;
+  f4 *out[MAXC], *g[MAXC];
+  for (int c = 0; c < nc; c++) {
+    out[c] = scratch + c * Wv;
+    g[c] = drow + c * Wv;
+  }
+  render_row(j, invtau, out, 1, nc);
   float lo = wasm_f32x4_extract_lane(clo, 0), scale = 1.0f;
-  f4 total = SPLAT(0.0f);
-  for (int v = 0; v < Wv; v++) total = ADD(total, g[v]);
+  f4 total[MAXC];
+  for (int c = 0; c < nc; c++) {
+    total[c] = SPLAT(0.0f);
+    for (int v = 0; v < Wv; v++) total[c] = ADD(total[c], g[c][v]);
+  }
   for (int k = K - 1; k >= 0; k--) {
     const float *s = recs + k * REC;
     int va = ranges[2 * k], vb = ranges[2 * k + 1];
     f4 *a = acc + k * ACC;
     f4 sc = SPLAT(scale);
     /* sum of g * c over the row: clo everywhere, plus (c - clo) in the box */
-    f4 fillsum = MUL(clo, total);
+    f4 fillsum[MAXC];
+    for (int c = 0; c < nc; c++) fillsum[c] = MUL(clo, total[c]);
     int touched = 0;
     if (va < vb) {
-      const f4 *cov = cstore + k * Wv, *below = pstore + k * Wv;
+      const f4 *cov = cstore + k * Wv, *below = pstore + k * nc * Wv;
       /* one instance of grad_range per kind, its shape_grad inlined */
       switch (types[k]) {
-#define X(code, name)                                                                          \
-  case code:                                                                                   \
-    touched = grad_range(code, s, py, va, vb, cov, below, g, a, sc, &total, &fillsum, invtau); \
+#define X(code, name)                                                                                  \
+  case code:                                                                                           \
+    touched = grad_range(code, s, py, va, vb, cov, below, g, a, sc, total, fillsum, invtau, nc);       \
     break;
         SHAPE_KINDS(X)
 #undef X
       }
     }
-    a[ACC_FILL] = madd(fillsum, sc, a[ACC_FILL]);
+    for (int c = 0; c < nc; c++) a[ACC_FILL + c] = madd(fillsum[c], sc, a[ACC_FILL + c]);
     dirty[k] |= touched;
     scale *= 1.0f - lo;
   }
@@ -428,8 +499,10 @@ static void backward_row(int j, f4 invtau) {
   for (int k = 0; k < K; k++) {
     f4 *a = acc + k * ACC;
     double *ga = gacc + k * ACC;
-    ga[ACC_FILL] += hsum_f64(a[ACC_FILL]);
-    a[ACC_FILL] = SPLAT(0.0f);
+    for (int c = 0; c < nc; c++) {
+      ga[ACC_FILL + c] += hsum_f64(a[ACC_FILL + c]);
+      a[ACC_FILL + c] = SPLAT(0.0f);
+    }
     if (dirty[k]) {
       for (int i = 0; i < ACC_FILL; i++) {
         ga[i] += hsum_f64(a[i]);
@@ -442,27 +515,33 @@ static void backward_row(int j, f4 invtau) {
 
 /* ---- entry points --------------------------------------------------------- */
 
-/* One evaluation: output[0..2] = sums over the band's pixels of (X-Y)^2,
- * (|sobel X| - |sobel Y|)^2 and the SSIM map; with grad, output[3 + 8k ..]
- * = d(weighted loss)/d(natural parameters of shape k) (see shapes.h). The
- * weighted loss is w_mse*mse + w_edge*edge + w_ssim*(1 - mean SSIM), each
- * mean over all W*H pixels. */
+/* One evaluation: output[0..2] = sums over the band's pixels and channels of
+ * (X-Y)^2, (|sobel X| - |sobel Y|)^2 and the SSIM map; with grad,
+ * output[3 + GRAD k ..] = d(weighted loss)/d(natural parameters of shape k)
+ * (see shapes.h). The weighted loss is w_mse*mse + w_edge*edge +
+ * w_ssim*(1 - mean SSIM), each a mean over all W*H*NC pixel channels (the
+ * colour loss of DESIGN.md: per-channel terms averaged). */
 EXPORT("evaluate")
 double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
-  float n = (float)W * (float)H;
+  float n = (float)W * (float)H * (float)NC;
   double mse = 0.0, edge = 0.0, ssim = 0.0;
   render_rows(tau);
-  ssim_pass(&ssim, SPLAT(-w_ssim / n), grad);
-  edge_pass(&mse, &edge, SPLAT(2.0f * w_edge / n), grad);
+  for (int c = 0; c < NC; c++) {
+    ssim_pass(c, &ssim, SPLAT(-w_ssim / n), grad);
+    edge_pass(c, &mse, &edge, SPLAT(2.0f * w_edge / n), grad);
+    if (grad) {
+      /* the channel's SSIM adjoint, blurred horizontally, replaces its scratch */
+      for (int j = m0; j < m1; j++) {
+        blur_h(row(mA, j), row(hX[c], j), Wv);
+        blur_h(row(mB, j), row(hXX[c], j), Wv);
+        blur_h(row(mC, j), row(hXY[c], j), Wv);
+      }
+    }
+  }
   outbuf[0] = mse;
   outbuf[1] = edge;
   outbuf[2] = ssim;
   if (!grad) return outbuf;
-  for (int j = m0; j < m1; j++) {
-    blur_h(row(mA, j), row(hX, j), Wv);
-    blur_h(row(mB, j), row(hXX, j), Wv);
-    blur_h(row(mC, j), row(hXY, j), Wv);
-  }
   for (int i = 0; i < K * ACC; i++) {
     acc[i] = SPLAT(0.0f);
     gacc[i] = 0.0;
@@ -470,22 +549,28 @@ double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
   for (int k = 0; k < K; k++) dirty[k] = 0;
   f4 invtau = SPLAT(1.0f / tau), kmse = SPLAT(2.0f * w_mse / n);
   for (int j = y0; j < y1; j++) {
-    image_adjoint_row(j, kmse);
-    backward_row(j, invtau);
+    for (int c = 0; c < NC; c++) image_adjoint_row(c, j, kmse, drow + c * Wv);
+    if (NC == 1)
+      backward_row(j, invtau, 1);
+    else
+      backward_row(j, invtau, 3);
   }
   for (int k = 0; k < K; k++)
-    shape_finalize(types[k], recs + k * REC, gacc + k * ACC, outbuf + 3 + k * GRAD);
+    shape_finalize(types[k], recs + k * REC, gacc + k * ACC, outbuf + 3 + k * GRAD, NC);
   return outbuf;
 }
 
-/* Renders the band; returns its rows [y0, y1) packed, W floats each. */
+/* Renders the band; returns its rows [y0, y1) packed, W * NC floats each
+ * (the channels of a pixel together). */
 EXPORT("band_render")
 float *band_render(float tau) {
   render_rows(tau);
   for (int j = y0; j < y1; j++) {
-    const float *src = row(X, j);
-    float *dst = staging + (j - y0) * W;
-    for (int i = 0; i < W; i++) dst[i] = src[i];
+    float *dst = staging + (j - y0) * W * NC;
+    for (int c = 0; c < NC; c++) {
+      const float *src = row(X[c], j);
+      for (int i = 0; i < W; i++) dst[i * NC + c] = src[i];
+    }
   }
   return staging;
 }

@@ -13,8 +13,8 @@ export const HALO = 6;
 /** Floats per shape record (shapes.h REC) and the record's fill slot. */
 const REC = 20;
 const REC_FILL = 16;
-/** Doubles per shape in the kernel's gradient output (shapes.h GRAD). */
-const GRAD = 8;
+/** Doubles per shape in the kernel's gradient output (shapes.h GRAD: raw slots 0..9). */
+const GRAD = 10;
 
 let compiled = null;
 
@@ -29,11 +29,11 @@ export function haloRange(height, y0, y1) {
   return [Math.max(0, y0 - HALO), Math.min(height, y1 + HALO)];
 }
 
-/** One shape's record: the kind's own slots (shapes.h, its section), then the fill. */
-function writeRecord(rec, type, p) {
+/** One shape's record: the kind's own slots (shapes.h, its section), then the fill channels. */
+function writeRecord(rec, type, p, channels) {
   rec.fill(0);
   KINDS[type].wasmRecord(rec, p);
-  rec[REC_FILL] = p[FILL_SLOT];
+  for (let c = 0; c < channels; c++) rec[REC_FILL + c] = p[FILL_SLOT + c];
 }
 
 export class KernelBand {
@@ -46,6 +46,7 @@ export class KernelBand {
     this.y1 = 0;
     this.types = new Uint8Array(0);
     this.recs = 0;
+    this.channels = 1;
   }
 
   static async create() {
@@ -57,22 +58,26 @@ export class KernelBand {
   }
 
   /**
-   * @param {ArrayLike<number>} rows target rows haloRange(height, y0, y1), width floats each
+   * @param {ArrayLike<number>} rows target rows haloRange(height, y0, y1), width*channels floats
+   *   each (the channels of a pixel together)
+   * @param {number} [channels=1] 1 grey or 3 RGB
    */
-  setTarget(rows, width, height, y0, y1) {
+  setTarget(rows, width, height, y0, y1, channels = 1) {
     const [r0, r1] = haloRange(height, y0, y1);
-    if (rows.length !== (r1 - r0) * width) throw new Error(`kernel band: expected ${(r1 - r0) * width} target values, got ${rows.length}`);
-    const staging = this.k.band_setup(width, height, y0, y1);
-    if (!staging) throw new Error(`kernel band: out of memory for a ${width}x${height} target`);
+    const count = (r1 - r0) * width * channels;
+    if (rows.length !== count) throw new Error(`kernel band: expected ${count} target values, got ${rows.length}`);
+    const staging = this.k.band_setup(width, height, y0, y1, channels);
+    if (!staging) throw new Error(`kernel band: out of memory for a ${width}x${height}x${channels} target`);
     new Float32Array(this.memory, staging, rows.length).set(rows);
     this.k.band_set_target();
-    Object.assign(this, { width, height, y0, y1 });
+    Object.assign(this, { width, height, y0, y1, channels });
     this.reserve(this.types);
   }
 
-  /** @param {number} value the grey compositing starts from (kernel default 1.0) */
+  /** @param {number | number[]} value what compositing starts from: grey, or one value per channel (kernel default 1.0) */
   setBackground(value) {
-    this.k.set_background(value);
+    const values = Array.isArray(value) ? value : [value, value, value];
+    values.forEach((v, c) => this.k.set_background(c, v));
   }
 
   /** @param {ArrayLike<number>} types */
@@ -91,9 +96,9 @@ export class KernelBand {
     if (!this.width) throw new Error("kernel band: setTarget() has not been called");
     const n = this.types.length;
     if (raw.length < n * STRIDE) throw new Error(`kernel band: ${n} shapes need ${n * STRIDE} raw values, got ${raw.length}`);
-    const { shapes } = prepareShapes(raw, this.types, this.width, this.height);
+    const { shapes } = prepareShapes(raw, this.types, this.width, this.height, this.channels);
     const recs = new Float32Array(this.memory, this.recs, n * REC);
-    for (let i = 0; i < n; i++) writeRecord(recs.subarray(i * REC, (i + 1) * REC), shapes[i].type, shapes[i].p);
+    for (let i = 0; i < n; i++) writeRecord(recs.subarray(i * REC, (i + 1) * REC), shapes[i].type, shapes[i].p, this.channels);
     return shapes;
   }
 
@@ -117,20 +122,22 @@ export class KernelBand {
     return { sums, grad };
   }
 
-  /** @returns {Float32Array} rows [y0, y1) of the render, width floats each */
+  /** @returns {Float32Array} rows [y0, y1) of the render, width*channels floats each */
   render(raw, tau) {
     this.writeShapes(raw);
     const ptr = this.k.band_render(tau);
-    return new Float32Array(this.memory, ptr, (this.y1 - this.y0) * this.width).slice();
+    return new Float32Array(this.memory, ptr, (this.y1 - this.y0) * this.width * this.channels).slice();
   }
 }
 
 /**
  * Sums band results (float64) into the Evaluator answer of docs/engine.md.
+ * @param {number} [channels=1]
  * @param {{sums: ArrayLike<number>, grad: ArrayLike<number> | null}[]} parts
  */
-export function combineBands(parts, width, height, count, wantGrad) {
-  const n = width * height;
+export function combineBands(parts, width, height, count, wantGrad, channels = 1) {
+  // colour: every term is a mean over pixels and channels (DESIGN.md)
+  const n = width * height * channels;
   let mse = 0;
   let edge = 0;
   let ssim = 0;

@@ -92,7 +92,7 @@ export async function createPool(n, spawn) {
   } finally {
     spawner.release();
   }
-  let layout = null; // {width, height, bands, data}
+  let layout = null; // {width, height, channels, bands, data}
   let types = new Uint8Array(0);
   let spent = new Float64Array(n);
   let counted = 0;
@@ -104,13 +104,13 @@ export async function createPool(n, spawn) {
 
   /** Gives each Worker whose band changed its new rows (with their halo). */
   const assign = async (bands, previous) => {
-    const { data, width, height } = layout;
+    const { data, width, height, channels: nc } = layout;
     await Promise.all(
       bands.map(([y0, y1], b) => {
         if (previous && previous[b][0] === y0 && previous[b][1] === y1) return null;
         const [r0, r1] = haloRange(height, y0, y1);
-        const rows = Float32Array.from(data.subarray(r0 * width, r1 * width));
-        return channels[b].call("setTarget", { rows, width, height, y0, y1, types }, [rows.buffer]);
+        const rows = Float32Array.from(data.subarray(r0 * width * nc, r1 * width * nc));
+        return channels[b].call("setTarget", { rows, width, height, y0, y1, types, channels: nc }, [rows.buffer]);
       }),
     );
     layout.bands = bands;
@@ -141,8 +141,9 @@ export async function createPool(n, spawn) {
     get bands() {
       return layout ? layout.bands.map(([y0, y1]) => [y0, y1]) : [];
     },
-    async setTarget(data, width, height) {
-      layout = { width, height, bands: [], data: Float32Array.from(data) };
+    /** @param {number} [nc=1] colour channels, 1 grey or 3 RGB (data interleaved) */
+    async setTarget(data, width, height, nc = 1) {
+      layout = { width, height, channels: nc, bands: [], data: Float32Array.from(data) };
       try {
         await assign(splitRows(height, n), null);
       } catch (error) {
@@ -165,7 +166,7 @@ export async function createPool(n, spawn) {
           return channel.call("evaluate", { raw: r, tau, weights, wantGrad }, [r.buffer]);
         }),
       );
-      const result = combineBands(parts, layout.width, layout.height, types.length, wantGrad);
+      const result = combineBands(parts, layout.width, layout.height, types.length, wantGrad, layout.channels);
       if (wantGrad && parts.length > 1) {
         parts.forEach((part, b) => (spent[b] += part.ms));
         if (++counted >= BALANCE_WINDOW) await rebalance();
@@ -174,8 +175,9 @@ export async function createPool(n, spawn) {
     },
     async render(raw, tau) {
       const slices = await Promise.all(active().map(({ channel }) => channel.call("render", { raw: Float64Array.from(raw), tau })));
-      const image = new Float32Array(layout.width * layout.height);
-      layout.bands.forEach(([y0], b) => image.set(slices[b], y0 * layout.width));
+      const { width, height, channels: nc } = layout;
+      const image = new Float32Array(width * height * nc);
+      layout.bands.forEach(([y0], b) => image.set(slices[b], y0 * width * nc));
       return image;
     },
     dispose() {

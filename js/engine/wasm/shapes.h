@@ -17,12 +17,15 @@
 #include "vmath.h"
 
 #define REC 20
+/* fill channel c (grey, or R G B) of a record is at FILL_SLOT + c */
 #define FILL_SLOT 16
-/* per-shape accumulator slots (f4 each); the fill gradient uses the last */
+/* per-shape accumulator slots (f4 each): 0..12 for a kind's geometry, then
+ * the fill gradient of channel c at ACC_FILL + c */
 #define ACC 16
-#define ACC_FILL 15
-/* natural-parameter gradient layout, same slots as the raw layout */
-#define GRAD 8
+#define ACC_FILL 13
+/* natural-parameter gradient layout, same slots as the raw layout (fill
+ * channel c at 7 + c) */
+#define GRAD 10
 
 /* X(code, name) for every kind */
 #define SHAPE_KINDS(X) \
@@ -387,10 +390,10 @@ static inline __attribute__((always_inline)) void shape_grad(int type, const flo
 }
 
 /* Turn the accumulated sums (float64) into d/d(natural parameters) in raw
- * slot order, in the metric; slot 7 is the fill. */
-static void shape_finalize(int type, const float *s, const double *a, double *g) {
+ * slot order, in the metric; slots 7.. are the fill channels. */
+static void shape_finalize(int type, const float *s, const double *a, double *g, int nc) {
   for (int i = 0; i < GRAD; i++) g[i] = 0.0;
-  g[7] = a[ACC_FILL];
+  for (int c = 0; c < nc; c++) g[7 + c] = a[ACC_FILL + c];
   switch (type) {
 #define X(code, name) \
   case code:          \

@@ -9,9 +9,9 @@ const ops = {
   ping() {
     return { result: null };
   },
-  setTarget(band, { rows, width, height, y0, y1, types }) {
+  setTarget(band, { rows, width, height, y0, y1, types, channels = 1 }) {
     band.setTypes(types);
-    band.setTarget(rows, width, height, y0, y1);
+    band.setTarget(rows, width, height, y0, y1, channels);
     return { result: null };
   },
   setTypes(band, { types }) {

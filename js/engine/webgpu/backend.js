@@ -546,9 +546,15 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     backendReason: `WebGPU on ${software ? "a software adapter, " : ""}${adapterName(adapterInfo)}`,
     adapterInfo,
 
-    /** @param {{data: Float32Array, width: number, height: number}} t grey target */
+    /**
+     * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t grey target;
+     *   a colour target throws a `fallback` error (the shaders are grey only so far)
+     */
     setTarget(t) {
       notBusy("setTarget");
+      if ((t.channels ?? 1) !== 1) {
+        throw Object.assign(new Error("colour targets run on the Wasm kernel (the WebGPU shaders are grey only so far)"), { fallback: true });
+      }
       target = t;
     },
 

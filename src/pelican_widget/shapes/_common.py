@@ -29,16 +29,40 @@ def check_positive(value: Any, field: str) -> float:
     return number
 
 
-def check_colour(value: Any, field: str) -> float:
-    """Return a grey value in [0, 1]; the single place that decides what a colour is."""
-    if isinstance(value, (list, tuple)):
+def check_colour(value: Any, field: str) -> float | tuple[float, float, float]:
+    """Return a colour: a grey number in [0, 1] or an ``(r, g, b)`` tuple of them.
+
+    The single place that decides what a colour is (fills and backgrounds).
+    """
+    if hasattr(value, "tolist") and not isinstance(value, numbers.Real):
+        value = value.tolist()  # numpy arrays and scalars
+    if isinstance(value, (str, bytes)) or (
+        not isinstance(value, numbers.Real) and not isinstance(value, Sequence)
+    ):
         raise ValueError(
-            f"field '{field}' must be a grey value in [0, 1] (RGB fills are not supported yet)"
+            f"field '{field}' must be a grey number in [0, 1] or [r, g, b], "
+            f"got {type(value).__name__}"
         )
+    if isinstance(value, Sequence):
+        if len(value) != 3:
+            raise ValueError(
+                f"field '{field}' must be a grey number or [r, g, b] (3 numbers), "
+                f"got {len(value)} numbers"
+            )
+        channels = tuple(check_number(v, f"{field}[{k}]") for k, v in enumerate(value))
+        for k, channel in enumerate(channels):
+            if not 0.0 <= channel <= 1.0:
+                raise ValueError(f"field '{field}[{k}]' must be in [0, 1], got {channel!r}")
+        return channels
     number = check_number(value, field)
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"field '{field}' must be in [0, 1], got {number!r}")
     return number
+
+
+def colour_json(value: float | tuple[float, ...]) -> float | list[float]:
+    """Return a colour as in the wire format: a number or an ``[r, g, b]`` list."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def check_name(value: Any) -> str | None:

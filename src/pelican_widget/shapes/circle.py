@@ -6,7 +6,16 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._common import check_colour, check_name, check_number, check_positive, fmt, outside, with_name
+from ._common import (
+    check_colour,
+    check_name,
+    check_number,
+    check_positive,
+    colour_json,
+    fmt,
+    outside,
+    with_name,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -14,12 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Circle:
-    """A disc: centre ``(cx, cy)``, radius ``r`` > 0, grey ``fill`` in [0, 1]."""
+    """A disc: centre ``(cx, cy)``, radius ``r`` > 0, ``fill`` (grey in [0, 1] or ``(r, g, b)``)."""
 
     cx: float
     cy: float
     r: float
-    fill: float
+    fill: float | tuple[float, float, float]
     name: str | None = None
 
     type: ClassVar[str] = "circle"
@@ -40,7 +49,13 @@ class Circle:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the shape in the wire format."""
-        data = {"type": self.type, "cx": self.cx, "cy": self.cy, "r": self.r, "fill": self.fill}
+        data = {
+            "type": self.type,
+            "cx": self.cx,
+            "cy": self.cy,
+            "r": self.r,
+            "fill": colour_json(self.fill),
+        }
         return with_name(data, self.name)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:

@@ -11,6 +11,7 @@ from ._common import (
     check_name,
     check_number,
     check_positive,
+    colour_json,
     fmt,
     outside,
     ramanujan,
@@ -30,7 +31,7 @@ class Ellipse:
     rx: float
     ry: float
     angle: float
-    fill: float
+    fill: float | tuple[float, float, float]
     name: str | None = None
 
     type: ClassVar[str] = "ellipse"
@@ -60,7 +61,7 @@ class Ellipse:
             "rx": self.rx,
             "ry": self.ry,
             "angle": self.angle,
-            "fill": self.fill,
+            "fill": colour_json(self.fill),
         }
         return with_name(data, self.name)
 

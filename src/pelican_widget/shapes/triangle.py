@@ -6,7 +6,16 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._common import MIN_EDGE, check_colour, check_name, check_points, fmt, outside, with_name
+from ._common import (
+    MIN_EDGE,
+    check_colour,
+    check_name,
+    check_points,
+    colour_json,
+    fmt,
+    outside,
+    with_name,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -14,10 +23,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Triangle:
-    """A triangle: three ``(x, y)`` vertices in either winding, grey ``fill``."""
+    """A triangle: three ``(x, y)`` vertices in either winding, ``fill`` (grey or ``(r, g, b)``)."""
 
     points: tuple[tuple[float, float], ...]
-    fill: float
+    fill: float | tuple[float, float, float]
     name: str | None = None
 
     type: ClassVar[str] = "triangle"
@@ -39,7 +48,11 @@ class Triangle:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the shape in the wire format."""
-        data = {"type": self.type, "points": [list(p) for p in self.points], "fill": self.fill}
+        data = {
+            "type": self.type,
+            "points": [list(p) for p in self.points],
+            "fill": colour_json(self.fill),
+        }
         return with_name(data, self.name)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
