@@ -153,7 +153,7 @@ export function wrapBackend(first, makeFallback) {
         return current.setTarget(target);
       } catch (error) {
         if (!error?.fallback || !makeFallback) throw error;
-        // e.g. a colour target on the grey-only WebGPU shaders: Wasm for good, same scene
+        // a target the backend cannot hold (a fallback error): Wasm for good, same scene
         return (async () => {
           const next = await makeFallback(error.message);
           next.setTarget(target);

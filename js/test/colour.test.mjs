@@ -171,7 +171,7 @@ test("colour: setTarget checks channels and colour data; colour scenes need a co
   engine.dispose();
 });
 
-test("colour: a colour target on the WebGPU backend moves the engine to Wasm (the shaders are grey only)", async () => {
+test("colour: a backend whose setTarget fails with a fallback error hands the target and the scene to Wasm", async () => {
   const { wrapBackend } = await import("../build/engine.mjs");
   const gpuLike = await createEngine({ backend: "reference" });
   let disposed = false;

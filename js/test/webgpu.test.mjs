@@ -18,6 +18,7 @@ const bundle = new URL("../build/engine.mjs", import.meta.url).href;
 const nodeGpu = new URL("../engine/webgpu/node-gpu.mjs", import.meta.url).href;
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/nonsquare_40x24.json", import.meta.url), "utf8"));
 const greyFixture = JSON.parse(readFileSync(new URL("./fixtures/grey_background_30x22.json", import.meta.url), "utf8"));
+const colourFixture = JSON.parse(readFileSync(new URL("./fixtures/colour_nonsquare_40x24.json", import.meta.url), "utf8"));
 
 /** Runs `body` (an async function body) in a child Node with Dawn on SwiftShader; returns its JSON result. */
 function onSwiftShader(body, input) {
@@ -25,9 +26,11 @@ function onSwiftShader(body, input) {
   const script = `
     import { gpu } from ${JSON.stringify(nodeGpu)};
     import * as E from ${JSON.stringify(bundle)};
+    import { writeSync } from "node:fs";
     const input = JSON.parse(process.env.WEBGPU_TEST_INPUT);
     const out = await (async () => { ${body} })();
-    process.stdout.write(JSON.stringify(out));
+    // synchronously: process.exit would cut an asynchronous write to a pipe short
+    writeSync(1, JSON.stringify(out));
     process.exit(0);
   `;
   const stdout = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
@@ -41,8 +44,8 @@ function onSwiftShader(body, input) {
 
 const numbers = (shape) =>
   shape.type === "triangle"
-    ? [...shape.points.flat(), shape.fill]
-    : [shape.cx, shape.cy, ...(shape.type === "circle" ? [shape.r] : [shape.rx, shape.ry, shape.angle]), shape.fill];
+    ? [...shape.points.flat(), shape.fill].flat()
+    : [shape.cx, shape.cy, ...(shape.type === "circle" ? [shape.r] : [shape.rx, shape.ry, shape.angle]), shape.fill].flat();
 
 test("webgpu layout: 512x512 with 200 shapes fits the default binding limit, taking more pixels per invocation if needed", () => {
   const small = planLayout(512, 512, 200, 32, 2 ** 31 - 4);
@@ -168,6 +171,53 @@ test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame an
   assert.ok(Math.abs(gpu.lastFrame[0] - 0.37) < 2e-3, `progress frame corner ${gpu.lastFrame[0]}`);
   assert.equal(gpu.background, 0.37);
   assert.equal(gpu.scene.background, 0.37);
+  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
+});
+
+test("webgpu on SwiftShader: colour (RGB fills over an RGB background): render, loss and 12 steps match the reference and the oracle", () => {
+  const { scene, target, cases } = colourFixture;
+  assert.equal(target.channels, 3);
+  const out = onSwiftShader(
+    `
+    const { scene, target, tau } = input;
+    const run = async (backend) => {
+      const engine = await E.createEngine({ backend, gpu });
+      await engine.setTarget({ data: Float32Array.from(target.data.flat(2)), width: target.width, height: target.height, channels: 3 });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(undefined, { tau }));
+      const start = await engine.loss(undefined, { tau });
+      const losses = [];
+      const frames = [];
+      const result = await engine.optimize({ steps: 12, tauStart: tau, tauEnd: tau, progressEvery: 6, frozen: [2],
+        onProgress: (p) => { losses.push(p.loss); frames.push(p.getFrame()); } });
+      const lastFrame = Array.from(await frames.at(-1));
+      const out = { backend: engine.backend, frame, start, losses, lastFrame, final: result.loss, scene: result.scene };
+      engine.dispose();
+      return out;
+    };
+    return { gpu: await run("webgpu"), ref: await run("reference") };
+    `,
+    { scene, target, tau: cases[0].tau },
+  );
+  const { gpu, ref } = out;
+  assert.equal(gpu.backend, "webgpu");
+  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  const oracle = cases[0].render.flat(2);
+  assert.equal(gpu.frame.length, oracle.length);
+  assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
+  for (const key of Object.keys(ref.start)) {
+    const oracleLoss = cases[0].loss[key];
+    assert.ok(Math.abs(gpu.start[key] - oracleLoss) <= 1e-4 * Math.abs(oracleLoss) + 1e-7, `loss ${key}: ${gpu.start[key]} vs oracle ${oracleLoss}`);
+  }
+  assert.equal(gpu.losses.length, 2);
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `report ${k}: ${l} vs ${ref.losses[k]}`));
+  assert.ok(Math.abs(gpu.final.total - ref.final.total) <= 5e-4 * ref.final.total, `final ${gpu.final.total} vs ${ref.final.total}`);
+  assert.ok(maxDiff(gpu.lastFrame, ref.lastFrame) < 5e-3, `progress frame differs by ${maxDiff(gpu.lastFrame, ref.lastFrame)}`);
+  // every fill channel moved the same way on both (the gradient reaches slots 8 and 9)
+  const moved = Math.max(...ref.scene.shapes[0].fill.map((v, c) => Math.abs(v - scene.shapes[0].fill[c])));
+  assert.ok(moved > 1e-3, `fill moved by ${moved}`);
+  assert.deepEqual(gpu.scene.shapes[2], scene.shapes[2]);
   const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });

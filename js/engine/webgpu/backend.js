@@ -28,7 +28,9 @@ const B = Object.freeze({
   geo: 16,
 });
 
-const DIMS_WORDS = 24;
+const DIMS_WORDS = 28;
+/** vec4s of geometry per shape (common.wgsl GEO). */
+const GEO = 5;
 const STATE_WORDS = 8;
 const FROZEN_BIT = 0x100;
 /** Chunks of steps in flight before the CPU waits for the oldest readback. */
@@ -38,6 +40,24 @@ const QUIET_CHUNK = 25;
 
 const STORAGE = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
 const INF_BITS = 0x7f800000;
+
+/** Interleaved RGB (the API's layout) -> channel planes (the shaders'). */
+function planar(data, channels) {
+  if (channels === 1) return data;
+  const n = data.length / channels;
+  const out = new Float32Array(data.length);
+  for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) out[c * n + p] = data[p * channels + c];
+  return out;
+}
+
+/** Channel planes -> interleaved. */
+function interleaved(data, channels) {
+  if (channels === 1) return data;
+  const n = data.length / channels;
+  const out = new Float32Array(data.length);
+  for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) out[p * channels + c] = data[c * n + p];
+  return out;
+}
 
 function fallbackError(message, scene, step) {
   const error = new Error(`WebGPU failed during the run: ${message}`);
@@ -81,7 +101,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   let base = null;
   let raw = new Float32Array(0);
   let types = new Uint8Array(0);
-  /** the current scene's background grey */
+  /** the current scene's background: grey, or [r, g, b] on a colour target */
   let background = 1.0;
   let running = false;
   let disposed = false;
@@ -92,15 +112,21 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   const buffer = (size, usage, label) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
   const taus = () => defaultTaus(target.width, target.height);
 
-  /** The Dims uniform (common.wgsl); `background` is the grey compositing starts from. */
+  /**
+   * The Dims uniform (common.wgsl); `background` is what compositing starts
+   * from (grey, or [r, g, b]). invN is 1 / (pixels * channels): every image
+   * term is a mean over pixels and channels.
+   */
   function dimsWords(layout, { nSteps = 0, weights, background: bg }) {
     const words = new ArrayBuffer(DIMS_WORDS * 4);
     const u = new Uint32Array(words);
     const f = new Float32Array(words);
     const L = Math.max(layout.width, layout.height);
-    u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps]);
-    f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height)], 12);
-    f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas, bg], 16);
+    const nc = layout.channels ?? 1;
+    const rgb = Array.isArray(bg) ? bg : [bg, bg, bg];
+    u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps, nc, layout.shapeCols]);
+    f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height * nc)], 12);
+    f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas, ...rgb], 16);
     return words;
   }
 
@@ -119,14 +145,15 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     destroyContext();
     let layout;
     try {
-      layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread);
+      layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread, target.channels);
     } catch (error) {
       throw fallbackError(error.message, makeScene(raw), 0);
     }
     const progs = await programsFor(layout.pix);
+    const C = target.channels;
     const N = target.width * target.height;
     const n = S * STRIDE;
-    const largest = Math.max(N * 32, layout.bytes);
+    const largest = Math.max(N * C * 32, layout.bytes);
     if (largest > Math.min(maxBinding, device.limits.maxBufferSize)) {
       // a run on Wasm can still handle it
       throw fallbackError(`a ${target.width}x${target.height} target needs ${largest}-byte buffers, over this adapter's limit`, makeScene(raw), 0);
@@ -136,24 +163,24 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.state]: buffer(STATE_WORDS * 4, STORAGE, "state"),
       [B.raw]: buffer(n * 4, STORAGE, "raw"),
       [B.types]: buffer(S * 4, STORAGE, "types"),
-      [B.target]: buffer(N * 4, STORAGE, "target"),
-      [B.tstats]: buffer(N * 16, STORAGE, "tstats"),
-      [B.img]: buffer(N * 4, STORAGE, "img"),
-      [B.coef]: buffer(N * 32, STORAGE, "coef"),
+      [B.target]: buffer(N * C * 4, STORAGE, "target"),
+      [B.tstats]: buffer(N * C * 16, STORAGE, "tstats"),
+      [B.img]: buffer(N * C * 4, STORAGE, "img"),
+      [B.coef]: buffer(N * C * 32, STORAGE, "coef"),
       [B.partials]: buffer(layout.bytes, STORAGE, "partials"),
       [B.partial2]: buffer(layout.chunks * layout.cols * 16, STORAGE, "partial2"),
       [B.opt]: buffer(5 * n * 4, STORAGE, "opt"),
       [B.terms]: buffer((S + 1) * 16, STORAGE, "terms"),
-      [B.geo]: buffer(S * 64, STORAGE, "geo"),
+      [B.geo]: buffer(S * GEO * 16, STORAGE, "geo"),
     };
     ctx = { target, nShapes: S, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
     device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background }));
-    device.queue.writeBuffer(bufs[B.target], 0, target.data);
+    device.queue.writeBuffer(bufs[B.target], 0, planar(target.data, C));
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
     pass.setPipeline(progs.targetStats.pipeline);
     pass.setBindGroup(0, bindGroup(device, progs.targetStats, bufs, "targetStats"));
-    pass.dispatchWorkgroups(layout.gx, layout.gy);
+    pass.dispatchWorkgroups(layout.gx, layout.gy, C);
     pass.end();
     device.queue.submit([enc.finish()]);
     uploadScene();
@@ -213,18 +240,18 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     device.queue.submit([enc.finish()]);
   }
 
-  function dispatch(pass, name, x, y = 1) {
+  function dispatch(pass, name, x, y = 1, z = 1) {
     pass.setPipeline(ctx.progs[name].pipeline);
     pass.setBindGroup(0, ctx.groups[name]);
-    pass.dispatchWorkgroups(x, y);
+    pass.dispatchWorkgroups(x, y, z);
   }
 
-  /** The dispatches of one step, in order: [program, workgroups x, workgroups y]. */
+  /** The dispatches of one step, in order: [program, workgroups x, y (, z)]; the image loss runs per channel along z. */
   function stepDispatches() {
     const l = ctx.layout;
     return [
       ["forward", l.gx, l.gy],
-      ["imageLoss", l.gx, l.gy],
+      ["imageLoss", l.gx, l.gy, l.channels],
       ["backward", l.gx, l.backY],
       ["reduce", Math.ceil(l.cols / 64), l.chunks],
       ["adam", 1, 1],
@@ -232,7 +259,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   }
 
   function encodeStep(pass) {
-    for (const [name, x, y] of stepDispatches()) dispatch(pass, name, x, y);
+    for (const [name, x, y, z] of stepDispatches()) dispatch(pass, name, x, y, z);
   }
 
   /**
@@ -256,9 +283,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const enc = device.createCommandEncoder();
     let q = 0;
     for (let k = 0; k < steps; k++) {
-      for (const [name, x, y] of stepDispatches()) {
+      for (const [name, x, y, z] of stepDispatches()) {
         const pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
-        dispatch(pass, name, x, y);
+        dispatch(pass, name, x, y, z);
         pass.end();
         q += 2;
       }
@@ -324,7 +351,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
   /** The loss breakdown of a step from the terms buffer (image sums, then priors per shape). */
   function breakdownOf(terms, total) {
-    const N = target.width * target.height;
+    const N = target.width * target.height * target.channels;
     let perimeter = 0;
     let degeneracy = 0;
     let canvas = 0;
@@ -360,8 +387,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       if (disposed) throw new Error("engine disposed");
       const c = await ensureContext();
       const S = t.length;
+      const C = target.channels;
       const N = target.width * target.height;
-      const layout = { ...c.layout, nShapes: S, cols: 2 * S + 1 };
+      const layout = { ...c.layout, nShapes: S, cols: c.layout.shapeCols * S + 1 };
       const own = [];
       const mk = (size, usage, label) => {
         const b = buffer(size, usage, label);
@@ -375,9 +403,9 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.sched]: mk(16, STORAGE, "evalSched"),
         [B.raw]: mk(S * STRIDE * 4, STORAGE, "evalRaw"),
         [B.types]: mk(S * 4, STORAGE, "evalTypes"),
-        [B.geo]: mk(S * 64, STORAGE, "evalGeo"),
-        [B.img]: mk(N * 4, STORAGE, "evalImg"),
-        [B.coef]: mk(N * 32, STORAGE, "evalCoef"),
+        [B.geo]: mk(S * GEO * 16, STORAGE, "evalGeo"),
+        [B.img]: mk(N * C * 4, STORAGE, "evalImg"),
+        [B.coef]: mk(N * C * 32, STORAGE, "evalCoef"),
       };
       try {
         device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background: bg }));
@@ -386,17 +414,17 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         device.queue.writeBuffer(bufs[B.types], 0, Uint32Array.from(t));
         const enc = device.createCommandEncoder();
         const pass = enc.beginComputePass();
-        const run = (name, x, y = 1) => {
+        const run = (name, x, y = 1, z = 1) => {
           pass.setPipeline(c.progs[name].pipeline);
           pass.setBindGroup(0, bindGroup(device, c.progs[name], bufs, name));
-          pass.dispatchWorkgroups(x, y);
+          pass.dispatchWorkgroups(x, y, z);
         };
         run("decode", Math.max(1, Math.ceil(S / 64)));
         run("forward", c.layout.gx, c.layout.gy);
-        if (wantLoss) run("imageLoss", c.layout.gx, c.layout.gy);
+        if (wantLoss) run("imageLoss", c.layout.gx, c.layout.gy, C);
         pass.end();
         const src = wantLoss ? bufs[B.coef] : bufs[B.img];
-        const size = wantLoss ? N * 32 : N * 4;
+        const size = wantLoss ? N * C * 32 : N * C * 4;
         const staging = mk(size, USAGE.MAP_READ | USAGE.COPY_DST, "evalReadback");
         enc.copyBufferToBuffer(src, 0, staging, 0, size);
         device.queue.submit([enc.finish()]);
@@ -405,7 +433,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         staging.unmap();
         const failed = gpuDevice.failure();
         if (failed) throw fallbackError(failed, makeScene(raw), 0);
-        return out;
+        // the image comes back planar; the API gives the channels of a pixel together
+        return wantLoss ? out : interleaved(out, C);
       } finally {
         for (const b of own) b.destroy();
       }
@@ -436,7 +465,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     return sceneFromRaw(r, types, base, target);
   }
 
-  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background });
+  const resolveScene = (scene) => resolveSceneArgument(scene, { raw, types, background }, target?.channels ?? null);
 
   const notBusy = (what) => {
     if (running) throw new Error(`${what}: an optimisation is running; abort it first`);
@@ -547,20 +576,27 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     adapterInfo,
 
     /**
-     * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t grey target;
-     *   a colour target throws a `fallback` error (the shaders are grey only so far)
+     * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t grey or RGB
+     *   target (interleaved, as target.js gives it); when the channel count changes the current
+     *   scene is packed again as in cpu.js
      */
     setTarget(t) {
       notBusy("setTarget");
-      if ((t.channels ?? 1) !== 1) {
-        throw Object.assign(new Error("colour targets run on the Wasm kernel (the WebGPU shaders are grey only so far)"), { fallback: true });
+      const channels = t.channels ?? 1;
+      if (base && base.channels !== channels) {
+        const current = makeScene(raw);
+        try {
+          ({ raw, types, background, base } = packScene(current, channels));
+        } catch {
+          ({ raw, types, background, base } = { raw: new Float32Array(0), types: new Uint8Array(0), background: 1.0, base: null });
+        }
       }
-      target = t;
+      target = { ...t, channels };
     },
 
     setScene(scene) {
       notBusy("setScene");
-      ({ raw, types, background, base } = packScene(scene));
+      ({ raw, types, background, base } = packScene(scene, target?.channels ?? null));
     },
 
     getScene() {

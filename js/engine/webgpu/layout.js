@@ -18,9 +18,11 @@ const PARTIALS_CAP = 256 * 1024 * 1024;
 /**
  * Work sizes for a width x height target with nShapes shapes.
  * pixelsPerThread: rows each backward invocation walks (fewer partial-sum rows).
+ * channels: 1 grey, 3 RGB (a third vec4 column per shape for the G, B fills).
  */
-export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread) {
-  const cols = 2 * nShapes + 1;
+export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread, channels = 1) {
+  const shapeCols = channels === 3 ? 3 : 2;
+  const cols = shapeCols * nShapes + 1;
   const gx = Math.ceil(width / TILE);
   const gy = Math.ceil(height / TILE);
   const cap = Math.min(maxBinding, PARTIALS_CAP);
@@ -40,6 +42,6 @@ export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixe
   if (p.bytes > cap) throw new Error(`WebGPU: ${width}x${height} with ${nShapes} shapes needs ${p.bytes} bytes of partial sums (limit ${cap})`);
   const rowsPerChunk = Math.max(64, Math.ceil(p.rows / 32));
   const chunks = Math.ceil(p.rows / rowsPerChunk);
-  return { width, height, nShapes, cols, gx, gy, ...p, rowsPerChunk, chunks };
+  return { width, height, nShapes, channels, shapeCols, cols, gx, gy, ...p, rowsPerChunk, chunks };
 }
 

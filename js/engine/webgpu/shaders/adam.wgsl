@@ -39,17 +39,26 @@ fn main(@builtin(local_invocation_index) li: u32) {
   for (var k = li; k < S; k += 256u) {
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
+    var gc = vec2f(0.0);
+    let sc = dims.shapeCols;
     for (var c = 0u; c < dims.chunks; c++) {
-      ga += partial2[c * dims.cols + 2u * k];
-      gb += partial2[c * dims.cols + 2u * k + 1u];
+      ga += partial2[c * dims.cols + sc * k];
+      gb += partial2[c * dims.cols + sc * k + 1u];
+    }
+    if (dims.nc == 3u) {
+      // the G and B fills (raw slots 8, 9)
+      for (var c = 0u; c < dims.chunks; c++) {
+        gc += partial2[c * dims.cols + sc * k + 2u].xy;
+      }
+      gc *= geo[GEO * k + 4u].zw;
     }
     let pr = shapePrior(k, dims.wPerim, dims.wDegen, dims.wCanvas);
-    ga = ga * geo[4u * k + 2u] + pr.ga;
-    gb = gb * geo[4u * k + 3u] + pr.gb;
+    ga = ga * geo[GEO * k + 2u] + pr.ga;
+    gb = gb * geo[GEO * k + 3u] + pr.gb;
     terms[1u + k] = vec4f(pr.value, 0.0);
     part.x += dims.wPerim * pr.value.x + dims.wDegen * pr.value.y + dims.wCanvas * pr.value.z;
     if ((types[k] & FROZEN_BIT) == 0u) {
-      part.y += dot(ga, ga) + dot(gb, gb);
+      part.y += dot(ga, ga) + dot(gb, gb) + dot(gc, gc);
     }
     let o = 3u * n + k * STRIDE;
     opt[o] = ga.x;
@@ -60,13 +69,13 @@ fn main(@builtin(local_invocation_index) li: u32) {
     opt[o + 5u] = gb.y;
     opt[o + 6u] = gb.z;
     opt[o + 7u] = gb.w;
-    opt[o + 8u] = 0.0;
-    opt[o + 9u] = 0.0;
+    opt[o + 8u] = gc.x;
+    opt[o + 9u] = gc.y;
   }
   if (li == 0u) {
     var l = vec4f(0.0);
     for (var c = 0u; c < dims.chunks; c++) {
-      l += partial2[c * dims.cols + 2u * S];
+      l += partial2[c * dims.cols + dims.shapeCols * S];
     }
     imageSums = l;
     terms[0] = l;

@@ -7,8 +7,10 @@ fn inImage(i: i32, j: i32) -> bool {
   return i >= 0 && j >= 0 && i < i32(dims.width) && j < i32(dims.height);
 }
 
-fn imageAdjoint(i: i32, j: i32) -> f32 {
-  let p = u32(j) * dims.width + u32(i);
+// ch: the colour channel (planes of nPix pixels)
+fn imageAdjoint(i: i32, j: i32, ch: u32) -> f32 {
+  let plane = ch * dims.nPix;
+  let p = plane + u32(j) * dims.width + u32(i);
   let x = img[p];
   let y = tgt[p];
   var g = dims.wMse * 2.0 * (x - y) * dims.invN;
@@ -16,7 +18,7 @@ fn imageAdjoint(i: i32, j: i32) -> f32 {
   for (var b = -1; b <= 1; b++) {
     for (var a = -1; a <= 1; a++) {
       if (inImage(i - a, j - b)) {
-        let c = coef[2u * (u32(j - b) * dims.width + u32(i - a))];
+        let c = coef[2u * (plane + u32(j - b) * dims.width + u32(i - a))];
         g += sobelX(a, b) * c.x + sobelY(a, b) * c.y;
       }
     }
@@ -25,7 +27,7 @@ fn imageAdjoint(i: i32, j: i32) -> f32 {
   for (var b = -3; b <= 3; b++) {
     for (var a = -3; a <= 3; a++) {
       if (inImage(i + a, j + b)) {
-        let c = coef[2u * (u32(j + b) * dims.width + u32(i + a)) + 1u];
+        let c = coef[2u * (plane + u32(j + b) * dims.width + u32(i + a)) + 1u];
         s += GAUSS[a + 3] * GAUSS[b + 3] * c.xyz;
       }
     }

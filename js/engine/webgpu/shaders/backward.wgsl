@@ -10,7 +10,9 @@
 //   d final / d sdf_k = dc_k * T * (f_k - out_{k-1})
 //                     = -c_k / tau * ((1 - c_k) * T * f_k - (final - A - c_k f_k T)).
 // The background enters only through `final` (the forward pass's image), so
-// this pass needs no background of its own.
+// this pass needs no background of its own. In colour the coverage is shared:
+// d/d sdf_k sums the three channels' terms, and the G and B fill gradients go
+// to a third vec4 per shape; the grey path (dims.nc == 1) skips all of that.
 
 enable subgroups;
 
@@ -39,6 +41,9 @@ fn main(
   }
   let row = wg * (256u / sgSize) + li / sgSize;
   let base = row * dims.cols;
+  let sc = dims.shapeCols;
+  let colour = dims.nc == 3u;
+  let N = dims.nPix;
 
   var valid: array<bool, PIX>;
   var pm: array<vec2f, PIX>;
@@ -46,6 +51,10 @@ fn main(
   var gp: array<f32, PIX>;
   var tr: array<f32, PIX>;
   var acc: array<f32, PIX>;
+  // channels G and B (colour only)
+  var fin2: array<vec2f, PIX>;
+  var gp2: array<vec2f, PIX>;
+  var acc2: array<vec2f, PIX>;
   var lossSum = vec4f(0.0);
   for (var r = 0u; r < PIX; r++) {
     let x = gid.x;
@@ -56,26 +65,41 @@ fn main(
     acc[r] = 0.0;
     fin[r] = 0.0;
     gp[r] = 0.0;
+    acc2[r] = vec2f(0.0);
+    fin2[r] = vec2f(0.0);
+    gp2[r] = vec2f(0.0);
     if (valid[r]) {
       let q = y * dims.width + x;
       fin[r] = img[q];
-      gp[r] = imageAdjoint(i32(x), i32(y));
+      gp[r] = imageAdjoint(i32(x), i32(y), 0u);
       lossSum += vec4f(coef[2u * q].zw, coef[2u * q + 1u].w, 0.0);
+      if (colour) {
+        fin2[r] = vec2f(img[N + q], img[2u * N + q]);
+        gp2[r] = vec2f(imageAdjoint(i32(x), i32(y), 1u), imageAdjoint(i32(x), i32(y), 2u));
+        let q1 = N + q;
+        let q2 = 2u * N + q;
+        lossSum += vec4f(coef[2u * q1].zw, coef[2u * q1 + 1u].w, 0.0) + vec4f(coef[2u * q2].zw, coef[2u * q2 + 1u].w, 0.0);
+      }
     }
   }
   let lossRed = subgroupAdd(lossSum);
   if (sgLane == 0u) {
-    partials[base + 2u * dims.nShapes] = lossRed;
+    partials[base + sc * dims.nShapes] = lossRed;
   }
 
   for (var kk = 0u; kk < dims.nShapes; kk++) {
     let k = dims.nShapes - 1u - kk;
     let t = types[k] & TYPE_MASK;
-    let g0 = geo[4u * k];
-    let g1 = geo[4u * k + 1u];
+    let g0 = geo[GEO * k];
+    let g1 = geo[GEO * k + 1u];
     let f = g1.w;
+    var f2 = vec2f(0.0);
+    if (colour) {
+      f2 = geo[GEO * k + 4u].xy;
+    }
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
+    var gc = vec4f(0.0);
     for (var r = 0u; r < PIX; r++) {
       if (valid[r]) {
         let sg = shapeSdfGrad(t, g0, g1, pm[r]);
@@ -85,11 +109,19 @@ fn main(
         let cfT = c * f * T;
         let g = gp[r];
         if (cv.dc != 0.0) {
-          let dsdf = -g * c / tau * ((1.0 - c) * T * f - (fin[r] - acc[r] - cfT));
+          var dsdf = -g * c / tau * ((1.0 - c) * T * f - (fin[r] - acc[r] - cfT));
+          if (colour) {
+            let e2 = (1.0 - c) * T * f2 - (fin2[r] - acc2[r] - c * f2 * T);
+            dsdf += -c / tau * dot(gp2[r], e2);
+          }
           ga += dsdf * sg.ga;
           gb += dsdf * sg.gb;
         }
         gb.w += g * c * T;
+        if (colour) {
+          gc = vec4f(gc.xy + gp2[r] * c * T, 0.0, 0.0);
+          acc2[r] += c * f2 * T;
+        }
         acc[r] += cfT;
         tr[r] = T * (1.0 - c);
       }
@@ -97,8 +129,14 @@ fn main(
     let ra = subgroupAdd(ga);
     let rb = subgroupAdd(gb);
     if (sgLane == 0u) {
-      partials[base + 2u * k] = ra;
-      partials[base + 2u * k + 1u] = rb;
+      partials[base + sc * k] = ra;
+      partials[base + sc * k + 1u] = rb;
+    }
+    if (colour) {
+      let rc = subgroupAdd(gc);
+      if (sgLane == 0u) {
+        partials[base + sc * k + 2u] = rc;
+      }
     }
   }
 }

@@ -9,13 +9,15 @@ struct Dims {
   // backward workgroups along x and in all (rows of partial sums per workgroup = 256 / subgroup size)
   backGroupsX: u32,
   backGroups: u32,
-  // vec4 columns of a partial-sum row: 2 per shape (slots 0..7), then 1 for the loss sums
+  // vec4 columns of a partial-sum row: shapeCols per shape (slots 0..7, in colour
+  // then the G, B fill slots), then 1 for the loss sums
   cols: u32,
   rowsPerChunk: u32,
   chunks: u32,
   nSteps: u32,
-  _u0: u32,
-  _u1: u32,
+  // colour channels (1 grey, 3 RGB) and vec4 columns per shape in a partial-sum row (2 grey, 3 RGB)
+  nc: u32,
+  shapeCols: u32,
   sx: f32,
   sy: f32,
   invL: f32,
@@ -26,10 +28,17 @@ struct Dims {
   wPerim: f32,
   wDegen: f32,
   wCanvas: f32,
-  // the grey compositing starts from (the scene's background)
+  // what compositing starts from (the scene's background): grey, or R, G, B
   background: f32,
+  backgroundG: f32,
+  backgroundB: f32,
   _f1: f32,
+  _f2: f32,
+  _f3: f32,
 }
+
+// vec4s of geometry per shape (params.wgsl)
+const GEO: u32 = 5u;
 
 // Slots of the state buffer (u32 words).
 const ST_STEP: u32 = 0u;
@@ -86,6 +95,8 @@ fn sinCos(a: f32) -> vec2f {
     }
   }
 }
+
+// Colour images are planar: channel c of pixel q at c * nPix + q.
 
 // Metric coordinates of a pixel centre: lengths in units of the longer side.
 fn pixelMetric(i: u32, j: u32, invL: f32) -> vec2f {

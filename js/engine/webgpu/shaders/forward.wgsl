@@ -1,5 +1,6 @@
-// Forward render: alpha-over compositing of all shapes onto the background
-// grey, one pixel per invocation, at the tau of the current step.
+// Forward render: alpha-over compositing of all shapes onto the background,
+// one pixel per invocation (every channel: one coverage, composited per
+// channel), at the tau of the current step.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> state: array<u32>;
@@ -15,11 +16,25 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let tau = sched[state[ST_STEP]].y;
   let p = pixelMetric(gid.x, gid.y, dims.invL);
+  let q = gid.y * dims.width + gid.x;
   var out = dims.background;
-  for (var k = 0u; k < dims.nShapes; k++) {
-    let g1 = geo[4u * k + 1u];
-    let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[4u * k], g1, p), tau).c;
-    out = (1.0 - c) * out + c * g1.w;
+  if (dims.nc == 1u) {
+    for (var k = 0u; k < dims.nShapes; k++) {
+      let g1 = geo[GEO * k + 1u];
+      let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
+      out = (1.0 - c) * out + c * g1.w;
+    }
+    img[q] = out;
+    return;
   }
-  img[gid.y * dims.width + gid.x] = out;
+  var gb = vec2f(dims.backgroundG, dims.backgroundB);
+  for (var k = 0u; k < dims.nShapes; k++) {
+    let g1 = geo[GEO * k + 1u];
+    let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
+    out = (1.0 - c) * out + c * g1.w;
+    gb = (1.0 - c) * gb + c * geo[GEO * k + 4u].xy;
+  }
+  img[q] = out;
+  img[dims.nPix + q] = gb.x;
+  img[2u * dims.nPix + q] = gb.y;
 }

@@ -2,7 +2,8 @@
 // the per-pixel coefficients of their adjoints:
 //   coef[2q]   = (d loss / d gx, d loss / d gy, (x - y)^2, (|grad x| - |grad y|)^2)
 //   coef[2q+1] = (d / d mu_x, d / d E[x^2], d / d E[xy], ssim)
-// (adjoint coefficients weighted; the loss terms are summed later).
+// (adjoint coefficients weighted; the loss terms are summed later), per
+// channel (workgroups along z; q then runs over channel-major planes).
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(4) var<storage, read> tgt: array<f32>;
@@ -24,13 +25,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let i = i32(gid.x);
   let j = i32(gid.y);
-  let q = gid.y * dims.width + gid.x;
+  let plane = gid.z * dims.nPix;
+  let q = plane + gid.y * dims.width + gid.x;
   var gx = 0.0;
   var gy = 0.0;
   for (var b = -1; b <= 1; b++) {
     for (var a = -1; a <= 1; a++) {
       if (inside(i + a, j + b)) {
-        let v = img[u32(j + b) * dims.width + u32(i + a)];
+        let v = img[plane + u32(j + b) * dims.width + u32(i + a)];
         gx += sobelX(a, b) * v;
         gy += sobelY(a, b) * v;
       }
@@ -42,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   for (var b = -3; b <= 3; b++) {
     for (var a = -3; a <= 3; a++) {
       if (inside(i + a, j + b)) {
-        let o = u32(j + b) * dims.width + u32(i + a);
+        let o = plane + u32(j + b) * dims.width + u32(i + a);
         let x = img[o];
         let w = GAUSS[a + 3] * GAUSS[b + 3];
         mx += w * x;

@@ -3,6 +3,7 @@
 //   g0 = metric slots 0..3; g1 = (kindGeo1: the kind's slots 4, 5 or what
 //   its SDF needs there, e.g. the ellipse's cos a, sin a, a; then the fill)
 //   g2, g3 = d metric slot / d raw slot for slots 0..3 and 4..7
+//   g4 = (G fill, B fill, their d / d raw): slots 8 and 9, used in colour
 // The slot transforms come from kindSlots (js/engine/shapes/<kind>.js `slots`).
 // Needs bindings `raw`, `types` and `geo` in the including entry file.
 
@@ -30,8 +31,11 @@ fn decodeShape(k: u32, sx: f32, sy: f32) {
   }
   let f = sigm(raw[o + 7u]);
   j[7] = f * (1.0 - f);
-  geo[4u * k] = vec4f(v[0], v[1], v[2], v[3]);
-  geo[4u * k + 1u] = vec4f(kindGeo1(t, v, raw[o + 4u]), f);
-  geo[4u * k + 2u] = vec4f(j[0], j[1], j[2], j[3]);
-  geo[4u * k + 3u] = vec4f(j[4], j[5], j[6], j[7]);
+  let fg = sigm(raw[o + 8u]);
+  let fb = sigm(raw[o + 9u]);
+  geo[GEO * k] = vec4f(v[0], v[1], v[2], v[3]);
+  geo[GEO * k + 1u] = vec4f(kindGeo1(t, v, raw[o + 4u]), f);
+  geo[GEO * k + 2u] = vec4f(j[0], j[1], j[2], j[3]);
+  geo[GEO * k + 3u] = vec4f(j[4], j[5], j[6], j[7]);
+  geo[GEO * k + 4u] = vec4f(fg, fb, fg * (1.0 - fg), fb * (1.0 - fb));
 }
