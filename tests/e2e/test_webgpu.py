@@ -4,7 +4,8 @@ Here Chromium's WebGPU adapter is SwiftShader (a CPU rasteriser), so the
 tests force ``backend: "webgpu"`` for correctness: the same scene and target
 go through the WGSL path and the Wasm kernel in the same page, and the loss
 trajectories and final parameters must agree, over the white background and
-over a grey one. ``backend: "auto"`` must pick
+over a grey one, and in colour (RGB fills on an RGB target, issue 14).
+``backend: "auto"`` must pick
 Wasm on that software adapter. No adapter, a WGSL compile error or a
 validation error fails the tests with its message. The page is served from
 127.0.0.1 (through ``page.route``) because WebGPU needs a secure context.
@@ -43,14 +44,14 @@ window.adapterInfo = async () => {
   };
 };
 
-window.runEngine = async ({ backend, scene, target, width, height, steps, tau }) => {
+window.runEngine = async ({ backend, scene, target, width, height, steps, tau, channels = 1 }) => {
   const engine = await createEngine({ backend, workers: 0 });
   const chosen = { backend: engine.backend, reason: engine.backendReason };
   if (steps === 0) {
     engine.dispose();
     return chosen;
   }
-  engine.setTarget({ data: Float32Array.from(target), width, height });
+  await engine.setTarget({ data: Float32Array.from(target), width, height, channels });
   engine.setScene(scene);
   const losses = [];
   const result = await engine.optimize({
@@ -119,13 +120,20 @@ def synthetic_target(width: int, height: int) -> list[float]:
     return out
 
 
+def colour_target(width: int, height: int) -> list[float]:
+    """Return the synthetic target tinted differently per channel, RGB interleaved."""
+    grey = synthetic_target(width, height)
+    return [v for g in grey for v in (g, 0.9 * g + 0.05, 1.0 - 0.8 * g)]
+
+
 def shape_numbers(shape: dict) -> list[float]:
-    """Return the shape's parameters in a fixed order."""
+    """Return the shape's parameters in a fixed order (every fill channel)."""
+    fill = shape["fill"] if isinstance(shape["fill"], list) else [shape["fill"]]
     if shape["type"] == "triangle":
         coords = [c for point in shape["points"] for c in point]
-        return coords + [shape["fill"]]
+        return coords + fill
     keys = ("cx", "cy", "r") if shape["type"] == "circle" else ("cx", "cy", "rx", "ry", "angle")
-    return [shape[k] for k in keys] + [shape["fill"]]
+    return [shape[k] for k in keys] + fill
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +200,28 @@ def runs(gpu_page, adapter) -> dict:
     gpu = run(gpu_page, "webgpu", STEPS)
     wasm = run(gpu_page, "wasm", STEPS)
     return {"webgpu": gpu, "wasm": wasm}
+
+
+@pytest.fixture(scope="module")
+def colour_runs(gpu_page, adapter) -> dict:
+    """A colour run (RGB fills over an RGB background) on WebGPU and on the Wasm kernel."""
+    scene = Scene.pelican().as_colour().to_dict()
+    for k, shape in enumerate(scene["shapes"]):
+        shape["fill"] = [shape["fill"][0], 0.2 + 0.07 * k, 0.8 - 0.05 * k]
+    scene.update(width=WIDTH, height=HEIGHT, background=[0.95, 0.9, 0.8])
+    payload = {
+        "scene": scene,
+        "target": colour_target(WIDTH, HEIGHT),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": GREY_STEPS,
+        "tau": 1 / WIDTH,
+        "channels": 3,
+    }
+    return {
+        backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
+        for backend in ("webgpu", "wasm")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +293,29 @@ def test_webgpu_grey_background_matches_wasm(grey_runs, runs):
     for key in ("mse", "edge", "ssim", "perimeter", "total"):
         assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
     assert gpu["frameMean"] == pytest.approx(wasm["frameMean"], abs=1e-3)
+    diff = max(
+        abs(a - b)
+        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
+        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
+    )
+    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+
+
+def test_webgpu_colour_matches_wasm(colour_runs):
+    gpu, wasm = colour_runs["webgpu"], colour_runs["wasm"]
+    assert gpu["backend"] == gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
+    assert wasm["backend"] == "wasm", wasm["reason"]
+    assert gpu["background"] == wasm["background"] == [0.95, 0.9, 0.8]
+    # the corner pixel shows the background's red channel
+    assert gpu["corner"] == pytest.approx(0.95, abs=2e-3)
+    assert len(gpu["losses"]) == len(wasm["losses"]) == GREY_STEPS
+    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
+    worst = max(rel)
+    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
+    for key in ("mse", "edge", "ssim", "perimeter", "total"):
+        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert all(len(s["fill"]) == 3 for s in gpu["shapes"])
     diff = max(
         abs(a - b)
         for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
