@@ -25,11 +25,14 @@ def test_refine_sends_a_run_request_with_the_search_options(widget: PelicanWidge
     assert request["refine"] == {
         "proposal": "random",
         "maxShapes": 20,
-        "maxRejects": 5,
         "seed": 7,
         "settleSteps": 10,
         "reoptimizeSteps": 30,
+        # the built-in target fits by the reference objective, with its weights
+        "loss": "reference",
+        "weights": widget.weights,
     }
+    assert widget.weights["ssim"] > 0 and widget.weights["edge"] > 0
     assert widget.status == "running"
 
 

@@ -432,8 +432,20 @@ export function startRunner(model) {
             .finally(() => {
               flushing = false;
               if (running === me && !me.silent && !disposed) {
-                model.set("_heartbeat", stamp());
+                const hb = stamp();
+                model.set("_heartbeat", hb);
                 model.save_changes();
+                // Progress also unthrottled (see `direct`): a cell blocked in
+                // wait(timeout=…) reads w.step while the page may hold the
+                // state update. Never after the result, which it would undo.
+                if (me.phase !== "finish") {
+                  direct({
+                    step: model.get("step"),
+                    loss: model.get("loss"),
+                    steps_per_second: model.get("steps_per_second"),
+                    _heartbeat: hb,
+                  });
+                }
               }
             });
         }
