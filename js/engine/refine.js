@@ -52,6 +52,9 @@ import { climb, confine, errorSampler, randomDraft, residualMaps, scoreDraft } f
  * @property {number} [trials=3]           with settling, the best climbed drafts settled; the best settled one is kept
  * @property {number} [maxRejects=8]       stop after this many rejections in a row (a plateau)
  * @property {number} [seed=0]             seeds the drafts: the same seed gives the same rounds
+ * @property {boolean} [backgroundFromTarget=false]  start a scene without shapes on the target's
+ *   mean (its mean colour on an RGB target): the default start of a drawing, for callers that
+ *   could not compute it themselves
  * @property {number} [lr=0.01]            Adam learning rate for runs on all shapes
  * @property {number} [settleLr=0.03]      Adam learning rate for a settling candidate
  * @property {number} [tauStart]           soft-edge width at the start of each run (default 1 px)
@@ -94,6 +97,7 @@ export const REFINE_DEFAULTS = Object.freeze({
   trials: 3,
   maxRejects: 8,
   seed: 0,
+  backgroundFromTarget: false,
   lr: 0.01,
   settleLr: 0.03,
 });
@@ -134,6 +138,18 @@ const COUNTS = [
 
 const copyScene = (scene) => structuredClone(scene);
 
+/**
+ * The mean of a target, per channel: what a drawing without shapes shows best.
+ * @param {{data: ArrayLike<number>, channels?: number}} target grey, or RGB interleaved
+ * @returns {number | number[]} a grey, or [r, g, b]
+ */
+export function targetMean({ data, channels = 1 }) {
+  const sums = new Float64Array(channels);
+  for (let q = 0; q < data.length; q++) sums[q % channels] += data[q];
+  const means = Array.from(sums, (s) => Math.min(1, Math.max(0, (s * channels) / data.length)));
+  return channels === 1 ? means[0] : means;
+}
+
 function checkOptions(opts) {
   if (!["error", "random"].includes(opts.proposal)) {
     throw new Error(`refine: proposal must be "error" or "random", got ${JSON.stringify(opts.proposal)}`);
@@ -145,6 +161,9 @@ function checkOptions(opts) {
     if (opts[key] < 1) throw new Error(`refine: ${key} must be at least 1, got ${opts[key]}`);
   }
   if (!Number.isInteger(opts.seed)) throw new Error(`refine: seed must be an integer, got ${opts.seed}`);
+  if (typeof opts.backgroundFromTarget !== "boolean") {
+    throw new Error(`refine: backgroundFromTarget must be true or false, got ${JSON.stringify(opts.backgroundFromTarget)}`);
+  }
   for (const key of ["lr", "settleLr"]) {
     if (!(opts[key] > 0 && Number.isFinite(opts[key]))) throw new Error(`refine: ${key} must be a positive number, got ${opts[key]}`);
   }
@@ -287,6 +306,9 @@ export async function refine(engine, options = {}) {
     stepsDone += result?.steps ?? steps;
   };
 
+  if (opts.backgroundFromTarget && engine.getScene().shapes.length === 0) {
+    await engine.setScene({ ...engine.getScene(), background: targetMean(target) });
+  }
   if (engine.getScene().shapes.length > 0) await run(opts.initialSteps, "initial", 0, []);
   let current = copyScene(engine.getScene());
   let currentLoss = await lossOf(current);
@@ -310,7 +332,8 @@ export async function refine(engine, options = {}) {
     }
     let candidates;
     if (opts.proposal === "random") {
-      candidates = [{ shape: proposeRandom(opts.types[(round - 1) % opts.types.length], rng).shape, site: null }];
+      const type = opts.types[(round - 1) % opts.types.length];
+      candidates = [{ shape: proposeRandom(type, rng, target.channels).shape, site: null }];
     } else {
       const image = await engine.render(current, { tau: evalTau });
       const maps = residualMaps(image, target.data, width, height);
