@@ -213,12 +213,31 @@ export function wrapBackend(first, makeFallback) {
   return engine;
 }
 
+/** How long "auto" waits for a WebGPU adapter before it runs on Wasm instead. */
+const ADAPTER_WAIT_MS = 10_000;
+
 /**
- * @param {{backend?: "auto"|"wasm"|"webgpu"|"reference", workers?: number, gpu?: any}} [options]
- *   workers: Wasm Workers (0 = in-process); gpu: the `navigator.gpu` to use
+ * The WebGPU probe, or a failed probe when the adapter request does not answer
+ * in time: some drivers never settle `requestAdapter`, and "auto" must still run.
+ */
+function probeWithin(gpu, ms) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, reason: `the adapter request did not answer within ${Math.round(ms / 100) / 10} s` }),
+      ms,
+    );
+  });
+  return Promise.race([probeWebGPU(gpu), late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * @param {{backend?: "auto"|"wasm"|"webgpu"|"reference", workers?: number, gpu?: any, adapterWaitMs?: number}} [options]
+ *   workers: Wasm Workers (0 = in-process); gpu: the `navigator.gpu` to use;
+ *   adapterWaitMs: how long "auto" waits for a WebGPU adapter before it picks Wasm
  * @returns {Promise<Engine>}
  */
-export async function createEngine({ backend = "auto", workers, gpu } = {}) {
+export async function createEngine({ backend = "auto", workers, gpu, adapterWaitMs = ADAPTER_WAIT_MS } = {}) {
   const wasm = (why) => createWasmEngine(workers, why);
   switch (backend) {
     case "reference":
@@ -231,7 +250,7 @@ export async function createEngine({ backend = "auto", workers, gpu } = {}) {
       return wrapBackend(await createWebGPUBackend({ gpu }), wasm);
     }
     case "auto": {
-      const probe = await probeWebGPU(gpu);
+      const probe = await probeWithin(gpu, adapterWaitMs);
       if (probe.ok && !probe.isFallbackAdapter) return wrapBackend(await createWebGPUBackend({ gpu }), wasm);
       const why = probe.ok
         ? "the WebGPU adapter is a software fallback, about 20x slower than Wasm"

@@ -347,6 +347,18 @@ test("createEngine names its backend and why", async () => {
   await assert.rejects(createEngine({ backend: "cuda" }), /unknown backend/);
 });
 
+test("auto runs on Wasm when the WebGPU adapter request never answers", async () => {
+  const silent = { requestAdapter: () => new Promise(() => {}) };
+  const engine = await createEngine({ backend: "auto", gpu: silent, workers: 0, adapterWaitMs: 200 });
+  assert.equal(engine.backend, "wasm");
+  assert.match(engine.backendReason, /adapter request did not answer within 0\.2 s/);
+  engine.setTarget({ data: new Float32Array(16 * 16).fill(0.5), width: 16, height: 16 });
+  engine.setScene({ shapes: [{ type: "circle", cx: 0.5, cy: 0.5, r: 0.2, fill: 0.2 }] });
+  const result = await engine.optimize({ steps: 3 });
+  assert.equal(result.steps, 3);
+  engine.dispose();
+});
+
 test("a backend that gives up mid-run hands over to the fallback engine from the scene it reached", async () => {
   const { wrapBackend } = await import("../build/engine.mjs");
   const cpu = await toyEngine({ backend: "reference" });

@@ -175,7 +175,12 @@ export function startRunner(model) {
   }
 
   function engine() {
-    const options = { backend: model.get("requested_backend"), workers: model.get("workers") };
+    const options = {
+      backend: model.get("requested_backend"),
+      workers: model.get("workers"),
+      // "auto" gives up on a silent WebGPU adapter well before the engine deadline
+      adapterWaitMs: Math.min(10_000, deadline("engine") / 3),
+    };
     const key = JSON.stringify(options);
     if (!enginePromise || key !== engineKey) {
       disposeEngine();

@@ -210,6 +210,26 @@ def test_a_webgpu_adapter_request_that_never_resolves_ends_the_run_with_an_error
     _normal_run(page, 2)
 
 
+def test_auto_runs_on_wasm_when_the_webgpu_adapter_request_never_resolves(runner_page):
+    # "auto" waits a third of the engine deadline for an adapter, then runs
+    # on Wasm: the run ends normally and the badge says why
+    page = runner_page
+    page.evaluate(
+        """() => Object.defineProperty(navigator, "gpu", {
+            configurable: true,
+            value: { requestAdapter: () => new Promise(() => {}),
+                     getPreferredCanvasFormat: () => "rgba8unorm" },
+        })"""
+    )
+    page.evaluate("(s) => window.startWidget(s)", _initial("auto"))
+    page.evaluate("() => window.request(1)")
+    state = _wait_status(page, ("done", "error"), timeout=60)
+    assert state["status"] == "done" and state["error"] == "", state
+    assert state["backend"] == "wasm", state
+    reason = page.evaluate("() => __state.backend_reason")
+    assert "adapter request did not answer within 1 s" in reason, reason
+
+
 def test_a_target_decode_that_never_finishes_ends_the_run_with_an_error(runner_page):
     page = runner_page
     page.evaluate("() => { window.__fault.decode = 'hang'; }")
