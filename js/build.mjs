@@ -1,6 +1,7 @@
 // The frontend build: compiles the Wasm SIMD kernel with clang, then bundles
 // with esbuild. Outputs:
 //   ../src/pelican_widget/static/widget.js  the anywidget ESM (shipped in the wheel)
+//   ../src/pelican_widget/static/widget.css its styles, anywidget's `_css`
 //   build/engine.mjs                        the engine alone, for Node tests and benchmarks
 // The kernel and the Worker source are inlined in both bundles, so nothing is
 // fetched or resolved against import.meta.url at run time.
@@ -102,6 +103,10 @@ const common = {
 const bundles = [
   { ...common, entryPoints: [join(here, "widget.js")], outfile: join(staticDir, "widget.js"), minify: !watch },
   { ...common, entryPoints: [join(here, "engine", "index.js")], outfile: join(buildDir, "engine.mjs") },
+  // The widget's styles go to anywidget as `_css`: every host (JupyterLab,
+  // marimo's shadow roots, VS Code, Colab) then applies them its own way, and
+  // with ANYWIDGET_HMR=1 anywidget reloads the file when `npm run dev` rewrites it.
+  { entryPoints: [join(here, "ui", "style.css")], outfile: join(staticDir, "widget.css"), bundle: true, minify: !watch, logLevel: "info" },
 ];
 
 compileKernel();

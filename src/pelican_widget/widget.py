@@ -165,13 +165,17 @@ class PelicanWidget(anywidget.AnyWidget):
     """
 
     _esm = pathlib.Path(__file__).parent / "static" / "widget.js"
+    # anywidget's own convention for styles: each host (JupyterLab, marimo's
+    # shadow roots, VS Code, Colab) puts them where the view lives
+    _css = pathlib.Path(__file__).parent / "static" / "widget.css"
 
     # hyperparameters
     steps = _sync(StrictInt(500, min=1, max=MAX_STEPS))
     lr = _sync(FiniteFloat(0.02, min=0.0, max=1.0, exclusive_min=True))
     tau_start = _sync(FiniteFloat(1.0, min=0.0, max=64.0, exclusive_min=True))
     tau_end = _sync(FiniteFloat(0.5, min=0.0, max=64.0, exclusive_min=True))
-    objective = traitlets.Enum(tuple(OBJECTIVES), "mse")
+    # synced so that the page's Grow button asks for the same search as refine()
+    objective = _sync(traitlets.Enum(tuple(OBJECTIVES), "mse"))
     weights = _sync(traitlets.Dict(dict(OBJECTIVES["mse"])))
     seed = _sync(StrictInt(0, min=0, max=2**31 - 1))
     requested_backend = _sync(traitlets.Enum(BACKENDS, "auto"))
