@@ -3,6 +3,7 @@
 //   ../src/pelican_widget/static/widget.js  the anywidget ESM (shipped in the wheel)
 //   ../src/pelican_widget/static/widget.css its styles, anywidget's `_css`
 //   build/engine.mjs                        the engine alone, for Node tests and benchmarks
+//   ../src/pelican_widget/static/headless.mjs  the engine under Node, for pelican_widget.headless
 // The kernel and the Worker source are inlined in both bundles, so nothing is
 // fetched or resolved against import.meta.url at run time.
 import { execFileSync } from "node:child_process";
@@ -103,6 +104,15 @@ const common = {
 const bundles = [
   { ...common, entryPoints: [join(here, "widget.js")], outfile: join(staticDir, "widget.js"), minify: !watch },
   { ...common, entryPoints: [join(here, "engine", "index.js")], outfile: join(buildDir, "engine.mjs") },
+  // Node entry of pelican_widget.headless; Dawn (npm "webgpu") is a native addon, loaded at run time if present.
+  {
+    ...common,
+    platform: "node",
+    entryPoints: [join(here, "headless", "main.js")],
+    outfile: join(staticDir, "headless.mjs"),
+    external: ["webgpu"],
+    minify: !watch,
+  },
   // The widget's styles go to anywidget as `_css`: every host (JupyterLab,
   // marimo's shadow roots, VS Code, Colab) then applies them its own way, and
   // with ANYWIDGET_HMR=1 anywidget reloads the file when `npm run dev` rewrites it.
