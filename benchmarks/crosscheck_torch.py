@@ -344,7 +344,7 @@ def js_reference(cases: list[Case]) -> list[dict] | None:
 
 def pelican_cases() -> list[Case]:
     scene = pw.Scene.pelican()
-    target = pw.load_target(DATA / "pelican.jpg", size=(128, 128))
+    target = pw.load_target(DATA / "pelican.jpg", size=(128, 128), colour="grey")
     return [Case(f"pelican tau={px}px", scene, target, px / 128) for px in (0.5, 1.0)]
 
 

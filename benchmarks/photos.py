@@ -204,7 +204,8 @@ def load_image(name: str) -> np.ndarray:
     if name == "grace_hopper":
         from matplotlib.cbook import get_sample_data
 
-        return pw.load_target(get_sample_data("grace_hopper.jpg", asfileobj=False), SIZE)
+        path = get_sample_data("grace_hopper.jpg", asfileobj=False)
+        return pw.load_target(path, SIZE, colour="grey")
     seed = IMAGES.index(name)
     return quantise(GENERATED[name](np.random.default_rng(seed)))
 

@@ -80,7 +80,8 @@ def photo(width=30, height=20):
 
 def test_colour_load_target_modes():
     rgb = photo()
-    assert load_target(rgb, 16).shape == (11, 16)  # grey by default, as before
+    assert load_target(rgb, 16).shape == (11, 16, 3)  # "auto" by default
+    assert load_target(rgb, 16, colour="grey").shape == (11, 16)
     assert load_target(rgb, 16, colour="auto").shape == (11, 16, 3)
     assert load_target(rgb, 16, colour="rgb").shape == (11, 16, 3)
     same = load_target(rgb, size=(30, 20), colour="rgb")
@@ -91,7 +92,7 @@ def test_colour_load_target_modes():
     np.testing.assert_array_equal(auto, load_target(grey, 16, colour="grey"))
     np.testing.assert_array_equal(
         load_target(rgb[..., 0], 16, colour="rgb"),
-        np.repeat(load_target(rgb[..., 0], 16)[..., None], 3, axis=-1),
+        np.repeat(load_target(rgb[..., 0], 16, colour="grey")[..., None], 3, axis=-1),
     )
     with pytest.raises(ValueError, match="colour must be one of auto, grey, rgb"):
         load_target(rgb, colour="RGB")
@@ -143,7 +144,7 @@ def test_colour_render_composites_per_channel():
 
 def test_colour_loss_equals_the_grey_loss_on_equal_channels():
     grey = Scene.pelican().copy(width=40, height=30)
-    target = load_target(photo(40, 30), size=(40, 30))
+    target = load_target(photo(40, 30), size=(40, 30), colour="grey")
     grey_loss = loss(grey, target)
     colour_loss = loss(grey.as_colour(), np.repeat(target[..., None], 3, axis=-1))
     for key, value in grey_loss.items():

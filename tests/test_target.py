@@ -33,7 +33,7 @@ def pil_reference(image, size):
 
 def test_rgb_uint8_array_matches_pillow_grey_and_keeps_aspect():
     rgb = gradient_rgb(40, 20)
-    target = load_target(rgb, resolution=16)
+    target = load_target(rgb, resolution=16, colour="grey")
     assert target.dtype == np.float32 and target.shape == (8, 16)
     np.testing.assert_array_equal(target, pil_reference(Image.fromarray(rgb), (16, 8)))
 
@@ -45,7 +45,7 @@ def test_portrait_aspect_keeps_longer_side():
 
 def test_square_size_resize_as_the_reference():
     rgb = gradient_rgb(40, 20)
-    target = load_target(rgb, size=(16, 16))
+    target = load_target(rgb, size=(16, 16), colour="grey")
     np.testing.assert_array_equal(target, pil_reference(Image.fromarray(rgb), (16, 16)))
 
 
@@ -80,8 +80,8 @@ def test_pil_images_of_several_modes():
     grey = pil_reference(image, (40, 20))
     for mode in ("RGB", "L", "CMYK", "YCbCr"):
         converted = image.convert(mode)
-        assert load_target(converted, resolution=40).shape == (20, 40)
-    np.testing.assert_array_equal(load_target(image, resolution=40), grey)
+        assert load_target(converted, resolution=40, colour="grey").shape == (20, 40)
+    np.testing.assert_array_equal(load_target(image, resolution=40, colour="grey"), grey)
     np.testing.assert_array_equal(load_target(image.convert("L"), resolution=40), grey)
 
 
@@ -103,7 +103,7 @@ def test_uint16_arrays_and_16_bit_png_keep_precision():
 def test_uint16_rgb_uses_luma_weights():
     pixel = np.array([65535, 0, 0], dtype=np.uint16)
     image = np.broadcast_to(pixel, (8, 8, 3)).copy()
-    np.testing.assert_allclose(load_target(image, resolution=8), 0.299, rtol=1e-6)
+    np.testing.assert_allclose(load_target(image, resolution=8, colour="grey"), 0.299, rtol=1e-6)
 
 
 def test_float_array_at_size_is_used_unchanged():
@@ -126,7 +126,7 @@ def test_float_array_is_resized_and_clipped():
 def test_float_rgb_uses_luma_weights():
     values = np.zeros((8, 8, 3))
     values[..., 1] = 1.0
-    np.testing.assert_allclose(load_target(values, resolution=8), 0.587, rtol=1e-6)
+    np.testing.assert_allclose(load_target(values, resolution=8, colour="grey"), 0.587, rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])

@@ -180,7 +180,7 @@ def test_target_from_path_bytes_and_pil(tmp_path):
     path = tmp_path / "red.png"
     image.save(path)
     for source in (path, str(path), png_bytes(image), png_bytes(image, "JPEG"), image):
-        w = pw.PelicanWidget(source, resolution=64)
+        w = pw.PelicanWidget(source, resolution=64, colour="grey")
         assert w.target_size == [32, 64]
         grey = np.asarray(Image.open(io.BytesIO(w.target_image)))
         assert abs(int(grey.mean()) - 76) <= 2  # luma of pure red
@@ -210,13 +210,16 @@ def test_bad_targets_raise_before_anything_is_sent(w, tmp_path):
 def test_without_pillow_bytes_go_as_they_are_with_the_size_from_the_header(monkeypatch):
     jpeg = png_bytes(Image.new("L", (300, 200), 90), "JPEG")
     monkeypatch.setitem(sys.modules, "PIL", None)
-    data, size, mean = _encode_target(jpeg, 128)
-    assert data == jpeg
-    assert size == (128, 85)
+    encoded = _encode_target(jpeg, 128, "auto")
+    assert encoded.image == jpeg
+    assert encoded.size == (128, 85)
     # only the browser decodes here, so Python has no mean grey to start from
-    assert mean is None
-    data, size, mean = _encode_target(None, 64)
-    assert data == pw.target.default_target_png() and size == (64, 64) and mean is None
+    assert encoded.mean is None
+    # a one-component JPEG is grey by its header
+    assert encoded.colour == "grey"
+    encoded = _encode_target(None, 64, "auto")
+    assert encoded.image == pw.target.default_target_png() and encoded.size == (64, 64)
+    assert encoded.mean is None
 
 
 def test_package_imports_and_widget_works_without_numpy_and_pillow():

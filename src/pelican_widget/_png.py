@@ -2,7 +2,8 @@
 
 The widget must run in Pyodide, where neither is available: there it sends the
 encoded file as it is and the browser decodes it. These helpers only read the
-header (to check the format and the size) and write 8-bit grey PNGs.
+header (to check the format, the size and whether it holds colour) and write
+8-bit grey and RGB PNGs.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def image_size(data: bytes) -> tuple[int, int]:
     raise ValueError("not a PNG or JPEG file (unknown signature)")
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
+def _jpeg_frame(data: bytes) -> tuple[int, int, int]:
+    """Return ``(width, height, components)`` from a JPEG's start-of-frame header."""
     pos = 2
     # Start-of-frame markers carry the size; the others are skipped by length.
     sof = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -78,12 +80,71 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
             continue
         (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         if marker in sof:
-            if pos + 9 > len(data):
+            if pos + 10 > len(data):
                 break
             height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return width, height
+            return width, height, data[pos + 9]
         pos += 2 + length
     raise ValueError("corrupt JPEG: no frame header found")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    width, height, _ = _jpeg_frame(data)
+    return width, height
+
+
+def image_channels(data: bytes) -> int:
+    """Tell from the header whether an encoded image holds colour: 3, or 1 for grey.
+
+    Without a decoder (Pyodide) this is all Python can know: a PNG of colour type
+    grey (or grey with alpha), a PNG whose palette is all grey, and a one-component
+    JPEG are grey; every other PNG or JPEG counts as colour, even when its pixels
+    happen to be grey.
+
+    Parameters
+    ----------
+    data : bytes
+        A complete encoded PNG or JPEG file.
+
+    Returns
+    -------
+    int
+        1 (grey) or 3 (colour).
+
+    Raises
+    ------
+    ValueError
+        If the bytes are not a PNG or JPEG, or the header is truncated.
+
+    """
+    fmt = image_format(data)
+    if fmt == "jpeg":
+        return 1 if _jpeg_frame(data)[2] == 1 else 3
+    image_size(data)  # checks the signature and the IHDR chunk
+    colour_type = data[25] if len(data) > 25 else -1
+    if colour_type in (0, 4):
+        return 1
+    if colour_type == 3:
+        palette = _png_chunk(data, b"PLTE")
+        greys = all(
+            palette[k] == palette[k + 1] == palette[k + 2] for k in range(0, len(palette) - 2, 3)
+        )
+        return 1 if palette and greys else 3
+    return 3
+
+
+def _png_chunk(data: bytes, kind: bytes) -> bytes:
+    """Return the body of the first chunk of ``kind`` before the image data (b"" if none)."""
+    pos = len(PNG_SIGNATURE)
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        name = data[pos + 4 : pos + 8]
+        if name == kind:
+            return data[pos + 8 : pos + 8 + length]
+        if name == b"IDAT":
+            break
+        pos += 12 + length
+    return b""
 
 
 def encode_grey_png(width: int, height: int, pixels: bytes) -> bytes:
@@ -104,8 +165,35 @@ def encode_grey_png(width: int, height: int, pixels: bytes) -> bytes:
     """
     if len(pixels) != width * height:
         raise ValueError(f"expected {width * height} grey bytes, got {len(pixels)}")
-    rows = b"".join(b"\x00" + pixels[y * width : (y + 1) * width] for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return _encode_png(width, height, pixels, 1)
+
+
+def encode_rgb_png(width: int, height: int, pixels: bytes) -> bytes:
+    """Encode 8-bit RGB pixels as a PNG file.
+
+    Parameters
+    ----------
+    width, height : int
+        Image size in pixels.
+    pixels : bytes
+        ``3 * width * height`` values, row-major, the R, G, B of a pixel together.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+
+    """
+    if len(pixels) != 3 * width * height:
+        raise ValueError(f"expected {3 * width * height} RGB bytes, got {len(pixels)}")
+    return _encode_png(width, height, pixels, 3)
+
+
+def _encode_png(width: int, height: int, pixels: bytes, channels: int) -> bytes:
+    stride = channels * width
+    rows = b"".join(b"\x00" + pixels[y * stride : (y + 1) * stride] for y in range(height))
+    colour_type = 0 if channels == 1 else 2
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return (
         PNG_SIGNATURE
         + _chunk(b"IHDR", header)

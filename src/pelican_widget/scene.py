@@ -31,7 +31,7 @@ Decisions
   background is ``(r, g, b)``, every fill must be, and the error names the first
   shape with a grey fill. A grey background is allowed in a colour scene (it is the
   colour with three equal channels); :meth:`Scene.as_colour` turns a grey scene into
-  the equal colour scene.
+  the equal colour scene, :meth:`Scene.as_grey` a colour scene into its luma.
 * Each shape kind is one module of :mod:`pelican_widget.shapes` (validation, wire
   format, SDF, priors, SVG element), found through ``SHAPE_TYPES``.
 """
@@ -197,6 +197,25 @@ class Scene:
             self,
             shapes=tuple(replace(shape, fill=rgb(shape.fill)) for shape in self.shapes),
             background=rgb(self.background),
+        )
+
+    def as_grey(self) -> Scene:
+        """Return the scene with every ``(r, g, b)`` as its luma ``0.299 r + 0.587 g + 0.114 b``.
+
+        The weights are those :func:`pelican_widget.load_target` turns a colour image
+        grey with, so a colour drawing of a photo becomes a drawing of its grey version.
+        """
+
+        def grey(value: float | tuple[float, float, float]) -> float:
+            if not isinstance(value, tuple):
+                return value
+            luma = 0.299 * value[0] + 0.587 * value[1] + 0.114 * value[2]
+            return min(1.0, max(0.0, luma))
+
+        return replace(
+            self,
+            shapes=tuple(replace(shape, fill=grey(shape.fill)) for shape in self.shapes),
+            background=grey(self.background),
         )
 
     def to_dict(self) -> dict[str, Any]:

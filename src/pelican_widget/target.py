@@ -241,6 +241,12 @@ def _open_image(data: io.BytesIO | os.PathLike[str] | str, what: str) -> Image.I
         with Image.open(data) as image:
             image.load()
             return image.copy()
+    except Image.DecompressionBombError as err:
+        # Pillow's guard against huge images is not an OSError; say what to do
+        raise ValueError(
+            f"{what} is too large to decode safely ({err}); reduce it below "
+            f"{Image.MAX_IMAGE_PIXELS} pixels first"
+        ) from None
     except (OSError, SyntaxError, ValueError) as err:
         raise ValueError(f"cannot read {what} as an image: {err}") from None
 
@@ -273,7 +279,7 @@ def load_target(
     resolution: int = 128,
     *,
     size: tuple[int, int] | None = None,
-    colour: str = "grey",
+    colour: str = "auto",
 ) -> np.ndarray:
     """Load a target image as grey or colour float32 in [0, 1].
 
@@ -289,8 +295,8 @@ def load_target(
         ``(width, height)`` to resize to exactly instead (each in [1, 2048]); e.g.
         ``size=(128, 128)`` for the square resize of the reference project.
     colour
-        ``"grey"`` (the default, as before colour existed), ``"rgb"``, or ``"auto"``:
-        RGB for an image whose channels differ, grey otherwise.
+        ``"auto"`` (the default): RGB for an image whose channels differ, grey
+        otherwise; ``"grey"`` or ``"rgb"`` to choose.
 
     Returns
     -------
@@ -336,4 +342,4 @@ def default_target_png() -> bytes:
 
 def default_target(resolution: int = 128) -> np.ndarray:
     """Return the built-in target as a float32 (resolution, resolution) grey array."""
-    return load_target(default_target_png(), resolution)
+    return load_target(default_target_png(), resolution, colour="grey")

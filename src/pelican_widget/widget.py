@@ -36,12 +36,14 @@ import os
 import pathlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
 from . import _png
+from ._title import DEFAULT_TITLE, title_for, without_names
 from ._traits import (
     LOSS_TERMS,
     OBJECTIVES,
@@ -66,6 +68,8 @@ MAX_STEPS = 1_000_000
 MAX_WORKERS = 16
 MAX_SHAPES = 1000
 PROPOSALS = ("error", "random")
+COLOURS = ("grey", "rgb")
+COLOUR_MODES = ("auto", *COLOURS)
 
 # Traits that only the browser writes; Python code that sets them raises.
 BROWSER_STATE = (
@@ -131,12 +135,18 @@ class PelicanWidget(anywidget.AnyWidget):
     target : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray, optional
         The image to fit: a path, PNG/JPEG bytes, a PIL image or an array (as
         :func:`pelican_widget.load_target` takes). Default: the built-in target.
-        It is sent as a grey PNG at ``resolution`` (longer side); without
-        Pillow (Pyodide) paths and bytes are sent as they are and the browser
-        decodes and resizes them.
+        It is sent as a grey or RGB PNG at ``resolution`` (longer side);
+        without Pillow (Pyodide) paths and bytes are sent as they are and the
+        browser decodes and resizes them.
     scene : Scene, dict or str, optional
-        The start drawing. Default: :meth:`Scene.pelican`. Its width and
-        height follow the target.
+        The start drawing. Default: :meth:`Scene.pelican` for the built-in
+        target, else no shapes on the target's mean grey or colour. Its width
+        and height follow the target, its fills the widget's ``colour``.
+    colour : {"auto", "grey", "rgb"}
+        What the widget draws in. ``"auto"`` draws in colour when the
+        target's channels differ (or the given scene has colour fills), else
+        in grey. The trait ``colour`` holds the result ("grey" or "rgb");
+        setting it converts the target and the drawing.
     resolution : int
         Longer side of the target in pixels, in [8, 2048].
     steps : int
@@ -185,6 +195,13 @@ class PelicanWidget(anywidget.AnyWidget):
     resolution = _sync(StrictInt(128, min=MIN_RESOLUTION, max=MAX_RESOLUTION))
     target_image = _sync_bytes()
     target_size = _sync(traitlets.List(traitlets.Int(), [0, 0], minlen=2, maxlen=2))
+    # the widget's heading and the downloaded SVG's name; follows the target
+    title = _sync(traitlets.Unicode(DEFAULT_TITLE))
+    # what the widget draws in ("grey" or "rgb"; setting "auto" picks one)
+    colour = _sync(traitlets.Enum(COLOUR_MODES, "grey"))
+    # Without numpy (Pyodide) only the browser knows the target's mean: a
+    # search from no shapes takes its background there (refine_runner.js).
+    _background_from_target = _sync(traitlets.Bool(False))
 
     # the drawing (two-way) and where reset() goes back to
     scene = SceneTrait(Scene.pelican()).tag(
@@ -227,6 +244,7 @@ class PelicanWidget(anywidget.AnyWidget):
         lr: float = 0.02,
         backend: str = "auto",
         workers: int = 2,
+        colour: str = "auto",
         **kwargs: Any,
     ) -> None:
         for name in kwargs:
@@ -238,18 +256,22 @@ class PelicanWidget(anywidget.AnyWidget):
         self.on_msg(_on_direct_state)
         self._target_source = target
         self._target_resolution = _check_resolution(resolution)
-        image, size, mean = _encode_target(target, resolution)
-        if scene is not None:
-            start = _as_scene(scene)
+        self._colour_mode = _check_colour_mode(colour)
+        given = None if scene is None else _as_scene(scene)
+        encoded = _encode_target(target, resolution, self._colour_mode, _draws_colour(given))
+        self._target_differs = encoded.differs
+        size = encoded.size
+        if given is not None:
+            start = given
         elif target is None:
             start = Scene.pelican()
         else:
             # A photo is not a pelican: start from no shapes on the image's
-            # mean grey, the best drawing without shapes, and let the search add them.
-            start = Scene(width=size[0], height=size[1], background=1.0 if mean is None else mean)
-        # Without numpy (Pyodide) only the browser knows the mean: refine() asks it.
-        self._background_from_target = mean is None and target is not None and scene is None
-        start = start.copy(width=size[0], height=size[1])
+            # mean, the best drawing without shapes, and let the search add them.
+            mean = 1.0 if encoded.mean is None else encoded.mean
+            start = Scene(width=size[0], height=size[1], background=mean)
+        start = _fit_colour(start, encoded.colour).copy(width=size[0], height=size[1])
+        self.set_trait("colour", encoded.colour)
         # The pelican figures are on the reference objective; anything else fits by its MSE.
         objective = kwargs.pop("objective", "reference" if target is None else "mse")
         if objective not in OBJECTIVES:
@@ -258,6 +280,7 @@ class PelicanWidget(anywidget.AnyWidget):
             )
         self.set_trait("objective", objective)
         self.set_trait("weights", dict(OBJECTIVES[objective]))
+        kwargs.setdefault("title", title_for(target))
         try:
             super().__init__(
                 resolution=resolution,
@@ -265,10 +288,14 @@ class PelicanWidget(anywidget.AnyWidget):
                 lr=lr,
                 requested_backend=backend,
                 workers=workers,
-                target_image=image,
+                target_image=encoded.image,
                 target_size=list(size),
                 scene=start,
                 _initial_scene=start,
+                # refine() asks the browser for the mean it could not compute
+                _background_from_target=encoded.mean is None
+                and target is not None
+                and given is None,
                 **kwargs,
             )
         finally:
@@ -327,10 +354,37 @@ class PelicanWidget(anywidget.AnyWidget):
                     "cannot change the scene while a run is in progress; call stop() "
                     "and wait for the status to leave 'running' first"
                 )
+        if scene.channels == 3 and self.colour == "grey":
+            if not (self._from_browser("scene") or self._internal_depth):
+                raise traitlets.TraitError(
+                    "the scene has colour fills but the widget draws in grey "
+                    "(w.colour == 'grey'): set w.colour = 'rgb' first, or give grey fills"
+                )
+            scene = scene.as_grey()
+        elif scene.channels == 1 and self.colour == "rgb":
+            scene = scene.as_colour()
         width, height = self.target_size
         if width and (scene.width, scene.height) != (width, height):
             scene = scene.copy(width=width, height=height)
         return scene
+
+    @traitlets.validate("colour")
+    def _check_colour(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if self._internal_depth:
+            return value
+        if self._running():
+            raise traitlets.TraitError(
+                "cannot change the colour while a run is in progress; stop() first"
+            )
+        # remembered, so that set_target() on a later image follows the same choice
+        self._colour_mode = value
+        return _resolve_colour(value, self._target_differs, _draws_colour(self.scene))
+
+    @traitlets.observe("colour")
+    def _on_colour(self, change: dict[str, Any]) -> None:
+        if not self._internal_depth:
+            self._apply_target(self._target_source)
 
     @traitlets.validate("target_image", "target_size")
     def _check_target(self, proposal: dict[str, Any]) -> Any:
@@ -461,14 +515,14 @@ class PelicanWidget(anywidget.AnyWidget):
 
     @property
     def target(self) -> np.ndarray:
-        """The target as the optimiser sees it: float32 (H, W) grey in [0, 1].
+        """The target as the optimiser sees it: float32 in [0, 1], (H, W) grey or (H, W, 3).
 
         Setting it calls :meth:`set_target`. Reading needs numpy and pillow.
         """
         from .target import load_target
 
         width, height = self.target_size
-        return load_target(bytes(self.target_image), size=(width, height))
+        return load_target(bytes(self.target_image), size=(width, height), colour=self.colour)
 
     @target.setter
     def target(self, source: Any) -> None:
@@ -492,20 +546,35 @@ class PelicanWidget(anywidget.AnyWidget):
         """
         if self._running():
             raise RuntimeError("cannot change the target while a run is in progress; stop() first")
-        image, size, mean = _encode_target(source, self.resolution)
+        self._apply_target(source)
+
+    def _apply_target(self, source: Any) -> None:
+        """Encode ``source`` in the widget's colour mode; fit both scenes to it."""
+        encoded = _encode_target(
+            source, self.resolution, self._colour_mode, _draws_colour(self.scene)
+        )
+        # shape names describe the old picture (the pelican's "body", "neck")
+        renamed = title_for(source) != title_for(self._target_source)
         with self._internal(), self.hold_sync():
+            if renamed:
+                self.title = title_for(source)
             self._target_source = source
             self._target_resolution = self.resolution
-            self.target_image = image
-            self.target_size = list(size)
-            # the scene's size follows the target (validation copies it); a
-            # drawing without shapes also takes the new image's mean grey
+            self._target_differs = encoded.differs
+            self.colour = encoded.colour
+            self.target_image = encoded.image
+            self.target_size = list(encoded.size)
+            # The scene's size follows the target (validation copies it), its
+            # fills the colour (grey to [v, v, v], colour to its luma): the
+            # shapes stay. A drawing without shapes takes the new image's mean.
             for name in ("scene", "_initial_scene"):
-                scene = getattr(self, name)
-                if not scene.shapes and mean is not None:
-                    scene = scene.copy(background=mean)
+                scene = _fit_colour(getattr(self, name), encoded.colour)
+                if renamed:
+                    scene = without_names(scene)
+                if not scene.shapes and encoded.mean is not None:
+                    scene = scene.copy(background=encoded.mean)
                 setattr(self, name, scene)
-            self._background_from_target = mean is None and not self.scene.shapes
+            self._background_from_target = encoded.mean is None and not self.scene.shapes
 
     # ----------------------------------------------------------------- actions
 
@@ -781,7 +850,7 @@ class PelicanWidget(anywidget.AnyWidget):
         self.scene.save_svg(path, scale)
 
     def save_png(self, path: str | os.PathLike[str], size: int | None = None) -> None:
-        """Write the current drawing as a grey PNG.
+        """Write the current drawing as a PNG (grey, or RGB when the widget draws in colour).
 
         Renders with the NumPy reference renderer (``size`` = longer side,
         default the target's). Without numpy/pillow (Pyodide) it writes the
@@ -904,10 +973,50 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int], float | None]:
-    """Return ``(image bytes, (width, height), mean grey)`` to send for a target source.
+@dataclass(frozen=True)
+class _EncodedTarget:
+    """A target as the widget sends it, and what Python knows of it."""
 
-    The mean is that of the grey pixels the browser will see, or None where
+    image: bytes  # PNG or JPEG bytes for the browser
+    size: tuple[int, int]  # the working size (width, height)
+    colour: str  # what the widget draws in: "grey" or "rgb"
+    differs: bool  # the image's channels differ (so "auto" draws in colour)
+    mean: float | tuple[float, float, float] | None  # None where only the browser decodes
+
+
+def _check_colour_mode(value: Any) -> str:
+    if value not in COLOUR_MODES:
+        raise traitlets.TraitError(f"colour must be one of {COLOUR_MODES}, got {value!r}")
+    return str(value)
+
+
+def _draws_colour(scene: Scene | None) -> bool:
+    """Tell whether a drawing has colour shapes, which ``colour="auto"`` keeps in colour."""
+    return scene is not None and bool(scene.shapes) and scene.channels == 3
+
+
+def _resolve_colour(mode: str, differs: bool, keep_colour: bool) -> str:
+    if mode != "auto":
+        return mode
+    return "rgb" if differs or keep_colour else "grey"
+
+
+def _fit_colour(scene: Scene, colour: str) -> Scene:
+    """Return ``scene`` with grey or colour fills, as the widget's ``colour`` says."""
+    if colour == "rgb" and scene.channels == 1:
+        return scene.as_colour()
+    if colour == "grey" and scene.channels == 3:
+        return scene.as_grey()
+    return scene
+
+
+def _encode_target(
+    source: Any, resolution: int, mode: str, keep_colour: bool = False
+) -> _EncodedTarget:
+    """Encode a target source for the browser in colour ``mode`` ("auto", "grey", "rgb").
+
+    ``keep_colour``: the drawing has colour shapes, so "auto" stays in colour.
+    The mean is that of the 8-bit pixels the browser will see, or None where
     only the browser decodes the image (Pyodide without numpy and Pillow).
     """
     if source is None:
@@ -922,14 +1031,34 @@ def _encode_target(source: Any, resolution: int) -> tuple[bytes, tuple[int, int]
             import numpy  # noqa: F401
             import PIL  # noqa: F401
         except ImportError:
-            # Pyodide: the browser decodes and resizes; the header gives the size.
+            # Pyodide: the browser decodes and resizes; the header gives the
+            # size and whether the file holds colour.
             width, height = _png.image_size(data)
-            return data, _png.fit_size(width, height, resolution), None
+            differs = _png.image_channels(data) == 3
+            colour = _resolve_colour(mode, differs, keep_colour)
+            return _EncodedTarget(
+                data, _png.fit_size(width, height, resolution), colour, differs, None
+            )
         source = data
+    import numpy as np
+
     from .target import load_target
 
-    grey = load_target(source, resolution)
-    height, width = grey.shape
-    levels = (grey.clip(0.0, 1.0) * 255.0 + 0.5).astype("uint8")
-    mean = float(levels.mean()) / 255.0
-    return _png.encode_grey_png(width, height, levels.tobytes()), (width, height), mean
+    image = load_target(source, resolution, colour="auto")
+    differs = image.ndim == 3
+    colour = _resolve_colour(mode, differs, keep_colour)
+    if colour == "grey" and differs:
+        image = load_target(source, resolution, colour="grey")
+    levels = (image.clip(0.0, 1.0) * 255.0 + 0.5).astype("uint8")
+    height, width = levels.shape[:2]
+    if levels.ndim == 3:
+        png = _png.encode_rgb_png(width, height, levels.tobytes())
+    else:
+        # a grey image drawn in colour goes as grey: the browser repeats it
+        png = _png.encode_grey_png(width, height, levels.tobytes())
+    means = levels.reshape(height * width, -1).mean(axis=0, dtype=np.float64) / 255.0
+    mean: float | tuple[float, float, float] = float(means[0])
+    if colour == "rgb":
+        rgb = [float(v) for v in np.broadcast_to(means, (3,))]
+        mean = (rgb[0], rgb[1], rgb[2])
+    return _EncodedTarget(png, (width, height), colour, differs, mean)
