@@ -17,16 +17,21 @@ function fmt(v) {
  * @param {HTMLCanvasElement} canvas
  * @param {{step:number, total:number}[]} rows
  * @param {number} totalSteps the x range
+ * @returns {number} the points drawn (0: the view shows its placeholder)
  */
 export function drawChart(canvas, rows, totalSteps) {
   const { w, h, dpr } = fitBackingStore(canvas);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
+  // the context keeps its text alignment between draws unless the canvas was resized
+  ctx.textAlign = "left";
+  ctx.textBaseline = "alphabetic";
   ctx.clearRect(0, 0, w, h);
-  const fg = cssVar(canvas, "--jp-ui-font-color2", "#616161");
-  const grid = cssVar(canvas, "--jp-border-color2", "#e0e0e0");
-  const line = cssVar(canvas, "--jp-brand-color1", "#1976d2");
-  const font = cssVar(canvas, "--jp-ui-font-family", "sans-serif");
+  // the widget's colours (style.css), which follow the host's theme
+  const fg = cssVar(canvas, "--pw-fg2", "#616161");
+  const grid = cssVar(canvas, "--pw-border", "#e0e0e0");
+  const line = cssVar(canvas, "--pw-accent", "#1976d2");
+  const font = cssVar(canvas, "--pw-font", "sans-serif");
   ctx.font = `${10 * dpr}px ${font}`;
   const pts = rows.filter((r) => Number.isFinite(r.total) && r.total > 0);
   const pad = { l: 48 * dpr, r: 8 * dpr, t: 8 * dpr, b: 16 * dpr };
@@ -35,11 +40,7 @@ export function drawChart(canvas, rows, totalSteps) {
   ctx.strokeStyle = grid;
   ctx.lineWidth = dpr;
   ctx.strokeRect(pad.l, pad.t, pw, ph);
-  if (pts.length === 0) {
-    ctx.fillStyle = fg;
-    ctx.fillText("loss (log scale) appears here during a run", pad.l + 6 * dpr, pad.t + ph / 2);
-    return;
-  }
+  if (pts.length === 0) return 0;
   let lo = Math.log10(Math.min(...pts.map((p) => p.total)));
   let hi = Math.log10(Math.max(...pts.map((p) => p.total)));
   if (hi - lo < 0.1) {
@@ -71,4 +72,5 @@ export function drawChart(canvas, rows, totalSteps) {
   ctx.beginPath();
   pts.forEach((p, i) => (i === 0 ? ctx.moveTo(x(p.step), y(p.total)) : ctx.lineTo(x(p.step), y(p.total))));
   ctx.stroke();
+  return pts.length;
 }

@@ -483,8 +483,9 @@ export function startRunner(model) {
       const step = result?.steps ?? result?.step ?? model.get("step");
       if (!last || last.step !== step) history.push({ step, ...finalLoss });
       put({
-        // the search's round log and total go with the result (see `direct`)
-        ...(req.refine ? { rounds: model.get("rounds") ?? [], total_steps: model.get("total_steps") } : {}),
+        // the search's round log goes with the result (see `direct`); its
+        // total was a plan (every round kept): the result has the steps it made
+        ...(req.refine ? { rounds: model.get("rounds") ?? [], total_steps: step } : {}),
         scene,
         step,
         loss: finalLoss,

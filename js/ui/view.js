@@ -4,6 +4,9 @@
 
 import { drawChart } from "./chart.js";
 import { drawPixels, drawScene } from "./draw.js";
+import { lossText } from "./loss_text.js";
+import { fitPanels } from "./panels.js";
+import { progressText as progressLine } from "./progress_text.js";
 import { createRoundLog } from "./round_log.js";
 import { frontendId } from "./runner.js";
 import { sceneToSvg } from "./svg.js";
@@ -25,12 +28,6 @@ function h(tag, props = {}, children = []) {
   return node;
 }
 
-/** @param {number} v */
-function fmtLoss(v) {
-  if (!Number.isFinite(v)) return "-";
-  return v >= 0.001 ? v.toFixed(5) : v.toExponential(3);
-}
-
 /**
  * @param {{model: any, el: HTMLElement}} ctx
  * @returns {() => void} cleanup
@@ -43,7 +40,11 @@ export function renderView({ model, el }) {
   const bar = h("progress", { max: 1, value: 0 });
   const progressText = h("span", { class: "pelican-progress-text" });
   const chart = h("canvas", { class: "pelican-chart" });
-  const lossText = h("div", { class: "pelican-loss" });
+  // a DOM placeholder, not canvas text: it wraps and cannot be clipped
+  const chartEmpty = h("div", { class: "pelican-chart-empty", textContent: "loss (log scale) appears here during a run" });
+  const title = h("span", { class: "pelican-title" });
+  const panels = h("div", { class: "pelican-panels" });
+  const lossLine = h("div", { class: "pelican-loss" });
   const runBtn = h("button", { class: "pelican-run", textContent: "Run", title: "Optimise from the current drawing" });
   const pauseBtn = h("button", { class: "pelican-pause", textContent: "Pause", title: "Stop the run, keeping the best drawing" });
   const resetBtn = h("button", { class: "pelican-reset", textContent: "Reset", title: "Back to the start drawing" });
@@ -54,14 +55,11 @@ export function renderView({ model, el }) {
   const roundLog = createRoundLog(model);
 
   const root = h("div", { class: "pelican-widget" }, [
-    h("div", { class: "pelican-head" }, [h("span", { class: "pelican-title", textContent: "pelican" }), status, badge]),
-    h("div", { class: "pelican-panels" }, [
-      h("figure", {}, [targetCanvas, h("figcaption", { textContent: "target" })]),
-      h("figure", {}, [drawing, h("figcaption", { textContent: "drawing" })]),
-    ]),
+    h("div", { class: "pelican-head" }, [title, status, badge]),
+    panels,
     h("div", { class: "pelican-progress" }, [bar, progressText]),
-    chart,
-    lossText,
+    h("div", { class: "pelican-chart-box" }, [chart, chartEmpty]),
+    lossLine,
     roundLog.el,
     h("div", { class: "pelican-controls" }, [
       runBtn,
@@ -73,6 +71,10 @@ export function renderView({ model, el }) {
     ]),
     errorBox,
   ]);
+  panels.append(
+    h("figure", {}, [targetCanvas, h("figcaption", { textContent: "target" })]),
+    h("figure", {}, [drawing, h("figcaption", { textContent: "drawing" })]),
+  );
   el.replaceChildren(root);
 
   // The chart shows the synced history plus a live tail from `loss`, so it
@@ -84,12 +86,7 @@ export function renderView({ model, el }) {
     return hist.concat(tail.filter((r) => r.step > last));
   };
 
-  const setAspect = () => {
-    const [w, hgt] = model.get("target_size") ?? [1, 1];
-    const ratio = `${w || 1} / ${hgt || 1}`;
-    targetCanvas.style.aspectRatio = ratio;
-    drawing.style.aspectRatio = ratio;
-  };
+  const setAspect = () => fitPanels(panels, [targetCanvas, drawing], model.get("target_size"));
 
   let targetToken = 0;
   const updateTarget = () => {
@@ -106,7 +103,12 @@ export function renderView({ model, el }) {
   };
 
   const updateScene = () => drawScene(drawing, model.get("scene"));
-  const updateChart = () => drawChart(chart, rows(), model.get("total_steps") || model.get("steps"));
+  const updateChart = () => {
+    chartEmpty.hidden = drawChart(chart, rows(), model.get("total_steps") || model.get("steps")) > 0;
+  };
+  const updateTitle = () => {
+    title.textContent = model.get("title") || "pelican-widget";
+  };
 
   const updateStatus = () => {
     const st = model.get("status");
@@ -132,10 +134,16 @@ export function renderView({ model, el }) {
   const updateProgress = () => {
     const step = model.get("step") || 0;
     const total = model.get("total_steps") || model.get("steps");
-    const sps = model.get("steps_per_second") || 0;
-    bar.max = Math.max(1, total);
-    bar.value = Math.min(step, total);
-    progressText.textContent = `step ${step} / ${total} · ${sps.toFixed(0)} steps/s`;
+    const line = progressLine({
+      step,
+      total,
+      stepsPerSecond: model.get("steps_per_second") || 0,
+      status: model.get("status"),
+      search: Boolean(model.get("_run_request")?.refine),
+    });
+    bar.max = Math.max(1, line.total);
+    bar.value = Math.min(step, line.total);
+    progressText.textContent = line.text;
   };
 
   const updateLoss = () => {
@@ -145,11 +153,8 @@ export function renderView({ model, el }) {
       if (step === 0 || (tail.length && step < tail[tail.length - 1].step)) tail = [];
       tail.push({ step, total: loss.total });
     }
-    const terms = ["mse", "edge", "ssim"].filter((k) => Number.isFinite(loss[k]));
-    lossText.textContent = Number.isFinite(loss.total)
-      ? `loss ${fmtLoss(loss.total)}` + (terms.length ? ` (${terms.map((k) => `${k} ${fmtLoss(loss[k])}`).join(", ")})` : "")
-      : "loss -";
-    lossText.dataset.loss = Number.isFinite(loss.total) ? String(loss.total) : "";
+    lossLine.textContent = lossText(loss, model.get("weights") ?? {});
+    lossLine.dataset.loss = Number.isFinite(loss.total) ? String(loss.total) : "";
     updateChart();
   };
 
@@ -196,7 +201,7 @@ export function renderView({ model, el }) {
   });
   svgBtn.addEventListener("click", () => {
     const url = URL.createObjectURL(new Blob([sceneToSvg(model.get("scene"))], { type: "image/svg+xml" }));
-    const a = h("a", { href: url, download: "pelican.svg" });
+    const a = h("a", { href: url, download: `${model.get("title") || "drawing"}.svg` });
     document.body.append(a);
     a.click();
     a.remove();
@@ -209,7 +214,12 @@ export function renderView({ model, el }) {
       updateScene();
       updateStatus();
     },
-    "change:status change:error": updateStatus,
+    "change:status change:error": () => {
+      updateStatus();
+      updateProgress();
+    },
+    "change:title": updateTitle,
+    "change:weights": updateLoss,
     "change:backend change:backend_reason change:requested_backend": updateBackend,
     "change:step change:total_steps change:steps_per_second": () => {
       if ((model.get("step") || 0) === 0) tail = [];
@@ -238,6 +248,9 @@ export function renderView({ model, el }) {
   const resize = new ResizeObserver(redraw);
   resize.observe(drawing);
   resize.observe(chart);
+  // the panels' width decides the canvases' size (their height never feeds back)
+  const panelResize = new ResizeObserver(setAspect);
+  panelResize.observe(panels);
   let dprQuery = null;
   const watchDpr = () => {
     dprQuery?.removeEventListener("change", onDpr);
@@ -250,6 +263,7 @@ export function renderView({ model, el }) {
   };
   watchDpr();
 
+  updateTitle();
   updateTarget();
   updateStatus();
   updateBackend();
@@ -263,6 +277,7 @@ export function renderView({ model, el }) {
       for (const ev of events.split(" ")) model.off(ev, fn);
     }
     resize.disconnect();
+    panelResize.disconnect();
     roundLog.dispose();
     dprQuery?.removeEventListener("change", onDpr);
   };

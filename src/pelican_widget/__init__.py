@@ -7,6 +7,7 @@ the package imports in Pyodide without them.
 """
 
 from .raster import loss, render
+from .samples import sample
 from .scene import Circle, Ellipse, Scene, Triangle
 from .target import default_target, load_target
 from .widget import PelicanWidget
@@ -21,5 +22,6 @@ __all__ = [
     "load_target",
     "loss",
     "render",
+    "sample",
 ]
 __version__ = "0.1.0"
