@@ -6,8 +6,10 @@ The model, oracle and SVG side of colour is in tests/test_colour.py.
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,3 +256,28 @@ def test_colour_widget_in_pyodide_conditions(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_colour_svg_of_the_download_button_is_pythons():
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("needs node")
+    scene = pw.Scene(
+        (RED_CIRCLE, pw.Triangle(((0.1, 0.1), (0.9, 0.2), (0.4, 0.8)), (0.123456, 0.5, 0.987654))),
+        width=30,
+        height=20,
+        background=(0.2, 0.4, 0.6),
+    )
+    done = subprocess.run(
+        [node, str(Path(__file__).parent / "ui_svg_probe.mjs")],
+        input=scene.to_json(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == scene.to_svg()
+    back = pw.Scene.from_svg(done.stdout)
+    for a, b in zip(back.shapes, scene.shapes, strict=True):
+        np.testing.assert_allclose(a.fill, b.fill, atol=1e-6)

@@ -56,7 +56,7 @@ export function drawScene(canvas, scene) {
 }
 
 /**
- * Draw a grey image at its own pixel size; CSS scales it with
+ * Draw an image at its own pixel size; CSS scales it with
  * `image-rendering: pixelated`.
  * @param {HTMLCanvasElement} canvas
  * @param {ImageData} image

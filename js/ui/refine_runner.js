@@ -9,6 +9,18 @@ import { plannedSteps, resolveRefineOptions } from "../engine/refine.js";
 const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types"];
 
 /**
+ * The mean of a target per channel: the best drawing without shapes.
+ * @param {{data: ArrayLike<number>, channels?: number}} target pixels with the channels of a pixel together
+ * @returns {number | number[]} grey, or [r, g, b] for a colour target
+ */
+export function targetMean({ data, channels = 1 }) {
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < data.length; i++) sums[i % channels] += data[i];
+  const means = Array.from(sums, (sum) => Math.min(1, Math.max(0, sum / (data.length / channels))));
+  return channels === 3 ? means : means[0];
+}
+
+/**
  * @param {any} engine an engine from createEngine
  * @param {Record<string, any>} request the request's `refine` dict (camelCase keys of REFINE_KEYS)
  * @param {{weights?: object, progressEvery?: number, signal?: AbortSignal,
@@ -27,10 +39,8 @@ export async function runRefine(engine, request, common, model) {
   model.save_changes();
   if (request.backgroundFromTarget && engine.getScene().shapes.length === 0) {
     // Python could not decode the target (Pyodide without numpy): the start
-    // drawing takes the target's mean grey here, as it would have there.
-    const { data } = engine.getTarget();
-    const mean = data.reduce((a, b) => a + b, 0) / data.length;
-    engine.setScene({ ...engine.getScene(), background: Math.min(1, Math.max(0, mean)) });
+    // drawing takes the target's mean grey or colour here, as it would have there.
+    engine.setScene({ ...engine.getScene(), background: targetMean(engine.getTarget()) });
   }
   const result = await engine.refine({
     ...options,

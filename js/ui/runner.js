@@ -20,7 +20,7 @@
 
 import { createEngine } from "../engine/index.js";
 import { runRefine } from "./refine_runner.js";
-import { decodeTarget, encodeGreyPng, forgetTarget } from "./target.js";
+import { decodeTarget, encodePng, forgetTarget } from "./target.js";
 
 const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
 const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
@@ -389,7 +389,8 @@ export function startRunner(model) {
       const eng = await engine();
       const size = model.get("target_size");
       const bytes = model.get("target_image");
-      const target = await withDeadline(decodeTarget(bytes, size), deadline("target"), "decoding the target image").catch((err) => {
+      const channels = model.get("colour") === "rgb" ? 3 : 1;
+      const target = await withDeadline(decodeTarget(bytes, size, channels), deadline("target"), "decoding the target image").catch((err) => {
         forgetTarget(bytes);
         throw err;
       });
@@ -431,7 +432,7 @@ export function startRunner(model) {
             .then(async (scene) => {
               if (scene) set("scene", scene);
               const frame = await p.getFrame?.();
-              if (frame) set("frame", await encodeGreyPng(frame, target.width, target.height));
+              if (frame) set("frame", await encodePng(frame, target.width, target.height, channels));
             })
             .catch(() => {})
             .finally(() => {
@@ -490,7 +491,7 @@ export function startRunner(model) {
         step,
         loss: finalLoss,
         loss_history: history.slice(),
-        frame: await guard(encodeGreyPng(image, target.width, target.height)),
+        frame: await guard(encodePng(image, target.width, target.height, channels)),
         status: result?.aborted || controller.signal.aborted ? "stopped" : "done",
       });
     } catch (err) {

@@ -1,7 +1,8 @@
 // Scene (wire format) -> SVG text in the same format as Python's
 // pelican_widget.svg.to_svg (so Scene.from_svg reads what the "download SVG"
 // button writes): viewBox in pixels, a background rect, one element per shape
-// in paint order, lengths scaled by the longer side, fills as rgb(p%,p%,p%).
+// in paint order, lengths scaled by the longer side, fills as rgb(r%,g%,b%)
+// with four decimals of percent (grey: three equal channels).
 
 import { KIND_BY_NAME } from "../engine/shapes/index.js";
 
@@ -13,10 +14,15 @@ function num(v) {
   return text === "-0" || text === "" ? "0" : text;
 }
 
-/** @param {number} grey in [0, 1] */
-function colour(grey) {
-  const p = (grey * 100).toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
-  return `rgb(${p}%,${p}%,${p}%)`;
+/** @param {number} v a channel in [0, 1] */
+function percent(v) {
+  return (v * 100).toFixed(4).replace(/0+$/, "").replace(/\.$/, "") + "%";
+}
+
+/** @param {number | number[]} value grey or [r, g, b] in [0, 1] */
+export function svgColour(value) {
+  const rgb = Array.isArray(value) ? value : [value, value, value];
+  return `rgb(${rgb.map(percent).join(",")})`;
 }
 
 /** @param {string} s */
@@ -24,7 +30,7 @@ function quoteAttr(s) {
   return `"${s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")}"`;
 }
 
-/** Canvas fill style for a grey (or, later, RGB) fill. @param {number|number[]} fill */
+/** Canvas fill style for a grey or [r, g, b] fill. @param {number|number[]} fill */
 export function fillColor(fill) {
   const rgb = Array.isArray(fill) ? fill : [fill, fill, fill];
   const c = rgb.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
@@ -32,7 +38,7 @@ export function fillColor(fill) {
 }
 
 /**
- * @param {{width:number, height:number, background?:number, shapes:object[]}} scene
+ * @param {{width:number, height:number, background?:number|number[], shapes:object[]}} scene
  * @param {number} [scale]
  * @returns {string}
  */
@@ -42,10 +48,10 @@ export function sceneToSvg(scene, scale = 1) {
   const side = Math.max(w, h);
   const lines = [
     `<svg xmlns="${SVG_NS}" width="${num(w * scale)}" height="${num(h * scale)}" viewBox="0 0 ${w} ${h}">`,
-    `  <rect width="${w}" height="${h}" fill="${colour(scene.background ?? 1)}"/>`,
+    `  <rect width="${w}" height="${h}" fill="${svgColour(scene.background ?? 1)}"/>`,
   ];
   for (const s of scene.shapes) {
-    const fill = `fill="${colour(s.fill)}"${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
+    const fill = `fill="${svgColour(s.fill)}"${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
     if (Object.hasOwn(KIND_BY_NAME, s.type)) lines.push(`  ${KIND_BY_NAME[s.type].svg(s, { w, h, side, num })} ${fill}/>`);
   }
   lines.push("</svg>");

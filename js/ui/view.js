@@ -4,13 +4,14 @@
 
 import { drawChart } from "./chart.js";
 import { drawPixels, drawScene } from "./draw.js";
+import { createGrowControl } from "./grow.js";
 import { lossText } from "./loss_text.js";
 import { fitPanels } from "./panels.js";
 import { progressText as progressLine } from "./progress_text.js";
 import { createRoundLog } from "./round_log.js";
 import { frontendId } from "./runner.js";
 import { sceneToSvg } from "./svg.js";
-import { decodeTarget, greyToImageData } from "./target.js";
+import { decodeTarget, toImageData } from "./target.js";
 
 /**
  * @param {string} tag
@@ -53,6 +54,7 @@ export function renderView({ model, el }) {
   const svgBtn = h("button", { class: "pelican-svg", textContent: "Download SVG" });
   const errorBox = h("div", { class: "pelican-error", role: "alert" });
   const roundLog = createRoundLog(model);
+  const grow = createGrowControl(model, frontendId(model));
 
   const root = h("div", { class: "pelican-widget" }, [
     h("div", { class: "pelican-head" }, [title, status, badge]),
@@ -63,6 +65,7 @@ export function renderView({ model, el }) {
     roundLog.el,
     h("div", { class: "pelican-controls" }, [
       runBtn,
+      grow.el,
       pauseBtn,
       resetBtn,
       h("label", {}, ["steps", stepsIn]),
@@ -92,9 +95,9 @@ export function renderView({ model, el }) {
   const updateTarget = () => {
     setAspect();
     const token = ++targetToken;
-    decodeTarget(model.get("target_image"), model.get("target_size")).then(
+    decodeTarget(model.get("target_image"), model.get("target_size"), model.get("colour") === "rgb" ? 3 : 1).then(
       (t) => {
-        if (token === targetToken) drawPixels(targetCanvas, greyToImageData(t.data, t.width, t.height));
+        if (token === targetToken) drawPixels(targetCanvas, toImageData(t.data, t.width, t.height, t.channels));
       },
       (err) => {
         if (token === targetToken) errorBox.textContent = String(err?.message ?? err);
@@ -118,7 +121,7 @@ export function renderView({ model, el }) {
     // A drawing without shapes has nothing to optimise: the search grows one.
     const empty = (model.get("scene")?.shapes?.length ?? 0) === 0;
     runBtn.disabled = running || empty || st === "waiting for browser";
-    runBtn.title = empty ? "The drawing has no shapes: grow one with w.refine() first" : "Optimise from the current drawing";
+    runBtn.title = empty ? "The drawing has no shapes: grow one first (Grow, or w.refine())" : "Optimise from the current drawing";
     pauseBtn.disabled = !running;
     errorBox.textContent = model.get("error") || "";
   };
@@ -209,7 +212,7 @@ export function renderView({ model, el }) {
   });
 
   const handlers = {
-    "change:target_image change:target_size": updateTarget,
+    "change:target_image change:target_size change:colour": updateTarget,
     "change:scene": () => {
       updateScene();
       updateStatus();
@@ -279,6 +282,7 @@ export function renderView({ model, el }) {
     resize.disconnect();
     panelResize.disconnect();
     roundLog.dispose();
+    grow.dispose();
     dprQuery?.removeEventListener("change", onDpr);
   };
 }
