@@ -24,7 +24,8 @@ export function targetMean({ data, channels = 1 }) {
  * @param {any} engine an engine from createEngine
  * @param {Record<string, any>} request the request's `refine` dict (camelCase keys of REFINE_KEYS)
  * @param {{weights?: object, progressEvery?: number, signal?: AbortSignal,
- *   onProgress?: (p: object) => void}} common what the runner passes to optimize; its learning
+ *   onProgress?: (p: object) => void, snapshot?: (scene: object) => void}} common what the runner
+ *   passes to optimize (and `snapshot`, which keeps a frame of the animation); its learning
  *   rate and tau schedule (the `lr`, `tau_*` traits, meant for run()) are left out: refine's own
  *   are tuned to its accept test
  * @param {any} model the anywidget model
@@ -53,6 +54,7 @@ export async function runRefine(engine, request, common, model) {
     onRound: ({ scene, ...record }) => {
       common.onActivity?.(); // a round's end counts as progress for the stall watchdog
       rounds.push(record);
+      if (record.accepted) common.snapshot?.(scene); // the drawing grows: one frame per kept shape
       model.set("rounds", rounds.slice());
       model.set("scene", scene);
       model.save_changes();

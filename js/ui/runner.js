@@ -19,8 +19,10 @@
 // the run ends with status "error" and a message naming what did not answer.
 
 import { createEngine } from "../engine/index.js";
+import { encodePng } from "./png.js";
 import { runRefine } from "./refine_runner.js";
-import { decodeTarget, encodePng, forgetTarget } from "./target.js";
+import { createSnapshots } from "./snapshots.js";
+import { decodeTarget, forgetTarget } from "./target.js";
 
 const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
 const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
@@ -371,6 +373,8 @@ export function startRunner(model) {
     const guard = (promise) => Promise.race([promise, stalled]);
     const steps = req.steps;
     const history = [];
+    // the drawing over time, for Python's save_gif / save_animation
+    const snapshots = createSnapshots();
     let historyEvery = PROGRESS_EVERY;
     let lastFlush = 0;
     let lastHistory = 0;
@@ -397,6 +401,7 @@ export function startRunner(model) {
       await withDeadline(Promise.resolve(eng.setTarget(target)), deadline("target"), `the ${eng.backend} engine (setTarget)`);
       await withDeadline(Promise.resolve(eng.setScene(startScene)), deadline("target"), `the ${eng.backend} engine (setScene)`);
       if (controller.signal.aborted) throw new DOMException("stopped", "AbortError");
+      snapshots.offer(0, startScene, null, true);
       active("optimize");
       const resolution = Math.max(target.width, target.height);
       const onProgress = (p) => {
@@ -430,7 +435,10 @@ export function startRunner(model) {
           flushing = true;
           Promise.resolve(p.getScene?.())
             .then(async (scene) => {
-              if (scene) set("scene", scene);
+              if (scene) {
+                set("scene", scene);
+                snapshots.offer(p.step, scene, loss.total);
+              }
               const frame = await p.getFrame?.();
               if (frame) set("frame", await encodePng(frame, target.width, target.height, channels));
             })
@@ -461,6 +469,7 @@ export function startRunner(model) {
         progressEvery: PROGRESS_EVERY,
         onProgress,
         signal: controller.signal,
+        snapshot: (scene) => snapshots.offer(model.get("step") ?? 0, scene, model.get("loss")?.total, true),
       };
       // a request with a `refine` dict runs the shape search instead
       const result = await guard(
@@ -483,6 +492,7 @@ export function startRunner(model) {
       const last = history[history.length - 1];
       const step = result?.steps ?? result?.step ?? model.get("step");
       if (!last || last.step !== step) history.push({ step, ...finalLoss });
+      snapshots.offer(step, scene, finalLoss.total, true);
       put({
         // the search's round log goes with the result (see `direct`); its
         // total was a plan (every round kept): the result has the steps it made
@@ -491,13 +501,14 @@ export function startRunner(model) {
         step,
         loss: finalLoss,
         loss_history: history.slice(),
+        snapshots: snapshots.list(),
         frame: await guard(encodePng(image, target.width, target.height, channels)),
         status: result?.aborted || controller.signal.aborted ? "stopped" : "done",
       });
     } catch (err) {
       if (me.silent) return;
       if (controller.signal.aborted && err?.name === "AbortError") {
-        put({ status: "stopped" });
+        put({ status: "stopped", snapshots: snapshots.list() });
         return;
       }
       // The scene trait keeps the last good scene; the error goes to the widget.

@@ -55,6 +55,7 @@ from ._traits import (
     scene_from_json,
     scene_to_json,
 )
+from .animation import Snapshot, save_animation, save_gif, snapshots_from_json
 from .scene import SHAPE_TYPES, Scene
 from .target import MAX_RESOLUTION, MIN_RESOLUTION, default_target_png
 
@@ -84,6 +85,7 @@ BROWSER_STATE = (
     "frame",
     "error",
     "rounds",
+    "snapshots",
     "_claim",
     "_heartbeat",
 )
@@ -100,6 +102,7 @@ RUN_STATE = (
     "frame",
     "error",
     "rounds",
+    "snapshots",
     "scene",
 )
 
@@ -225,6 +228,8 @@ class PelicanWidget(anywidget.AnyWidget):
     frame = _sync_bytes(echo=False)
     error = _sync(traitlets.Unicode(""))
     rounds = _sync(traitlets.List(traitlets.Dict()))
+    # the drawing over time, sent with each run's result (see animation.py)
+    snapshots = _sync(traitlets.List(traitlets.Dict()))
 
     # requests and ownership
     _run_request = _sync(traitlets.Dict({"id": 0, "steps": 0, "stop": 0}))
@@ -332,6 +337,11 @@ class PelicanWidget(anywidget.AnyWidget):
             return check_loss(value, "loss")
         if name == "loss_history":
             return [check_loss(row, "loss_history row") for row in value]
+        if name == "snapshots":
+            try:
+                snapshots_from_json(value)
+            except ValueError as err:
+                raise traitlets.TraitError(f"bad snapshots: {err}") from None
         if name in ("_claim", "_heartbeat"):
             if not isinstance(value.get("frontend"), str) or not _is_int(value.get("request")):
                 raise traitlets.TraitError(f"bad {name} {value!r}")
@@ -766,6 +776,7 @@ class PelicanWidget(anywidget.AnyWidget):
             self.loss = {}
             self.loss_history = []
             self.rounds = []
+            self.snapshots = []
             self.frame = b""
             self.error = ""
             if self.status != "waiting for browser":
@@ -864,6 +875,56 @@ class PelicanWidget(anywidget.AnyWidget):
                     "no frame from the browser yet, and numpy/pillow are missing to render one"
                 ) from None
             pathlib.Path(path).write_bytes(bytes(self.frame))
+
+    def animation_snapshots(self) -> list[Snapshot]:
+        """Return the last run's snapshots of the drawing, oldest first.
+
+        The browser keeps at most 120 (see :mod:`pelican_widget.animation`)
+        and sends them when the run or search ends.
+        """
+        return snapshots_from_json(self.snapshots)
+
+    def save_gif(self, path: str | os.PathLike[str], fps: float = 10.0, size: int = 256) -> None:
+        """Write the last run (or search) as a looping animated GIF; needs numpy and Pillow.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write the GIF.
+        fps : float
+            Frames per second, in (0, 60]; the finished drawing is held 1 s longer.
+        size : int
+            Longer side of the frames in pixels, in [8, 2048].
+
+        Raises
+        ------
+        RuntimeError
+            Before a run or search has ended (no snapshots yet).
+
+        """
+        save_gif(self.animation_snapshots(), path, fps, size)
+
+    def save_animation(
+        self, path: str | os.PathLike[str], fps: float = 10.0, scale: float = 1.0
+    ) -> None:
+        """Write the last run (or search) as an animated SVG; pure Python (works in JupyterLite).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write the SVG.
+        fps : float
+            Frames per second, in (0, 60]; the finished drawing is held 1 s longer.
+        scale : float
+            Factor from canvas pixels to the SVG's width and height.
+
+        Raises
+        ------
+        RuntimeError
+            Before a run or search has ended (no snapshots yet).
+
+        """
+        save_animation(self.animation_snapshots(), path, fps, scale)
 
     def loss_history_array(self) -> np.ndarray:
         """Return ``loss_history`` as a float64 array with columns :data:`HISTORY_COLUMNS`.
