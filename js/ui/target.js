@@ -83,25 +83,6 @@ async function decode(bytes, [width, height], channels) {
 }
 
 /**
- * Grey or RGB floats -> PNG bytes (for the `frame` trait: an RGB PNG in colour).
- * @param {Float32Array} values width*height*channels floats in [0, 1]
- * @param {number} width
- * @param {number} height
- * @param {1 | 3} [channels]
- * @returns {Promise<DataView>}
- */
-export async function encodePng(values, width, height, channels = 1) {
-  const canvas = makeCanvas(width, height);
-  const ctx = canvas.getContext("2d");
-  ctx.putImageData(toImageData(values, width, height, channels), 0, 0);
-  const blob =
-    "convertToBlob" in canvas
-      ? await canvas.convertToBlob({ type: "image/png" })
-      : await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-  return new DataView(await blob.arrayBuffer());
-}
-
-/**
  * Grey or RGB floats -> opaque 8-bit RGBA.
  * @param {Float32Array} values width*height*channels floats, the channels of a pixel together
  * @param {number} width

@@ -1,0 +1,179 @@
+"""End to end: a colour target in a real JupyterLab, and the Grow button (issue 14).
+
+A generated colour image with smooth shading, hard edges and texture stands in
+for a photo. From the default start (no shapes on the target's mean colour)
+``w.refine()`` must fill its budget with colour shapes, stream RGB PNG frames
+and leave an MSE well below that of a flat canvas of the mean colour. A second
+widget on the same image is grown from the page: its Grow button starts the
+search with the budget typed next to it, with no Python call.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .jupyter_server import wait_for_marker
+
+BUDGET = 25
+GROW_BUDGET = 6
+
+CELLS = [
+    f"""
+import io, json
+import numpy as np
+from PIL import Image
+import pelican_widget as pw
+w = pw.PelicanWidget("photo.png", resolution=96)
+start = {{"colour": w.colour, "shapes": len(w.scene.shapes), "background": w.scene.background}}
+w.refine(max_shapes={BUDGET}, seed=3)
+w
+""",
+    """
+status = w.wait(timeout=300)
+target = pw.load_target("photo.png", resolution=96)
+frame = Image.open(io.BytesIO(w.frame))
+fills = [s.fill for s in w.scene.shapes]
+print("PELICAN_COLOUR " + json.dumps({
+    "status": status, "error": w.error, "start": start, "colour": w.colour,
+    "shapes": len(w.scene.shapes), "channels": w.scene.channels,
+    "coloured": sum(max(f) - min(f) > 0.1 for f in fills),
+    "frame": [frame.mode, *frame.size], "target": list(target.shape),
+    "mse": pw.loss(w.scene, target)["mse"],
+    "flat": float(target.astype(np.float64).var(axis=(0, 1)).mean()),
+    "mean": target.reshape(-1, 3).astype(np.float64).mean(axis=0).tolist(),
+}))
+""",
+    """
+g = pw.PelicanWidget("photo.png", resolution=48)
+g
+""",
+    # run again by the test once the page's search has ended
+    """
+if g.rounds:
+    print("PELICAN_GROW " + json.dumps({
+        "status": g.status, "error": g.error, "shapes": len(g.scene.shapes),
+        "channels": g.scene.channels, "rounds": len(g.rounds),
+        "budget": g._run_request["refine"]["maxShapes"],
+        "frame": Image.open(io.BytesIO(g.frame)).mode,
+    }))
+""",
+]
+
+
+def photo_like(width: int = 120, height: int = 90, seed: int = 7) -> np.ndarray:
+    """RGB in [0, 1]: a warm-to-cool gradient, a red disc, a dark blue wedge, texture."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    image = np.stack([0.3 + 0.5 * x, 0.5 + 0.2 * np.sin(6 * y), 0.8 - 0.5 * x], axis=-1)
+    image[(x - 0.3) ** 2 + (y - 0.35) ** 2 < 0.02] = (0.9, 0.15, 0.1)
+    image[(x > 0.55) & (y > 0.4) & (x - y < 0.3)] = (0.1, 0.12, 0.45)
+    image += 0.04 * rng.standard_normal(image.shape)
+    return np.clip(image, 0.0, 1.0)
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    photo = tmp_path / "photo.png"
+    Image.fromarray((photo_like() * 255 + 0.5).astype(np.uint8), mode="RGB").save(photo)
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"colour-{i}",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": source.strip(),
+        }
+        for i, source in enumerate(CELLS)
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    notebook = tmp_path / "colour.ipynb"
+    notebook.write_text(json.dumps(nb))
+    return notebook, photo
+
+
+def _run_cell(page, index: int) -> None:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
+    server = jupyter_server("lab", files=_files(tmp_path))
+    page.goto(server.notebook_url("colour.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=3_000)
+        page.click(".jp-Dialog .jp-mod-accept")
+    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
+        pass
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    try:
+        result = wait_for_marker(page, "PELICAN_COLOUR", timeout=300)
+    finally:
+        page.screenshot(path=str(artifacts / "colour-lab-refine.png"))
+
+    assert result["status"] == "done" and result["error"] == "", result
+    # a colour photo starts in colour, with no shapes, on its mean colour
+    assert result["start"]["colour"] == "rgb" and result["start"]["shapes"] == 0
+    np.testing.assert_allclose(result["start"]["background"], result["mean"], atol=1e-6)
+    assert result["colour"] == "rgb" and result["channels"] == 3
+    assert result["target"] == [72, 96, 3]
+    assert result["frame"] == ["RGB", 96, 72]
+    assert result["shapes"] >= int(0.9 * BUDGET), result
+    assert result["coloured"] >= 3, result
+    assert result["mse"] < 0.35 * result["flat"], result
+    # the drawing on the page is in colour too
+    drawn = page.evaluate(
+        """() => {
+          const c = document.querySelectorAll(".pelican-widget canvas.pelican-drawing")[0];
+          const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+          let spread = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+            spread = Math.max(spread, Math.max(r, g, b) - Math.min(r, g, b));
+          }
+          return spread;
+        }"""
+    )
+    assert drawn > 100, drawn
+
+    # the second widget: Run is off on its empty drawing, Grow is on
+    view = page.locator(".pelican-widget").nth(1)
+    view.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.pelican-widget')[1]?.dataset.status === 'ready'",
+        timeout=90_000,
+    )
+    grow = view.locator("button.pelican-grow")
+    assert view.locator("button.pelican-run").is_disabled()
+    assert grow.is_enabled()
+    view.locator("input.pelican-grow-shapes").fill(str(GROW_BUDGET))
+    grow.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.pelican-widget')[1].dataset.status === 'running'",
+        timeout=30_000,
+    )
+    assert grow.is_disabled()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.pelican-widget')[1].dataset.status !== 'running'",
+        timeout=300_000,
+    )
+    page.screenshot(path=str(artifacts / "colour-lab-grow.png"))
+    assert grow.is_enabled()
+    _run_cell(page, 3)
+    grown = wait_for_marker(page, "PELICAN_GROW", timeout=60)
+    assert grown["status"] == "done" and grown["error"] == "", grown
+    assert grown["budget"] == GROW_BUDGET
+    assert 1 <= grown["shapes"] <= GROW_BUDGET, grown
+    assert grown["channels"] == 3 and grown["frame"] == "RGB", grown
