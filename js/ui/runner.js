@@ -19,9 +19,10 @@
 // the run ends with status "error" and a message naming what did not answer.
 
 import { createEngine } from "../engine/index.js";
+import { encodePng } from "./png.js";
 import { runRefine } from "./refine_runner.js";
 import { createSnapshots } from "./snapshots.js";
-import { decodeTarget, encodePng, forgetTarget } from "./target.js";
+import { decodeTarget, forgetTarget } from "./target.js";
 
 const FRAME_INTERVAL_MS = 100; // frames and scenes to Python: at most ~10/s
 const HISTORY_INTERVAL_MS = 1000; // loss history to Python: batched, ~1/s
