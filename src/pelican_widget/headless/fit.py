@@ -110,6 +110,15 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
 
 
+def kinds(types: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Return ``types`` as a tuple (None stays None); a single string is refused."""
+    if types is None:
+        return None
+    if isinstance(types, str) or not isinstance(types, Sequence):
+        raise TypeError(f"types must be a sequence of shape kinds, got {types!r}")
+    return tuple(types)
+
+
 def _check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
@@ -351,7 +360,7 @@ def fit(
         shapes=shapes,
         steps=steps,
         colour=colour,
-        types=None if types is None else tuple(types),
+        types=kinds(types),
         backend=backend,
         seed=seed,
         resolution=resolution,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..scene import Scene
-from .fit import FitOptions, fit_result
+from .fit import FitOptions, fit_result, kinds
 
 NOT_STARTED = "not started: the batch was stopped"
 
@@ -147,7 +147,7 @@ def fit_many(
     options = FitOptions(
         shapes=shapes,
         colour=colour,
-        types=None if types is None else tuple(types),
+        types=kinds(types),
         backend=backend,
         seed=seed,
         resolution=resolution,
