@@ -1,18 +1,11 @@
-// The widget's colour helpers that run without a DOM: the start background
-// from a target's mean, colour fills in the SVG, RGB pixels for frames.
+// The widget's colour helpers that run without a DOM: colour fills in the
+// SVG, RGB pixels for the target view, grey and RGB PNG frames.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { targetMean } from "../ui/refine_runner.js";
 import { sceneToSvg, svgColour } from "../ui/svg.js";
 import { toRgba } from "../ui/target.js";
-
-test("targetMean: grey mean, and per channel for a colour target", () => {
-  assert.equal(targetMean({ data: new Float32Array([0.25, 0.75]), channels: 1 }), 0.5);
-  const rgb = new Float32Array([1, 0, 0.5, 0, 0, 0.25]);
-  assert.deepEqual(targetMean({ data: rgb, channels: 3 }), [0.5, 0, 0.375]);
-});
 
 test("svgColour writes every channel with four decimals of percent", () => {
   assert.equal(svgColour(0.5), "rgb(50%,50%,50%)");

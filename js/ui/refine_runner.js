@@ -6,19 +6,9 @@
 
 import { plannedSteps, resolveRefineOptions } from "../engine/refine.js";
 
-const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types"];
-
-/**
- * The mean of a target per channel: the best drawing without shapes.
- * @param {{data: ArrayLike<number>, channels?: number}} target pixels with the channels of a pixel together
- * @returns {number | number[]} grey, or [r, g, b] for a colour target
- */
-export function targetMean({ data, channels = 1 }) {
-  const sums = new Float64Array(channels);
-  for (let i = 0; i < data.length; i++) sums[i % channels] += data[i];
-  const means = Array.from(sums, (sum) => Math.min(1, Math.max(0, sum / (data.length / channels))));
-  return channels === 3 ? means : means[0];
-}
+// backgroundFromTarget: Python could not decode the target (Pyodide without
+// numpy), so the search starts an empty drawing on the target's mean here.
+const REFINE_KEYS = ["maxShapes", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types", "backgroundFromTarget"];
 
 /**
  * @param {any} engine an engine from createEngine
@@ -38,11 +28,6 @@ export async function runRefine(engine, request, common, model) {
   model.set("total_steps", plannedSteps(resolveRefineOptions(options), model.get("scene")?.shapes?.length ?? 0));
   model.set("rounds", []);
   model.save_changes();
-  if (request.backgroundFromTarget && engine.getScene().shapes.length === 0) {
-    // Python could not decode the target (Pyodide without numpy): the start
-    // drawing takes the target's mean grey or colour here, as it would have there.
-    engine.setScene({ ...engine.getScene(), background: targetMean(engine.getTarget()) });
-  }
   const result = await engine.refine({
     ...options,
     // refine(loss=...) sends that objective's weights for this search alone
