@@ -16,17 +16,20 @@ from .jupyter_server import REPO, wait_for_marker
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
 STEPS = 1000
+SHAPES = 12  # the search's budget: 3 shapes on top of the 9 start shapes
 
 CHECK_CELLS = [
-    # results and SVG against the last frame, through the reference renderer
+    # the notebook ends after the search: results, SVG against the last frame
+    # (through the reference renderer), the GIF and the animated SVG on disk
     """
 import io, json
+import xml.etree.ElementTree as ET
 import numpy as np
 from PIL import Image
-start = w._initial_scene
-def params(scene):
+start = pw.Scene.pelican()
+def params(shapes):
     out = []
-    for s in scene.shapes:
+    for s in shapes:
         d = s.to_dict()
         out += [d[k] for k in ("cx", "cy", "r", "rx", "ry", "angle", "fill") if k in d]
         out += [c for p in d.get("points", []) for c in p]
@@ -36,13 +39,22 @@ parsed = pw.Scene.from_svg(svg)
 ref = pw.render(parsed)
 frame = np.asarray(Image.open(io.BytesIO(w.frame)).convert("L"), dtype=np.float64) / 255
 hist = w.loss_history
+with Image.open("pelican.gif") as gif:
+    gif_frames, gif_size = gif.n_frames, list(gif.size)
+groups = ET.parse("pelican-animation.svg").getroot().findall("{http://www.w3.org/2000/svg}g")
 print("PELICAN_CHECK " + json.dumps({
-    "status": w.status, "step": w.step, "backend": w.backend,
-    "scene_moved": float(np.abs(params(w.scene) - params(start)).max()),
-    "svg_shapes": len(parsed.shapes), "frame_shape": list(frame.shape),
+    "status": w.status, "step": w.step, "total_steps": w.total_steps, "backend": w.backend,
+    "title": w.title, "rounds": len(w.rounds),
+    "start_types": [type(s).__name__ for s in w.scene.shapes[:9]],
+    "pelican_types": [type(s).__name__ for s in start.shapes],
+    "scene_moved": float(np.abs(params(w.scene.shapes[:9]) - params(start.shapes)).max()),
+    "svg_shapes": len(parsed.shapes), "scene_shapes": len(w.scene.shapes),
+    "frame_shape": list(frame.shape),
     "svg_vs_frame_mae": float(np.abs(ref - frame).mean()),
     "history_len": len(hist), "first_total": hist[0]["total"], "last_total": hist[-1]["total"],
     "array_shape": list(w.loss_history_array().shape),
+    "snapshots": len(w.snapshots), "gif_frames": gif_frames, "gif_size": gif_size,
+    "animation_frames": len(groups), "svg_on_disk": os.path.getsize("pelican.svg"),
 }))
 """,
     # stop() halts a long run; wait() with a timeout keeps the kernel responsive
@@ -157,7 +169,11 @@ def test_widget_demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
 
 def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     notebook = _prepare_notebook(tmp_path)
-    server = jupyter_server(app, files=(notebook,), env={"PELICAN_DEMO_STEPS": str(STEPS)})
+    server = jupyter_server(
+        app,
+        files=(notebook,),
+        env={"PELICAN_DEMO_STEPS": str(STEPS), "PELICAN_DEMO_SHAPES": str(SHAPES)},
+    )
     console_errors = []
     page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
     page.goto(server.notebook_url("pelican.ipynb"))
@@ -169,12 +185,14 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     # 20 ms), screenshot the widget mid-run
     page.evaluate(
         """() => {
+        // the first run's losses: the next cells start more runs at once
         window.__pelicanLosses = [];
-        setInterval(() => {
-            const el = document.querySelector('.pelican-widget .pelican-loss');
-            const v = el && el.dataset.loss;
+        const timer = setInterval(() => {
+            const w = document.querySelector('.pelican-widget');
+            const v = w && w.querySelector('.pelican-loss').dataset.loss;
             const arr = window.__pelicanLosses;
             if (v && arr[arr.length - 1] !== Number(v)) arr.push(Number(v));
+            if (w && w.querySelector('.pelican-status').textContent === 'done') clearInterval(timer);
         }, 20);
     }"""
     )
@@ -200,17 +218,29 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     assert len(losses) >= 2 and losses[-1] < losses[0], losses
     assert f"step {STEPS} / {STEPS}" in state["progress"]
 
-    check = wait_for_marker(page, "PELICAN_CHECK", timeout=180)
-    assert check["status"] == "done"
-    assert check["step"] == STEPS
+    check = wait_for_marker(page, "PELICAN_CHECK", timeout=300)
+    assert check["status"] == "done", check
+    # the search ran last: its progress ends at its own step count
+    assert check["step"] == check["total_steps"] > STEPS, check
     assert check["backend"] == state["badge"]
+    assert check["title"] == "pelican"
+    # the engraving's 9 start shapes moved, and the search only added shapes
+    assert check["start_types"] == check["pelican_types"], check
     assert check["scene_moved"] > 1e-3
-    assert check["svg_shapes"] == 9
-    assert check["frame_shape"] == [128, 128]
+    assert 9 <= check["svg_shapes"] == check["scene_shapes"] <= SHAPES, check
+    assert check["rounds"] >= 1
+    assert check["frame_shape"] == [114, 128]  # the engraving keeps its aspect
     # hard-edged SVG shapes vs the soft browser render: close, not equal
     assert check["svg_vs_frame_mae"] < 0.02, check
     assert check["last_total"] < check["first_total"]
     assert check["array_shape"][0] == check["history_len"] > 1
+    # the search as an animated SVG (one frame per snapshot) and a GIF (which
+    # merges pixel-identical neighbours into one longer frame)
+    assert check["snapshots"] >= 3, check
+    assert check["animation_frames"] == check["snapshots"], check
+    assert 3 <= check["gif_frames"] <= check["snapshots"], check
+    assert check["gif_size"] == [256, 228]
+    assert check["svg_on_disk"] > 0
 
     stop = wait_for_marker(page, "PELICAN_STOP", timeout=120)
     assert stop["status"] == "stopped", stop
