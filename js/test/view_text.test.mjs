@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lossParts, lossText } from "../ui/loss_text.js";
+import { lossParts, lossText, lossTitle } from "../ui/loss_text.js";
 
 const REFERENCE = { mse: 1, edge: 0.1, ssim: 0.05, perimeter: 0.001, degeneracy: 0.1, canvas: 1 };
 
@@ -16,10 +16,11 @@ test("every weighted term of a large total is shown, and the parts sum to it", (
   assert.ok(Math.abs(sum - loss.total) < 1e-9);
   const text = lossText(loss, REFERENCE);
   for (const name of ["perimeter", "degeneracy", "canvas"]) assert.match(text, new RegExp(name));
-  assert.match(text, /^loss 11\.\d{5} = mse 0\.03500 \+ edge 0\.1× 0\.02100/);
+  assert.match(text, /^loss 11\.\d{5} = mse 0\.03500 \+ edge 0\.02100 \+ ssim 0\.01850 \+ perimeter 0\.88000/);
+  assert.match(lossTitle(loss, REFERENCE), /perimeter: 0\.001 × 880\.00000/);
 });
 
-test("terms with weight 0 are left out; a loss without total reads as '-'", () => {
+test("terms that add 0 are left out; a loss without total reads as '-'", () => {
   const mseOnly = { mse: 1, edge: 0, ssim: 0, perimeter: 0, degeneracy: 0, canvas: 0 };
   const loss = { mse: 0.02, edge: 0.3, ssim: 0.4, perimeter: 2, degeneracy: 0, canvas: 0, total: 0.02 };
   assert.equal(lossText(loss, mseOnly), "loss 0.02000 = mse 0.02000");

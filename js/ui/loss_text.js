@@ -28,11 +28,23 @@ export function lossParts(loss, weights) {
 /**
  * @param {Record<string, number>} loss
  * @param {Record<string, number>} weights
- * @returns {string} e.g. "loss 0.03450 = mse 0.02010 + edge 0.00900 + ssim 0.00540"
+ * @returns {string} e.g. "loss 0.03450 = mse 0.02010 + edge 0.00900 + ssim 0.00540";
+ *   each part is weight x term, terms that add exactly 0 are left out
  */
 export function lossText(loss, weights) {
   if (!Number.isFinite(loss?.total)) return "loss -";
-  const parts = lossParts(loss, weights);
-  const terms = parts.map((p) => `${p.name}${p.weight === 1 ? "" : ` ${p.weight}×`} ${fmtLoss(p.value)}`);
+  const parts = lossParts(loss, weights).filter((p) => p.value !== 0);
+  const terms = parts.map((p) => `${p.name} ${fmtLoss(p.value)}`);
   return `loss ${fmtLoss(loss.total)}` + (terms.length ? ` = ${terms.join(" + ")}` : "");
+}
+
+/**
+ * The tooltip of the loss line: each term unweighted, with its weight.
+ * @param {Record<string, number>} loss
+ * @param {Record<string, number>} weights
+ */
+export function lossTitle(loss, weights) {
+  const parts = lossParts(loss, weights);
+  if (!parts.length) return "";
+  return "weight × term:\n" + parts.map((p) => `${p.name}: ${p.weight} × ${fmtLoss(loss[p.name])}`).join("\n");
 }

@@ -5,7 +5,7 @@
 import { drawChart } from "./chart.js";
 import { drawPixels, drawScene } from "./draw.js";
 import { createGrowControl } from "./grow.js";
-import { lossText } from "./loss_text.js";
+import { lossText, lossTitle } from "./loss_text.js";
 import { fitPanels } from "./panels.js";
 import { progressText as progressLine } from "./progress_text.js";
 import { createRoundLog } from "./round_log.js";
@@ -157,6 +157,7 @@ export function renderView({ model, el }) {
       tail.push({ step, total: loss.total });
     }
     lossLine.textContent = lossText(loss, model.get("weights") ?? {});
+    lossLine.title = lossTitle(loss, model.get("weights") ?? {});
     lossLine.dataset.loss = Number.isFinite(loss.total) ? String(loss.total) : "";
     updateChart();
   };
