@@ -1,7 +1,9 @@
 // ms per full optimiser step of the WebGPU backend (forward, loss terms and
 // adjoints, backward, gradient reduction, priors, clipping, Adam, best state:
 // everything stays on the GPU) under Node with the npm package `webgpu` (Dawn),
-// at 128², 256² and 512² with 9, 35 and 100 shapes.
+// at 128², 256² and 512² with 9, 35 and 100 shapes, in grey and in colour
+// (RGB fills on an RGB target; bench_util's colourScene: the same drawing in
+// three channels, so the two columns time the same geometry), side by side.
 //
 //   cd js && npm run build && cd .. && node benchmarks/webgpu_bench.mjs [--quick] [--sizes 128,256] [--pix 1,2,4]
 //       [--quality target.f32]
@@ -22,7 +24,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createEngine } from "../js/build/engine.mjs";
-import { sceneWith, syntheticTarget } from "./bench_util.mjs";
+import { colourScene, sceneWith, syntheticColourTarget, syntheticTarget } from "./bench_util.mjs";
 import { gpu } from "../js/engine/webgpu/node-gpu.mjs";
 
 const { values } = parseArgs({
@@ -84,16 +86,32 @@ const sizes = values.sizes.split(",").map(Number);
 const counts = values.shapes.split(",").map(Number);
 const [short, long] = values.quick ? [5, 25] : [100, 600];
 
-const rows = [];
 const result = [];
-console.log(`${"size".padEnd(10)}${"shapes".padStart(8)}${"ms/step".padStart(12)}${"steps/s".padStart(12)}${"final loss".padStart(14)}`);
+const timings = {};
 for (const size of sizes) {
-  engine.setTarget({ data: syntheticTarget(size), width: size, height: size });
+  for (const colour of [false, true]) {
+    const data = colour ? syntheticColourTarget(size) : syntheticTarget(size);
+    await engine.setTarget({ data, width: size, height: size, channels: colour ? 3 : 1 });
+    for (const count of counts) {
+      const grey = sceneWith(startScene, count, size, count);
+      timings[`${size}x${count}${colour ? "_rgb" : ""}`] = await msPerStep(engine, colour ? colourScene(grey) : grey, short, long);
+    }
+  }
+}
+console.log(
+  `${"size".padEnd(10)}${"shapes".padStart(8)}${"grey ms".padStart(10)}${"steps/s".padStart(9)}${"RGB ms".padStart(10)}` +
+    `${"steps/s".padStart(9)}${"RGB/grey".padStart(10)}${"grey loss".padStart(12)}${"RGB loss".padStart(12)}`,
+);
+for (const size of sizes) {
   for (const count of counts) {
-    const { ms, loss } = await msPerStep(engine, sceneWith(startScene, count, size, count), short, long);
-    rows.push({ size, count, ms });
-    result.push(`webgpu_${size}x${count}_ms=${ms.toFixed(4)}`);
-    console.log(`${`${size}x${size}`.padEnd(10)}${String(count).padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
+    const grey = timings[`${size}x${count}`];
+    const rgb = timings[`${size}x${count}_rgb`];
+    result.push(`webgpu_${size}x${count}_ms=${grey.ms.toFixed(4)}`, `webgpu_${size}x${count}_rgb_ms=${rgb.ms.toFixed(4)}`);
+    console.log(
+      `${`${size}x${size}`.padEnd(10)}${String(count).padStart(8)}${grey.ms.toFixed(4).padStart(10)}${(1000 / grey.ms).toFixed(0).padStart(9)}` +
+        `${rgb.ms.toFixed(4).padStart(10)}${(1000 / rgb.ms).toFixed(0).padStart(9)}${`${(rgb.ms / grey.ms).toFixed(2)}x`.padStart(10)}` +
+        `${grey.loss.toFixed(6).padStart(12)}${rgb.loss.toFixed(6).padStart(12)}`,
+    );
   }
 }
 if (values.big) {
