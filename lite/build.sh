@@ -3,7 +3,7 @@
 #   1. the project's wheel (its build runs the JS build through hatch-jupyter-builder),
 #   2. Pyodide from npm (lite/package.json + lock) plus the pure-Python wheels from PyPI,
 #      registered in its pyodide-lock.json by lite/lock.py,
-#   3. `jupyter lite build` with the notebooks and a sample image as contents.
+#   3. `jupyter lite build` with the notebooks (outputs cleared) and a sample image as contents.
 # Everything generated lives in lite/_build/ (staging) and lite/dist/ (the site).
 # Usage: bash lite/build.sh
 set -euo pipefail
@@ -31,6 +31,9 @@ python3 lite/lock.py --pyodide lite/node_modules/pyodide --wheel "$wheel" \
 echo "lite: drawing the sample image"
 python3 lite/sample.py "$build/files/pelican_head.png"
 
+# the notebooks as the repository has them, never with outputs JupyterLab autosaved
+python3 lite/clear_outputs.py "$build/files" notebooks/pelican.ipynb notebooks/lite_landing.ipynb
+
 # a fresh lite dir per build: a stale .jupyterlite.doit.db sends pyodideUrl back to the CDN
 cp lite/jupyter-lite.json "$stage/"
 echo "lite: jupyter lite build"
@@ -38,7 +41,7 @@ root=$PWD
 # run inside the stage: the build keeps its .jupyterlite.doit.db in the working directory
 (cd "$stage" && jupyter lite build --lite-dir . --output-dir "$root/lite/dist" \
   --apps lab --apps notebooks --no-sourcemaps --no-unused-shared-packages \
-  --contents "$root/notebooks/pelican.ipynb" --contents "$root/notebooks/lite_landing.ipynb" \
+  --contents "$root/$build/files/pelican.ipynb" --contents "$root/$build/files/lite_landing.ipynb" \
   --contents "$root/$build/files/pelican_head.png") >"$build/jupyter-lite-build.log" 2>&1 ||
   { cat "$build/jupyter-lite-build.log"; exit 1; }
 

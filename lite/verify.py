@@ -39,6 +39,10 @@ def problems(site: Path) -> list[str]:
     for name in CONTENTS:
         if not (site / "files" / name).is_file():
             found.append(f"content {name} missing")
+        elif name.endswith(".ipynb"):
+            cells = json.loads((site / "files" / name).read_text())["cells"]
+            if any(cell.get("outputs") for cell in cells):
+                found.append(f"notebook {name} ships with outputs")
     pyodide = site / "static" / "pyodide"
     lock = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]
     for key, entry in lock.items():
