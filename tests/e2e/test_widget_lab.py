@@ -192,7 +192,8 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
             const v = w && w.querySelector('.pelican-loss').dataset.loss;
             const arr = window.__pelicanLosses;
             if (v && arr[arr.length - 1] !== Number(v)) arr.push(Number(v));
-            if (w && w.querySelector('.pelican-status').textContent === 'done') clearInterval(timer);
+            const status = w && w.querySelector('.pelican-status').textContent;
+            if (status === 'done') clearInterval(timer);
         }, 20);
     }"""
     )
