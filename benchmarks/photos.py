@@ -25,6 +25,14 @@ binary, build fogleman/primitive from source with Debian's Go packages (GOPATH m
 and pass it with ``--primitive PATH``. primitive seeds its RNG from the clock, so its
 rows vary from run to run; ours are fixed by ``--seed``.
 
+With ``--colour`` every image is in colour (H, W, 3): the pelican and grace_hopper
+loaded with ``colour="rgb"`` (the engraving's channels are equal, so its rows stay
+close to the grey ones), and colour versions of the five generated scenes (the same
+layouts with coloured shapes, tints and gradients). Our search then runs on the RGB
+target from its mean colour, primitive on the RGB PNG, and MSE and SSIM are means
+over the channels (the colour loss's terms); the flat ratio divides by the MSE of the
+flat mean-colour canvas.
+
 Usage::
 
     pip install -e ".[bench]"          # matplotlib, for grace_hopper.jpg
@@ -32,6 +40,7 @@ Usage::
     python benchmarks/photos.py --shapes 35,100 --out bench-out/photos
     python benchmarks/photos.py --primitive /tmp/primitive/primitive --images grace_hopper
     python benchmarks/photos.py --options '{"loss": "mse"}'
+    python benchmarks/photos.py --colour --primitive /tmp/primitive/primitive
 """
 
 from __future__ import annotations
@@ -49,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _common import REPO, RESOLUTION, load_pelican
+from _common import DATA, REPO, RESOLUTION, load_pelican
 from PIL import Image
 
 import pelican_widget as pw
@@ -79,12 +88,15 @@ def _grid(size: int, supersample: int = 1) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _downsample(image: np.ndarray, factor: int) -> np.ndarray:
-    h, w = image.shape
-    return image.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
+    h, w = image.shape[:2]
+    blocks = image.reshape(h // factor, factor, w // factor, factor, *image.shape[2:])
+    return blocks.mean(axis=(1, 3))
 
 
 def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Separable Gaussian blur (sigma in pixels) with reflected borders."""
+    """Separable Gaussian blur (sigma in pixels) with reflected borders, per channel."""
+    if image.ndim == 3:
+        return np.stack([_blur(image[..., c], sigma) for c in range(image.shape[2])], axis=2)
     radius = max(1, int(3 * sigma))
     offsets = np.arange(-radius, radius + 1)
     kernel = np.exp(-(offsets**2) / (2 * sigma**2))
@@ -128,13 +140,17 @@ def _disc(rng: np.random.Generator, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _paint_shapes(
     rng: np.random.Generator, base: np.ndarray, count: int, greys: tuple[float, float]
 ) -> np.ndarray:
-    """Paint ``count`` random polygons and ellipses over ``base`` (4x supersampled)."""
+    """Paint ``count`` random polygons and ellipses over ``base`` (4x supersampled).
+
+    On a colour ``base`` (H, W, 3) each shape gets a colour whose channels are drawn
+    from ``greys``; on a grey one, one grey (the draws of the grey images are unchanged).
+    """
     factor = 4
     x, y = _grid(base.shape[0], factor)
-    image = np.kron(base, np.ones((factor, factor)))
+    image = np.repeat(np.repeat(base, factor, axis=0), factor, axis=1).astype(np.float64)
     for i in range(count):
         mask = _convex_polygon(rng, x, y) if i % 2 == 0 else _disc(rng, x, y)
-        image[mask] = rng.uniform(*greys)
+        image[mask] = rng.uniform(*greys, size=base.shape[2:])
     return _downsample(image, factor)
 
 
@@ -189,25 +205,102 @@ GENERATED: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
     "dark": dark_image,
     "light": light_image,
 }
+
+
+def _rgb(*channels: np.ndarray) -> np.ndarray:
+    return np.stack(channels, axis=2)
+
+
+def gradient_rgb(rng: np.random.Generator) -> np.ndarray:
+    """Smooth colour: a ramp of its own direction per channel plus broad coloured blobs."""
+    x, y = _grid(SIZE)
+    image = _rgb(0.2 + 0.5 * x, 0.25 + 0.45 * (0.3 * x + 0.7 * y), 0.75 - 0.5 * y)
+    for sign in (1, -1, 1, -1):
+        cx, cy = rng.uniform(0.1, 0.9, 2)
+        blob = _blob(x, y, cx, cy, rng.uniform(0.12, 0.3))
+        image += sign * rng.uniform(0.05, 0.25, 3) * blob[..., None]
+    return image
+
+
+def shapes_rgb(rng: np.random.Generator) -> np.ndarray:
+    """Hard edges: overlapping random polygons and ellipses of many colours on a muted teal."""
+    return _paint_shapes(rng, np.broadcast_to([0.45, 0.6, 0.55], (SIZE, SIZE, 3)), 12, (0.05, 0.95))
+
+
+def texture_rgb(rng: np.random.Generator) -> np.ndarray:
+    """Fine texture: the grey image's band-limited noise over a few large coloured regions."""
+    noise = rng.standard_normal((SIZE, SIZE))
+    fx = np.fft.fftfreq(SIZE)
+    f = np.hypot(*np.meshgrid(fx, fx))
+    band = np.exp(-(((np.log(np.maximum(f, 1e-6)) - np.log(1 / 6)) / 0.5) ** 2))
+    texture = np.real(np.fft.ifft2(np.fft.fft2(noise) * band))
+    texture /= texture.std()
+    _, y = _grid(SIZE)
+    base = _rgb(0.3 + 0.35 * y, 0.4 + 0.2 * y, 0.6 - 0.3 * y)
+    regions = _blur(_paint_shapes(rng, base, 5, (0.15, 0.85)), 1.5)
+    return regions + 0.08 * texture[..., None] * np.array([1.0, 0.8, 0.6])
+
+
+def dark_rgb(rng: np.random.Generator) -> np.ndarray:
+    """Dark, low contrast: dim coloured shapes and a faint warm glow on a near-black blue ramp."""
+    x, y = _grid(SIZE)
+    glow = _blob(x, y, 0.7, 0.3, 0.2)[..., None] * np.array([0.12, 0.08, 0.03])
+    base = _rgb(0.04 + 0.03 * y, 0.05 + 0.04 * y, 0.08 + 0.06 * y) + glow
+    image = _blur(_paint_shapes(rng, base, 7, (0.06, 0.26)), 0.8)
+    return image + 0.01 * rng.standard_normal(image.shape)
+
+
+def light_rgb(rng: np.random.Generator) -> np.ndarray:
+    """Bright: pastel shapes and soft bluish shadows on a near-white warm ramp."""
+    x, y = _grid(SIZE)
+    shadow = _blob(x, y, 0.35, 0.7, 0.18)[..., None] * np.array([0.14, 0.11, 0.06])
+    base = _rgb(0.95 - 0.05 * x, 0.93 - 0.06 * x, 0.88 - 0.04 * x) - shadow
+    image = _blur(_paint_shapes(rng, base, 7, (0.66, 0.99)), 0.6)
+    return image + 0.008 * rng.standard_normal(image.shape)
+
+
+GENERATED_RGB: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
+    "gradient": gradient_rgb,
+    "shapes": shapes_rgb,
+    "texture": texture_rgb,
+    "dark": dark_rgb,
+    "light": light_rgb,
+}
 IMAGES = ("pelican", "grace_hopper", *GENERATED)
 
 
 def quantise(image: np.ndarray) -> np.ndarray:
-    """Clip to [0, 1] and round to 8 bits, as float32 (exactly what a grey PNG holds)."""
+    """Clip to [0, 1] and round to 8 bits, as float32 (exactly what a PNG holds)."""
     return (np.round(np.clip(image, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
 
 
-def load_image(name: str) -> np.ndarray:
-    """Return the named image as float32 grey in [0, 1], shape (H, W)."""
+def load_image(name: str, colour: bool = False) -> np.ndarray:
+    """Return the named image as float32 in [0, 1]: grey (H, W), or with ``colour`` (H, W, 3)."""
     if name == "pelican":
-        return load_pelican()
+        if not colour:
+            return load_pelican()
+        return pw.load_target(DATA / "pelican.jpg", size=(SIZE, SIZE), colour="rgb")
     if name == "grace_hopper":
         from matplotlib.cbook import get_sample_data
 
         path = get_sample_data("grace_hopper.jpg", asfileobj=False)
-        return pw.load_target(path, SIZE, colour="grey")
+        return pw.load_target(path, SIZE, colour="rgb" if colour else "grey")
     seed = IMAGES.index(name)
-    return quantise(GENERATED[name](np.random.default_rng(seed)))
+    generator = (GENERATED_RGB if colour else GENERATED)[name]
+    return quantise(generator(np.random.default_rng(seed)))
+
+
+def flat_mse(target: np.ndarray) -> float:
+    """MSE of the flat canvas of the target's mean (per channel): its variance."""
+    pixels = target.astype(np.float64).reshape(-1, target.shape[2] if target.ndim == 3 else 1)
+    return float(np.mean((pixels - pixels.mean(axis=0)) ** 2))
+
+
+def to_pil(target: np.ndarray) -> Image.Image:
+    """The 8-bit image of a quantised target, grey ("L") or colour ("RGB")."""
+    pixels = np.round(target * 255.0).astype(np.uint8)
+    assert np.array_equal(pixels.astype(np.float32) / 255.0, target), "target is not 8-bit"
+    return Image.fromarray(pixels, "RGB" if target.ndim == 3 else "L")
 
 
 # ---------------------------------------------------------------- scoring and runs
@@ -227,10 +320,12 @@ class Row:
 
 
 def score(rendered: np.ndarray, target: np.ndarray) -> tuple[float, float, float]:
-    """MSE, SSIM and MSE / (MSE of the flat mean canvas) of an image against the target."""
+    """MSE, SSIM and MSE / (MSE of the flat mean canvas) of an image against the target.
+
+    In colour MSE and SSIM are means over the channels, as in the colour loss.
+    """
     terms = image_terms(rendered, target)
-    flat = float(np.var(target.astype(np.float64)))
-    return terms["mse"], 1.0 - terms["ssim"], terms["mse"] / flat
+    return terms["mse"], 1.0 - terms["ssim"], terms["mse"] / flat_mse(target)
 
 
 def hard_render(scene: pw.Scene, factor: int = 4) -> np.ndarray:
@@ -248,11 +343,14 @@ def run_ours(
     name: str, target: np.ndarray, budget: int, args: argparse.Namespace, tmp: Path
 ) -> tuple[list[Row], str | None]:
     """Runs our search once; returns its row and a note (the background fallback)."""
-    height, width = target.shape
+    height, width = target.shape[:2]
+    channels = target.shape[2] if target.ndim == 3 else 1
     target_path = tmp / f"{name}.f32"
     target_path.write_bytes(target.astype("<f4").tobytes())
     note = None
-    background = float(target.mean())
+    background: float | list[float] = (
+        [float(v) for v in target.mean(axis=(0, 1))] if channels == 3 else float(target.mean())
+    )
     for attempt in range(2):
         scene_path = tmp / f"{name}_{budget}.json"
         start = {"version": 1, "width": width, "height": height, "background": background}
@@ -261,6 +359,7 @@ def run_ours(
             "node",
             str(REPO / "benchmarks" / "refine_driver.mjs"),
             *("--target", str(target_path), "--width", str(width), "--height", str(height)),
+            *("--channels", str(channels)),
             *("--scene", str(scene_path), "--seed", str(args.seed)),
             *("--max-shapes", str(budget), "--options", args.options),
         ]
@@ -268,7 +367,7 @@ def run_ours(
         if done.returncode == 0:
             break
         if attempt == 0 and "background" in done.stderr:
-            note = f"{name}: engine rejected background {background:.4f}, used 1.0"
+            note = f"{name}: engine rejected background {background}, used 1.0"
             background = 1.0
             continue
         sys.exit(f"refine driver failed on {name} ({budget}):\n{done.stderr[-2000:]}")
@@ -295,13 +394,11 @@ def run_primitive(
     tmp: Path,
 ) -> tuple[list[Row], str | None]:
     """Runs primitive once to the largest budget; scores the frames at each budget."""
-    height, width = target.shape
+    height, width = target.shape[:2]
     frames = tmp / f"{name}_{mode}"
     frames.mkdir()
     source = frames / "target.png"
-    pixels = np.round(target * 255.0).astype(np.uint8)
-    assert np.array_equal(pixels.astype(np.float32) / 255.0, target), "target is not 8-bit"
-    Image.fromarray(pixels, "L").save(source)
+    to_pil(target).save(source)
     m, alpha = PRIMITIVE_MODES[mode]
     side = str(max(width, height))
     command = [
@@ -325,13 +422,14 @@ def run_primitive(
             if image.size != (width, height):
                 sys.exit(f"primitive wrote {image.size}, expected {(width, height)}: {path}")
             rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
-        if np.ptp(rgb, axis=2).max() > 1:
-            sys.exit(f"primitive's output is not grey: {path}")
-        rendered = rgb.mean(axis=2) / 255.0
+        if target.ndim == 3:
+            rendered = rgb / 255.0
+        else:
+            if np.ptp(rgb, axis=2).max() > 1:
+                sys.exit(f"primitive's output is not grey: {path}")
+            rendered = rgb.mean(axis=2) / 255.0
         if args.out is not None:
-            Image.fromarray(np.asarray(rgb[..., 0], dtype=np.uint8), "L").save(
-                args.out / f"{name}_primitive-{mode}_{budget}.png"
-            )
+            to_pil(quantise(rendered)).save(args.out / f"{name}_primitive-{mode}_{budget}.png")
         mse, ssim, ratio = score(rendered, target)
         method = f"primitive {mode}"
         rows.append(Row(name, method, budget, budget, mse, ssim, ratio, times[budget], mse))
@@ -358,6 +456,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--primitive-workers", type=int, default=1, help="primitive's -j")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1, help="runs at a time")
+    parser.add_argument(
+        "--colour", action="store_true", help="every image in colour (RGB targets and drawings)"
+    )
     args = parser.parse_args(argv)
     args.images = [name for name in args.images.split(",") if name]
     for name in args.images:
@@ -387,7 +488,7 @@ def print_table(rows: list[Row], targets: dict[str, np.ndarray]) -> None:
         if previous is not None and r.image != previous:
             print()
         previous = r.image
-        h, w = targets[r.image].shape
+        h, w = targets[r.image].shape[:2]
         print(
             f"{r.image:<13} {f'{w}x{h}':>7} {r.method:<22} {r.budget:>6} {r.kept:>5} "
             f"{r.mse:>9.6f} {r.flat_ratio:>8.4f} {r.ssim:>7.4f} {r.seconds:>7.1f} "
@@ -395,8 +496,10 @@ def print_table(rows: list[Row], targets: dict[str, np.ndarray]) -> None:
         )
 
 
-def result_line(rows: list[Row], images: list[str]) -> str:
+def result_line(rows: list[Row], images: list[str], colour: bool) -> str:
     ours = {(r.image, r.budget): r for r in rows if r.method == "ours"}
+    gh100 = ("grace_hopper", 100)
+    primitive = [r.mse for r in rows if r.method != "ours" and (r.image, r.budget) == gh100]
 
     def field(key: tuple[str, int], attr: str, fmt: str) -> str:
         return format(getattr(ours[key], attr), fmt) if key in ours else "na"
@@ -408,24 +511,28 @@ def result_line(rows: list[Row], images: list[str]) -> str:
         f"gh100_mse={field(('grace_hopper', 100), 'mse', '.6f')} "
         f"gh35_s={field(('grace_hopper', 35), 'seconds', '.1f')} "
         f"gh100_s={field(('grace_hopper', 100), 'seconds', '.1f')} "
-        f"worst_flat_ratio={worst}"
+        f"worst_flat_ratio={worst} "
+        f"gh100_primitive_best_mse={f'{min(primitive):.6f}' if primitive else 'na'} "
+        f"colour={'rgb' if colour else 'grey'}"
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     assert RESOLUTION == SIZE
-    targets = {name: load_image(name) for name in args.images}
+    targets = {name: load_image(name, args.colour) for name in args.images}
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, target in targets.items():
-            pixels = np.round(target * 255.0).astype(np.uint8)
-            Image.fromarray(pixels, "L").save(args.out / f"{name}_target.png")
+            to_pil(quantise(target)).save(args.out / f"{name}_target.png")
 
-    print("image         size     mean   flat MSE (variance)")
+    mean_header = "mean (R, G, B)     " if args.colour else "mean  "
+    print(f"image         size    {mean_header} flat MSE (variance)")
     for name, target in targets.items():
-        h, w = target.shape
-        print(f"{name:<13} {f'{w}x{h}':>7} {target.mean():.4f} {np.var(target):.6f}")
+        h, w = target.shape[:2]
+        means = target.reshape(h * w, -1).mean(axis=0)
+        mean = " ".join(f"{v:.4f}" for v in means)
+        print(f"{name:<13} {f'{w}x{h}':>7} {mean} {flat_mse(target):.6f}")
     print(flush=True)
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -461,6 +568,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"ours: engine.refine, Wasm in-process kernel under Node {node}, seed {args.seed}, "
         f"options {args.options}; start: no shapes, background = target mean"
+        + (" colour; MSE and SSIM are means over R, G, B" if args.colour else "")
     )
     print(
         "ours is scored as the search sees it (soft edges, tau 0.5 px); hard MSE: the same "
@@ -473,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     for note in notes:
         print(f"note: {note}")
-    print(result_line(rows, args.images))
+    print(result_line(rows, args.images, args.colour))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,20 @@ it on Dawn through the npm package ``webgpu``), scores the result with the
 Python reference loss at tau 0.5 px, and writes ``DIR/quality_<backend>.svg``.
 The PyTorch reference reached 0.0345 on this run.
 
+With ``--colour`` the same run happens in colour twice: on the pelican photo loaded
+with ``colour="rgb"`` (``DIR/quality_<backend>_rgb.svg``, the RESULT line's figures)
+and on a colour test image that the project makes, benchmarks/photos.py's generated
+``texture`` scene in colour (coloured regions, a colour ramp and fine texture; made by
+our code, MIT like the project, no third-party content;
+``DIR/quality_<backend>_rgb_texture.svg``). Both start from the 9 pelican shapes, whose
+grey fills the engine takes as equal colours, the test image's on its mean colour.
+
 Usage::
 
     cd js && npm run build && cd ..
     python benchmarks/quality.py --backend wasm --out bench-out
     python benchmarks/quality.py --backend wasm --browser --workers 1 --out bench-out
+    python benchmarks/quality.py --backend wasm --colour --out bench-out
 """
 
 from __future__ import annotations
@@ -26,7 +35,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import CHROMIUM, CHROMIUM_ARGS, REPO, RESOLUTION, driver_input_args, load_pelican
+from _common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DATA,
+    REPO,
+    RESOLUTION,
+    driver_input_args,
+    load_pelican,
+)
+from photos import load_image
 
 import pelican_widget as pw
 
@@ -43,12 +61,12 @@ WEBGPU_CHROMIUM_ARGS = [
 ORIGIN = "http://localhost:9"
 PAGE = """<!doctype html><script type="module">
 import { createEngine } from "./engine.mjs";
-window.runQuality = async ({ backend, workers, data, width, height, scene, steps }) => {
+window.runQuality = async ({ backend, workers, data, width, height, channels, scene, steps }) => {
   const engine = await createEngine({ backend, workers });
   if (engine.backend !== backend) {
     throw new Error(`asked for ${backend}, got ${engine.backend}: ${engine.backendReason}`);
   }
-  await engine.setTarget({ data: Float32Array.from(data), width, height });
+  await engine.setTarget({ data: Float32Array.from(data), width, height, channels });
   await engine.setScene(scene);
   const started = performance.now();
   const result = await engine.optimize({ steps });
@@ -75,7 +93,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run webgpu under Node with the npm package `webgpu` (Dawn), e.g. on a GPU machine",
     )
     parser.add_argument("--workers", type=int, default=1, help="Wasm Workers in the browser")
+    parser.add_argument(
+        "--colour",
+        action="store_true",
+        help="RGB: the pelican photo in colour, then the colour test image",
+    )
     return parser.parse_args(argv)
+
+
+def channels_of(target: np.ndarray) -> int:
+    """1 for a grey (H, W) target, 3 for an RGB (H, W, 3) one."""
+    return target.shape[2] if target.ndim == 3 else 1
 
 
 def run_driver(backend: str, steps: int, target: np.ndarray, scene: pw.Scene) -> dict:
@@ -94,6 +122,7 @@ def run_driver(backend: str, steps: int, target: np.ndarray, scene: pw.Scene) ->
             "--backend",
             backend,
             *driver_input_args(target_path, scene_path),
+            *("--channels", str(channels_of(target))),
             "--steps",
             str(steps),
         ]
@@ -138,6 +167,7 @@ def run_browser(args: argparse.Namespace, target: np.ndarray, scene: pw.Scene) -
                     "data": target.ravel().tolist(),
                     "width": RESOLUTION,
                     "height": RESOLUTION,
+                    "channels": channels_of(target),
                     "scene": scene.to_dict(),
                     "steps": args.steps,
                 },
@@ -146,11 +176,10 @@ def run_browser(args: argparse.Namespace, target: np.ndarray, scene: pw.Scene) -
             browser.close()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the benchmark and print its table and RESULT line."""
-    args = parse_args(argv)
-    target = load_pelican()
-    start = pw.Scene.pelican()
+def run_case(
+    args: argparse.Namespace, name: str, target: np.ndarray, svg: Path, start: pw.Scene
+) -> dict[str, float]:
+    """Optimise a start scene on one target; print its table; return the final terms."""
     started = time.perf_counter()
     if args.browser or (args.backend == "webgpu" and not args.node):
         record = run_browser(args, target, start)
@@ -161,20 +190,55 @@ def main(argv: list[str] | None = None) -> None:
     tau = 0.5 / RESOLUTION
     before = pw.loss(start, target, tau=tau)
     after = pw.loss(scene, target, tau=tau)
-    args.out.mkdir(parents=True, exist_ok=True)
-    svg = args.out / f"quality_{args.backend}.svg"
     scene.save_svg(svg)
 
+    print(f"target: {name} ({'RGB' if target.ndim == 3 else 'grey'})")
     print(f"backend: {record['backend']} ({record['backendReason']})")
     steps, best, skipped = record["steps"], record["bestStep"], record["skipped"]
     print(f"steps: {steps}  best step: {best}  skipped: {skipped}")
     print(f"{'term':<12}{'start':>12}{'final':>12}{'engine':>12}")
     for key in ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total"):
         print(f"{key:<12}{before[key]:>12.6f}{after[key]:>12.6f}{record['loss'][key]:>12.6f}")
-    print(f"reference (PyTorch) total: {REFERENCE_LOSS}")
     where = "Chromium" if args.browser or (args.backend == "webgpu" and not args.node) else "Node"
     print(f"optimize time: {record['seconds']:.2f} s  wall time with {where} start: {wall:.2f} s")
-    print(f"RESULT loss={after['total']:.6f} seconds={record['seconds']:.2f} svg={svg}")
+    print(f"svg: {svg}")
+    print()
+    return {**after, "seconds": record["seconds"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its table and RESULT line."""
+    args = parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.colour:
+        svg = args.out / f"quality_{args.backend}.svg"
+        final = run_case(args, "pelican", load_pelican(), svg, pw.Scene.pelican())
+        print(f"reference (PyTorch) total: {REFERENCE_LOSS}")
+        print(
+            f"RESULT loss={final['total']:.6f} mse={final['mse']:.6f} "
+            f"seconds={final['seconds']:.2f} svg={svg}"
+        )
+        return
+    pelican = pw.load_target(DATA / "pelican.jpg", size=(RESOLUTION, RESOLUTION), colour="rgb")
+    svg = args.out / f"quality_{args.backend}_rgb.svg"
+    final = run_case(args, "pelican photo", pelican, svg, pw.Scene.pelican())
+    test_svg = args.out / f"quality_{args.backend}_rgb_texture.svg"
+    texture = load_image("texture", colour=True)
+    # the engraving's white start is far from this image: start on its mean colour
+    mean = [float(v) for v in texture.mean(axis=(0, 1))]
+    on_mean = pw.Scene.pelican().as_colour().copy(background=mean)
+    test = run_case(args, "colour test image (photos.py 'texture')", texture, test_svg, on_mean)
+    print(f"{'target (RGB)':<20}{'loss':>10}{'mse':>10}{'1-SSIM':>10}{'t [s]':>8}")
+    for name, terms in (("pelican photo", final), ("texture (generated)", test)):
+        print(
+            f"{name:<20}{terms['total']:>10.6f}{terms['mse']:>10.6f}"
+            f"{terms['ssim']:>10.4f}{terms['seconds']:>8.2f}"
+        )
+    print(
+        f"RESULT loss={final['total']:.6f} mse={final['mse']:.6f} "
+        f"seconds={final['seconds']:.2f} svg={svg} "
+        f"test_loss={test['total']:.6f} test_mse={test['mse']:.6f} test_svg={test_svg}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 // hyperparameters, timed around the optimize call.
 //
 //   node benchmarks/quality_driver.mjs --backend wasm --target T.f32 --width 128 --height 128 \
-//     --scene start.json [--steps 500]
+//     --scene start.json [--channels 3] [--steps 500]
 //
-// T.f32 holds width*height little-endian float32 grey values in [0, 1].
+// T.f32 holds width*height*channels little-endian float32 values in [0, 1]
+// (--channels 1, the default: grey; 3: RGB, the channels of a pixel together).
 // Prints one line: `DONE {"backend", "backendReason", "seconds", "steps", "bestStep", "skipped", "loss", "scene"}`.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -17,21 +18,25 @@ const { values } = parseArgs({
     width: { type: "string" },
     height: { type: "string" },
     scene: { type: "string" },
+    channels: { type: "string", default: "1" },
     steps: { type: "string", default: "500" },
   },
 });
 
 const width = Number(values.width);
 const height = Number(values.height);
+const channels = Number(values.channels);
 const bytes = readFileSync(values.target);
 const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-if (data.length !== width * height) throw new Error(`target has ${data.length} values, expected ${width * height}`);
+if (data.length !== width * height * channels) {
+  throw new Error(`target has ${data.length} values, expected ${width * height * channels}`);
+}
 
 const engine = await createEngine({ backend: values.backend, workers: 0 });
 if (engine.backend !== values.backend) {
   throw new Error(`asked for the ${values.backend} backend, got ${engine.backend}: ${engine.backendReason}`);
 }
-await engine.setTarget({ data, width, height });
+await engine.setTarget({ data, width, height, channels });
 await engine.setScene(JSON.parse(readFileSync(values.scene, "utf8")));
 const started = performance.now();
 const result = await engine.optimize({ steps: Number(values.steps) });

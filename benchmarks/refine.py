@@ -14,6 +14,14 @@ Usage::
 The search runs on the reference objective (``--loss reference``, the design
 notes' loss mix) by default, so the figures compare with the PyTorch
 original's; ``--loss mse`` runs the widget's default objective for photos.
+
+``--colour`` grows a colour drawing instead: on the colour test image of
+``benchmarks/quality.py --colour`` (photos.py's generated ``texture`` scene in
+colour, 128x128), from no shapes on the image's mean colour, with the widget's
+objective for such targets (``mse`` unless ``--loss`` says otherwise), and
+writes ``DIR/refine_<proposal>_rgb.svg``::
+
+    python benchmarks/refine.py --colour --max-shapes 100 --out bench-out
 """
 
 from __future__ import annotations
@@ -26,9 +34,23 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import REPO, RESOLUTION, driver_input_args, load_pelican
+from photos import load_image
 
 import pelican_widget as pw
+
+OBJECTIVE_WEIGHTS: dict[str, dict[str, float] | None] = {
+    "reference": None,
+    "mse": {
+        "mse": 1.0,
+        "edge": 0.0,
+        "ssim": 0.0,
+        "perimeter": 0.0,
+        "degeneracy": 0.0,
+        "canvas": 0.0,
+    },
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,18 +59,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-shapes", type=int, default=35)
-    parser.add_argument("--loss", choices=["reference", "mse"], default="reference")
+    parser.add_argument(
+        "--loss",
+        choices=["reference", "mse"],
+        default=None,
+        help="the objective (default: reference on the pelican, mse with --colour)",
+    )
+    parser.add_argument(
+        "--colour", action="store_true", help="the colour test image, from no shapes, in RGB"
+    )
     for flag in ("--settle-steps", "--reoptimize-steps", "--initial-steps"):
         parser.add_argument(flag, type=int, default=None, help="the engine's default if omitted")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.loss is None:
+        args.loss = "mse" if args.colour else "reference"
+    return args
 
 
-def driver_command(args: argparse.Namespace, target_path: Path, scene_path: Path) -> list[str]:
+def driver_command(
+    args: argparse.Namespace, target_path: Path, scene_path: Path, channels: int
+) -> list[str]:
     """The Node command line that runs the search."""
     command = [
         "node",
         str(REPO / "benchmarks" / "refine_driver.mjs"),
         *driver_input_args(target_path, scene_path),
+        *("--channels", str(channels)),
         "--proposal",
         args.proposal,
         "--seed",
@@ -88,10 +124,21 @@ def run_driver(command: list[str]) -> dict:
     return done
 
 
+def start_of(args: argparse.Namespace) -> tuple[np.ndarray, pw.Scene, str]:
+    """The target, the start scene and a name for them."""
+    if not args.colour:
+        return load_pelican(), pw.Scene.pelican(), "pelican (grey)"
+    target = load_image("texture", colour=True)
+    height, width = target.shape[:2]
+    mean = tuple(float(v) for v in target.mean(axis=(0, 1)))
+    start = pw.Scene(width=width, height=height, background=mean, shapes=())
+    return target, start, "colour test image (photos.py 'texture', RGB)"
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    target = load_pelican()
-    start = pw.Scene.pelican()
+    target, start, name = start_of(args)
+    channels = target.shape[2] if target.ndim == 3 else 1
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         target_path = Path(tmp) / "target.f32"
@@ -99,21 +146,24 @@ def main(argv: list[str] | None = None) -> None:
         target_path.write_bytes(target.astype("<f4").tobytes())
         scene_path.write_text(start.to_json())
         began = time.perf_counter()
-        done = run_driver(driver_command(args, target_path, scene_path))
+        done = run_driver(driver_command(args, target_path, scene_path, channels))
         wall = time.perf_counter() - began
 
     scene = pw.Scene.from_dict(done["scene"])
     tau = 0.5 / RESOLUTION
-    start_loss = pw.loss(start, target, tau=tau)["total"]
-    final = pw.loss(scene, target, tau=tau)
-    svg = args.out / f"refine_{args.proposal}.svg"
+    # the loss the search minimised: the reference mix, or the MSE alone
+    weights = OBJECTIVE_WEIGHTS[args.loss]
+    start_loss = pw.loss(start, target, tau=tau, weights=weights)["total"]
+    final = pw.loss(scene, target, tau=tau, weights=weights)
+    svg = args.out / f"refine_{args.proposal}{'_rgb' if args.colour else ''}.svg"
     svg.write_text(scene.to_svg())
 
     print()
     node = subprocess.getoutput("node --version")
+    print(f"target               {name}")
     print(f"backend              {done['backend']} (in-process kernel under Node {node})")
     print(f"proposal             {args.proposal} (seed {args.seed}), objective {args.loss}")
-    print(f"start loss (9)       {start_loss:.5f}")
+    print(f"start loss ({len(start.shapes)})       {start_loss:.5f}")
     print(f"final loss (python)  {final['total']:.5f}   engine objective {done['loss']:.5f}")
     print(f"final mse, ssim      {final['mse']:.5f}, {1 - final['ssim']:.4f}")
     counts = f"accepted {done['accepted']}, rejected {done['rejected']}"

@@ -2,12 +2,13 @@
 // backend (in-process kernel, no Workers) and streams one JSON line per round.
 //
 //   node benchmarks/refine_driver.mjs --target T.f32 --width 128 --height 128 \
-//     --scene start.json --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
+//     --scene start.json [--channels 3] --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
 //     [--reoptimize-steps N] [--initial-steps N] [--options JSON]
 //
 // --options is a JSON object merged last into engine.refine's options (e.g.
 // '{"loss": "mse"}'), so any refine option can be tried without a new flag.
-// T.f32 holds width*height little-endian float32 grey values in [0, 1].
+// T.f32 holds width*height*channels little-endian float32 values in [0, 1]
+// (--channels 1, the default: grey; 3: RGB, the channels of a pixel together).
 // Output lines: `ROUND {...}` per round, then `DONE {...}` with the final scene.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     width: { type: "string" },
     height: { type: "string" },
     scene: { type: "string" },
+    channels: { type: "string", default: "1" },
     proposal: { type: "string", default: "error" },
     seed: { type: "string", default: "0" },
     "max-shapes": { type: "string", default: "35" },
@@ -31,9 +33,12 @@ const { values } = parseArgs({
 
 const width = Number(values.width);
 const height = Number(values.height);
+const channels = Number(values.channels);
 const bytes = readFileSync(values.target);
 const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-if (data.length !== width * height) throw new Error(`target has ${data.length} values, expected ${width * height}`);
+if (data.length !== width * height * channels) {
+  throw new Error(`target has ${data.length} values, expected ${width * height * channels}`);
+}
 const scene = JSON.parse(readFileSync(values.scene, "utf8"));
 
 const extra = JSON.parse(values.options);
@@ -43,7 +48,7 @@ if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
 const optional = (key, name) => (values[key] !== undefined ? { [name]: Number(values[key]) } : {});
 
 const engine = await createEngine({ backend: "wasm", workers: 0 });
-await engine.setTarget({ data, width, height });
+await engine.setTarget({ data, width, height, channels });
 await engine.setScene(scene);
 const started = performance.now();
 const result = await engine.refine({
