@@ -254,7 +254,7 @@ def fit_result(
     scene
         A start drawing (see :func:`fit`).
     on_event
-        Called with each engine event (``start``, ``progress``, ``round``).
+        Called with each engine event (``start``, ``progress``, ``round``, ``done``).
     stop
         Setting it stops the engine, which answers with its best drawing.
     snapshots

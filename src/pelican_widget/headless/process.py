@@ -54,7 +54,7 @@ def run_job(
     job
         The job object of ``js/headless/main.js``.
     on_event
-        Called in this thread with each ``start``, ``progress`` and ``round`` event.
+        Called in this thread with each ``start``, ``progress``, ``round`` and ``done`` event.
     stop
         When set (from any thread), the engine stops and answers with its best drawing.
 
@@ -123,12 +123,12 @@ def run_job(
                 detail = "".join(stderr).strip() or f"exit code {process.returncode}"
                 raise EngineError(f"the engine exited without an answer: {detail}")
             kind = event.get("event")
-            if kind == "done":
-                return event
             if kind == "error":
                 raise EngineError(str(event.get("message")))
             if on_event is not None:
                 on_event(event)
+            if kind == "done":
+                return event
     finally:
         _close(process)
 

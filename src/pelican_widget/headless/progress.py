@@ -40,7 +40,9 @@ def step_bar(enabled: bool) -> Iterator[EventHandler | None]:
             return
         if bar is None:
             return
-        if kind == "progress":
+        if kind == "done" and event["stopped"] != "aborted":
+            bar.update(bar.total - bar.n)  # progress is throttled: show the finished run whole
+        elif kind == "progress":
             bar.update(min(event["step"], bar.total) - bar.n)
             state["loss"] = f"{event['loss']:.5f}"
         elif kind == "round":
