@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 python3 -m ruff check src tests benchmarks lite
 python3 -m ruff format --check src tests benchmarks lite
+# the public API type-checks strictly (configured in pyproject.toml)
+python3 -m mypy
 (cd js && npm run build)
 node --test js/test/
 python3 -m pytest -q -p no:cacheprovider tests "$@"

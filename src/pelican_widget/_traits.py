@@ -30,7 +30,7 @@ OBJECTIVES: dict[str, dict[str, float]] = {
 }
 
 
-class StrictInt(traitlets.Int):
+class StrictInt(traitlets.Int[int, int]):
     """An integer in ``[min, max]``; booleans and floats are refused."""
 
     def validate(self, obj: Any, value: Any) -> int:
@@ -39,10 +39,10 @@ class StrictInt(traitlets.Int):
             raise traitlets.TraitError(
                 f"'{self.name}' must be an integer, got {type(value).__name__} {value!r}"
             )
-        return super().validate(obj, int(value))
+        return int(super().validate(obj, int(value)))
 
 
-class FiniteFloat(traitlets.Float):
+class FiniteFloat(traitlets.Float[float, float]):
     """A finite float in ``[min, max]`` (``exclusive_min`` excludes the lower bound)."""
 
     def __init__(self, default_value: float, exclusive_min: bool = False, **kwargs: Any):
@@ -60,10 +60,10 @@ class FiniteFloat(traitlets.Float):
             raise traitlets.TraitError(f"'{self.name}' must be finite, got {value!r}")
         if self.exclusive_min and self.min is not None and value <= self.min:
             raise traitlets.TraitError(f"'{self.name}' must be > {self.min}, got {value!r}")
-        return super().validate(obj, value)
+        return float(super().validate(obj, value))
 
 
-class SceneTrait(traitlets.TraitType):
+class SceneTrait(traitlets.TraitType[Scene, Any]):
     """A :class:`Scene`; accepts a ``Scene``, a wire-format dict or its JSON text."""
 
     info_text = "a Scene, a scene dict or scene JSON"

@@ -152,10 +152,11 @@ def kernel_poller() -> KernelPoller:
     if sys.platform == "emscripten":
         raise RuntimeError(PYODIDE_HINT)
     try:
-        from IPython import get_ipython
+        import IPython
     except ImportError:
-        get_ipython = None
-    shell = get_ipython() if get_ipython else None
+        shell = None
+    else:
+        shell = IPython.get_ipython()  # type: ignore[attr-defined, no-untyped-call]
     kernel = getattr(shell, "kernel", None)
     thread = getattr(kernel, "shell_channel_thread", None)
     if kernel is None or thread is None:

@@ -55,8 +55,11 @@ def snapshots_from_json(items: Sequence[Mapping[str, Any]]) -> list[Snapshot]:
         loss = item.get("loss")
         if loss is not None and not (isinstance(loss, (int, float)) and math.isfinite(loss)):
             raise ValueError(f"snapshot {index}: 'loss' must be a finite number or null")
+        data = item.get("scene")
+        if not isinstance(data, Mapping):
+            raise ValueError(f"snapshot {index}: 'scene' must be a scene object")
         try:
-            scene = Scene.from_dict(item.get("scene"))
+            scene = Scene.from_dict(data)
         except ValueError as err:
             raise ValueError(f"snapshot {index}: {err}") from None
         out.append(Snapshot(step, None if loss is None else float(loss), scene))

@@ -48,7 +48,9 @@ _POLYGONS = (
 _ELLIPSE_VERTICES = 96
 
 
-def _ellipse_outline(cx: float, cy: float, rx: float, ry: float, angle: float, scale: float):
+def _ellipse_outline(
+    cx: float, cy: float, rx: float, ry: float, angle: float, scale: float
+) -> list[tuple[int, int]]:
     cos, sin = math.cos(angle), math.sin(angle)
     points = []
     for k in range(_ELLIPSE_VERTICES):

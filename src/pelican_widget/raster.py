@@ -137,7 +137,8 @@ def _sobel_magnitude(image: np.ndarray) -> np.ndarray:
     sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
     gx = _correlate(image, sobel_x)
     gy = _correlate(image, sobel_x.T)
-    return np.sqrt(gx * gx + gy * gy + 1e-8)
+    magnitude: np.ndarray = np.sqrt(gx * gx + gy * gy + 1e-8)
+    return magnitude
 
 
 def gaussian_window() -> np.ndarray:
@@ -146,8 +147,9 @@ def gaussian_window() -> np.ndarray:
 
     offsets = np.arange(SSIM_WINDOW, dtype=np.float64) - SSIM_WINDOW // 2
     g = np.exp(-(offsets**2) / (2.0 * SSIM_SIGMA**2))
-    window = np.outer(g, g)
-    return window / window.sum()
+    window: np.ndarray = np.outer(g, g)
+    normalised: np.ndarray = window / window.sum()
+    return normalised
 
 
 def _grey_terms(r: np.ndarray, t: np.ndarray) -> dict[str, float]:

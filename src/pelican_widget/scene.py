@@ -58,7 +58,7 @@ MAX_SIZE = 2048
 def _check_size(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"field '{field}' must be an integer, got {value!r}")
-    if not 1 <= value <= MAX_SIZE:
+    if not 1 <= int(value) <= MAX_SIZE:
         raise ValueError(f"field '{field}' must be in [1, {MAX_SIZE}], got {value!r}")
     return int(value)
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
@@ -115,7 +115,7 @@ def to_svg(scene: Scene, scale: float = 1.0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _refuse(*_: Any) -> None:
+def _refuse(*_: Any) -> NoReturn:
     raise ValueError("SVG with a DOCTYPE, entity declarations or external references is refused")
 
 

@@ -51,7 +51,7 @@ _INT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 def _check_int(value: Any, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{what} must be an integer, got {value!r}")
-    if not low <= value <= high:
+    if not low <= int(value) <= high:
         raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
     return int(value)
 
@@ -240,7 +240,8 @@ def _open_image(data: io.BytesIO | os.PathLike[str] | str, what: str) -> Image.I
     try:
         with Image.open(data) as image:
             image.load()
-            return image.copy()
+            copied: Image.Image = image.copy()
+            return copied
     except Image.DecompressionBombError as err:
         # Pillow's guard against huge images is not an OSError; say what to do
         raise ValueError(
@@ -315,8 +316,8 @@ def load_target(
         if rgb is not None and not (colour == "auto" and _channels_equal(rgb)):
             return _resize_rgb(rgb, resolution, size)
         if colour == "rgb":
-            grey = load_target(source, resolution, size=size, colour="grey")
-            return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=-1))
+            flat = load_target(source, resolution, size=size, colour="grey")
+            return np.ascontiguousarray(np.repeat(flat[..., None], 3, axis=-1))
     grey = _decode(source)
     if isinstance(grey, Image.Image):
         width, height = _output_size(grey.size, resolution, size)

@@ -37,7 +37,7 @@ import pathlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import anywidget
 import traitlets
@@ -45,7 +45,6 @@ import traitlets
 from . import _png
 from ._title import DEFAULT_TITLE, title_for, without_names
 from ._traits import (
-    LOSS_TERMS,
     OBJECTIVES,
     FiniteFloat,
     SceneTrait,
@@ -56,6 +55,7 @@ from ._traits import (
     scene_to_json,
 )
 from .animation import Snapshot, save_animation, save_gif, snapshots_from_json
+from .raster import LOSS_TERMS
 from .scene import SHAPE_TYPES, Scene
 from .target import MAX_RESOLUTION, MIN_RESOLUTION, default_target_png
 
@@ -117,7 +117,7 @@ TAKEOVER_S = 8.0  # a named owner that never beat for the request can be replace
 WAIT_START_S = 20.0  # wait(): no browser started the run within this long
 
 
-def _sync(trait: traitlets.TraitType) -> traitlets.TraitType:
+def _sync(trait: traitlets.TraitType[Any, Any]) -> traitlets.TraitType[Any, Any]:
     return trait.tag(sync=True)
 
 
@@ -126,7 +126,7 @@ def _bytes_from_json(value: Any, _widget: Any = None) -> Any:
     return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
 
 
-def _sync_bytes(echo: bool = True) -> traitlets.TraitType:
+def _sync_bytes(echo: bool = True) -> traitlets.TraitType[Any, Any]:
     return traitlets.Bytes(b"").tag(sync=True, from_json=_bytes_from_json, echo_update=echo)
 
 
@@ -321,14 +321,14 @@ class PelicanWidget(anywidget.AnyWidget):
         return name in getattr(self, "_property_lock", {})
 
     def _running(self) -> bool:
-        return self.status == "running"
+        return bool(self.status == "running")
 
     # --------------------------------------------------------------- validation
 
     @traitlets.validate(*BROWSER_STATE)
     def _check_browser_state(self, proposal: dict[str, Any]) -> Any:
         name = proposal["trait"].name
-        if not (self._from_browser(name) or getattr(self, "_internal_depth", 0)):
+        if not (self._from_browser(name) or getattr(self, "_internal_depth", 0) > 0):
             raise traitlets.TraitError(
                 f"'{name}' is written by the browser and is read-only in Python"
             )
@@ -380,7 +380,7 @@ class PelicanWidget(anywidget.AnyWidget):
 
     @traitlets.validate("colour")
     def _check_colour(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
+        value: str = proposal["value"]
         if self._internal_depth:
             return value
         if self._running():
@@ -435,7 +435,7 @@ class PelicanWidget(anywidget.AnyWidget):
             request = beat.get("request")
             if _is_int(request) and 0 < request < self._run_request["id"]:
                 sync_data = {k: v for k, v in sync_data.items() if k not in RUN_STATE}
-        self._running_before_message = self._running()
+        self._running_before_message: bool | None = self._running()
         try:
             super().set_state(sync_data)
         except traitlets.TraitError:
@@ -806,7 +806,7 @@ class PelicanWidget(anywidget.AnyWidget):
 
         """
         if not self._running():
-            return self.status
+            return str(self.status)
         from ._wait import kernel_poller
 
         poller = kernel_poller()
@@ -818,7 +818,7 @@ class PelicanWidget(anywidget.AnyWidget):
             poller.poll(0.05)
             if self._running():
                 self._check_alive(began)
-        return self.status
+        return str(self.status)
 
     def _check_alive(self, began: float) -> None:
         """Raise if no browser runs the current request (see :meth:`wait`).
@@ -1030,7 +1030,7 @@ def _check_types(types: Any) -> list[str]:
     return list(dict.fromkeys(types))
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -53,7 +53,7 @@ def check_colour(value: Any, field: str) -> float | tuple[float, float, float]:
         for k, channel in enumerate(channels):
             if not 0.0 <= channel <= 1.0:
                 raise ValueError(f"field '{field}[{k}]' must be in [0, 1], got {channel!r}")
-        return channels
+        return (channels[0], channels[1], channels[2])
     number = check_number(value, field)
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"field '{field}' must be in [0, 1], got {number!r}")
