@@ -3,7 +3,10 @@
 // Workers, at 128x128 with the 9-shape pelican start scene and 256x256 with
 // 35 shapes (the 9 plus 26 seeded random ones, as a greedy run would reach),
 // and the 256x256 x 35 case again in colour (RGB fills on an RGB target), for
-// the Wasm backends, next to grey with the colour/grey ratio.
+// the Wasm backends, next to grey with the colour/grey ratio. The colour case
+// is the grey drawing in three equal channels (bench_util.mjs colourScene):
+// the colour run then moves its shapes as the grey run does, so the ratio is
+// the cost of colour on the same drawing.
 //
 //   cd js && npm run build && cd .. && node benchmarks/engine_bench.mjs [--quick]
 //
