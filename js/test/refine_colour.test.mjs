@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createEngine } from "../build/engine.mjs";
-import { mulberry32, proposeRandom } from "../engine/proposals.js";
+import { mulberry32, proposeFromError, proposeRandom } from "../engine/proposals.js";
 import { resolveRefineOptions, targetMean } from "../engine/refine.js";
 
 const WIDTH = 48;
@@ -133,4 +133,41 @@ test("on equal channels the colour search's loss is the grey search's (default g
   assert.ok(Math.abs(rc.loss - rg.loss) < 1e-4 * rg.loss, `colour ${rc.loss} grey ${rg.loss}`);
   g.dispose();
   c.dispose();
+});
+
+test("a blob of the colour residual gets a shape filled with the mean colour under it", () => {
+  const size = 64;
+  const n = size * size;
+  const image = new Float32Array(3 * n).fill(1);
+  const target = new Float32Array(3 * n).fill(1);
+  // An orange ellipse on white: red equals the background, so only green and blue show it.
+  for (let p = 0; p < n; p++) {
+    const x = ((p % size) + 0.5) / size - 0.6;
+    const y = (Math.floor(p / size) + 0.5) / size - 0.4;
+    if ((x / 0.18) ** 2 + (y / 0.1) ** 2 <= 1) target.set([1, 0.5, 0.1], 3 * p);
+  }
+  const { shape } = proposeFromError("ellipse", { image, target, width: size, height: size });
+  assert.ok(Math.abs(shape.cx - 0.6) < 0.02 && Math.abs(shape.cy - 0.4) < 0.02, JSON.stringify(shape));
+  assert.equal(shape.fill.length, 3);
+  [0.99, 0.5, 0.1].forEach((v, c) => assert.ok(Math.abs(shape.fill[c] - v) < 0.06, `fill ${shape.fill}`));
+});
+
+test("colour search under the reference objective with blob drafts: settled RGB candidates, the loss falls", async () => {
+  const engine = await engineOn(colourTarget(WIDTH, HEIGHT), 3);
+  const result = await engine.refine({
+    loss: "reference",
+    maxShapes: 3,
+    seed: 5,
+    blobs: 2,
+    backgroundFromTarget: true,
+    settleSteps: 20,
+    reoptimizeSteps: 20,
+    polishSteps: 40,
+  });
+  const scene = engine.getScene();
+  assert.ok(result.accepted >= 2, JSON.stringify(result.rounds));
+  for (const shape of scene.shapes) assert.equal(shape.fill.length, 3);
+  assert.ok(result.rounds[0].lossAfter < result.rounds[0].lossBefore, JSON.stringify(result.rounds[0]));
+  assert.ok(result.loss < result.rounds[0].lossBefore, `${result.rounds[0].lossBefore} -> ${result.loss}`);
+  engine.dispose();
 });
