@@ -74,3 +74,39 @@ export function syntheticColourTarget(size) {
   for (let p = 0; p < grey.length; p++) data.fill(grey[p], 3 * p, 3 * p + 3);
   return data;
 }
+
+/**
+ * A drawing of `count` shapes the way a long search ends: the start scene's
+ * large shapes, then shapes whose sizes are log-uniform between 0.005 and
+ * 0.1 of the canvas (a search adds ever smaller shapes). The mean random
+ * shape covers about 0.5 % of the canvas, so 500 shapes lie about 2.6 deep
+ * and 1000 about 5 deep: the workload for "cost follows covered area".
+ * sceneWith's sizes (radii 0.02-0.1 however many shapes) would pile 1000
+ * shapes 50 deep, which no drawing does.
+ * @param {object} startScene
+ * @param {number} count
+ * @param {number} width in pixels
+ * @param {number} height in pixels
+ * @param {number} seed
+ * @returns {object} scene
+ */
+export function scaleScene(startScene, count, width, height, seed) {
+  const r = mulberry32(seed);
+  const u = (a, b) => a + (b - a) * r();
+  const size = () => 0.005 * Math.exp(Math.log(20) * r());
+  const clamp = (v) => Math.min(0.97, Math.max(0.03, v));
+  const shapes = startScene.shapes.slice(0, count).map((s) => ({ ...s }));
+  for (let i = shapes.length; i < count; i++) {
+    const fill = u(0.1, 0.9);
+    const cx = u(0.05, 0.95);
+    const cy = u(0.05, 0.95);
+    const s = size();
+    if (i % 3 === 0) shapes.push({ type: "circle", cx, cy, r: s, fill });
+    else if (i % 3 === 1) shapes.push({ type: "ellipse", cx, cy, rx: s * u(0.5, 1.5), ry: s * u(0.5, 1.5), angle: u(-1.5, 1.5), fill });
+    else {
+      const p = () => [clamp(cx + u(-1.5, 1.5) * s), clamp(cy + u(-1.5, 1.5) * s)];
+      shapes.push({ type: "triangle", points: [p(), p(), p()], fill });
+    }
+  }
+  return { ...startScene, width, height, shapes };
+}

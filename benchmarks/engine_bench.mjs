@@ -8,7 +8,12 @@
 // the colour run then moves its shapes as the grey run does, so the ratio is
 // the cost of colour on the same drawing.
 //
-//   cd js && npm run build && cd .. && node benchmarks/engine_bench.mjs [--quick]
+//   cd js && npm run build && cd .. && node benchmarks/engine_bench.mjs [--quick] [--scale]
+//
+// --scale times many shapes instead: 256x256 x 500 and 512x512 x 1000
+// (bench_util.mjs scaleScene: a long search's drawing, sizes log-uniform,
+// about 2.6 and 5 deep) for the Wasm Workers, next to the 256x256 x 35 row
+// of the same run as the baseline they are compared with.
 //
 // Each backend runs the engine's own Adam loop (runAdam + evaluateLoss); a
 // run's time per step is the median of its step-to-step intervals after a
@@ -20,10 +25,11 @@
 
 import { readFileSync } from "node:fs";
 import { createReferenceEvaluator, createWasmEvaluator, defaultTaus, evaluateLoss, resolveWeights, runAdam, sceneToRaw } from "../js/build/engine.mjs";
-import { colourScene, sceneWith, syntheticColourTarget, syntheticTarget } from "./bench_util.mjs";
+import { colourScene, scaleScene, sceneWith, syntheticColourTarget, syntheticTarget } from "./bench_util.mjs";
 import { spawnNodeWorker } from "../js/test/node-worker.mjs";
 
 const quick = process.argv.includes("--quick");
+const scale = process.argv.includes("--scale");
 const startScene = JSON.parse(readFileSync(new URL("../../shared/data/initial_pelican.json", import.meta.url), "utf8"));
 
 function median(values) {
@@ -70,32 +76,66 @@ const CONFIGS = [
   { key: "256x35_rgb", size: 256, shapes: 35, colour: true },
 ];
 
+const SCALE_BACKENDS = BACKENDS.filter((b) => b.key === "wasm1" || b.key === "wasm2").map((b) => ({ ...b, steps: [3, 30] }));
+const SCALE_CONFIGS = [
+  { key: "256x35", size: 256, shapes: 35 },
+  { key: "256x500", size: 256, shapes: 500 },
+  { key: "512x1000", size: 512, shapes: 1000 },
+];
+
 const rounds = quick ? 1 : 3;
 const results = {};
-for (const config of CONFIGS) {
-  const grey = sceneWith(startScene, config.shapes, config.size, 35);
-  const scene = config.colour ? colourScene(grey) : grey;
-  const target = config.colour ? syntheticColourTarget(config.size) : syntheticTarget(config.size);
-  // the scalar reference in colour would only say what its grey column says, three times slower
-  const backends = BACKENDS.filter((b) => !config.colour || b.key !== "js");
-  const evaluators = [];
-  for (const backend of backends) evaluators.push(await backend.make());
-  try {
-    // rounds interleave the backends, so a burst of load elsewhere hits all of them
-    for (let round = 0; round < rounds; round++) {
-      for (const [b, backend] of backends.entries()) {
-        const [warmup, steps] = quick ? [1, Math.min(3, backend.steps[1])] : backend.steps;
-        const ms = await timeSteps(evaluators[b], scene, target, warmup, steps, config.colour ? 3 : 1);
-        const key = `${backend.key}_${config.key}`;
-        results[key] = Math.min(results[key] ?? Infinity, ms);
+
+/** Best-of-rounds ms per step of every backend on every config, into `results`. */
+async function measure(configs, backendsFor, sceneFor) {
+  for (const config of configs) {
+    const scene = sceneFor(config);
+    const target = config.colour ? syntheticColourTarget(config.size) : syntheticTarget(config.size);
+    const backends = backendsFor(config);
+    const evaluators = [];
+    for (const backend of backends) evaluators.push(await backend.make());
+    try {
+      // rounds interleave the backends, so a burst of load elsewhere hits all of them
+      for (let round = 0; round < rounds; round++) {
+        for (const [b, backend] of backends.entries()) {
+          const [warmup, steps] = quick ? [1, Math.min(3, backend.steps[1])] : backend.steps;
+          const ms = await timeSteps(evaluators[b], scene, target, warmup, steps, config.colour ? 3 : 1);
+          const key = `${backend.key}_${config.key}`;
+          results[key] = Math.min(results[key] ?? Infinity, ms);
+        }
       }
+    } finally {
+      for (const evaluator of evaluators) evaluator.dispose();
     }
-  } finally {
-    for (const evaluator of evaluators) evaluator.dispose();
   }
 }
 
 const pad = (s, n) => String(s).padStart(n);
+
+if (scale) {
+  await measure(SCALE_CONFIGS, () => SCALE_BACKENDS, (c) =>
+    c.shapes <= 35 ? sceneWith(startScene, c.shapes, c.size, 35) : scaleScene(startScene, c.shapes, c.size, c.size, c.shapes),
+  );
+  console.log(`engine step time at scale, ms per full step (median of a run, best of ${rounds} rounds), Node ${process.version}`);
+  console.log(`${"backend".padEnd(18)}${SCALE_CONFIGS.map((c) => pad(`${c.size}x${c.size}, ${c.shapes}`, 16)).join("")}`);
+  for (const backend of SCALE_BACKENDS) {
+    console.log(backend.label.padEnd(18) + SCALE_CONFIGS.map((c) => pad(results[`${backend.key}_${c.key}`].toFixed(2), 16)).join(""));
+  }
+  const keys = SCALE_BACKENDS.flatMap((b) => SCALE_CONFIGS.map((c) => `${b.key}_${c.key}`));
+  console.log(`RESULT ${keys.map((k) => `${k}_ms=${results[k].toFixed(2)}`).join(" ")}`);
+  process.exit(0);
+}
+
+await measure(
+  CONFIGS,
+  // the scalar reference in colour would only say what its grey column says, three times slower
+  (config) => BACKENDS.filter((b) => !config.colour || b.key !== "js"),
+  (config) => {
+    const grey = sceneWith(startScene, config.shapes, config.size, 35);
+    return config.colour ? colourScene(grey) : grey;
+  },
+);
+
 console.log(`engine step time, ms per full step (median of a run, best of ${rounds} rounds), Node ${process.version}`);
 console.log(
   `${"backend".padEnd(18)}${pad("128x128, 9", 14)}${pad("x JS", 8)}${pad("256x256, 35", 14)}${pad("x JS", 8)}` +
