@@ -122,6 +122,55 @@ test("wasm kernel: many shapes stacked over the same pixels (deep interiors) mat
   }
 });
 
+test("wasm kernel: hundreds of small shapes (per-row shape lists) match the reference, also after the shapes grow", async () => {
+  const width = 72;
+  const height = 60;
+  const target = randomTarget(width, height, 91);
+  const r = mulberry32(92);
+  const u = (a, b) => a + (b - a) * r();
+  // small shapes in the top two thirds only, some partly off the canvas: rows with none, rows with many
+  const small = [];
+  for (let i = 0; i < 240; i++) {
+    const fill = u(0.05, 0.95);
+    const cx = u(-0.05, 1.05);
+    const cy = u(0.0, 0.6);
+    const s = u(0.01, 0.06);
+    if (i % 3 === 0) small.push({ type: "circle", cx, cy, r: s, fill });
+    else if (i % 3 === 1) small.push({ type: "ellipse", cx, cy, rx: s, ry: 0.5 * s, angle: u(-3, 3), fill });
+    else small.push({ type: "triangle", points: [[cx, cy], [cx + s, cy + 0.3 * s], [cx - 0.2 * s, cy + s]], fill });
+  }
+  // the same count again, bigger: the kernel's row lists and stores must grow
+  const big = small.map((shape) =>
+    shape.type === "circle"
+      ? { ...shape, r: shape.r * 4 }
+      : shape.type === "ellipse"
+        ? { ...shape, rx: shape.rx * 4, ry: shape.ry * 4 }
+        : { ...shape, points: [shape.points[0], [shape.points[1][0] + 0.2, shape.points[1][1] + 0.1], [shape.points[2][0], shape.points[2][1] + 0.25]] },
+  );
+  const ref = createReferenceEvaluator();
+  const wasm = await createWasmEvaluator({ workers: 0, bands: 3 });
+  for (const [name, shapes] of [["small", small], ["grown", big], ["small again", small]]) {
+    const { raw, types } = sceneToRaw({ version: 1, width, height, background: 0.6, shapes });
+    for (const evaluator of [ref, wasm]) {
+      await ready(evaluator, target, width, height, types);
+      await evaluator.setBackground(0.6);
+    }
+    for (const pixels of [1, 0.3]) {
+      const what = `${name}, tau ${pixels}px`;
+      const expected = await ref.evaluate(raw, pixels / width, WEIGHTS, true);
+      const actual = await wasm.evaluate(raw, pixels / width, WEIGHTS, true);
+      assertTermsClose(actual.terms, expected.terms, 1e-4, what);
+      assertGradClose(actual.grad, expected.grad, { atol: 2e-4, rtol: 1e-3 }, what);
+      const image = await wasm.render(raw, pixels / width);
+      const oracle = await ref.render(raw, pixels / width);
+      let worst = 0;
+      for (let p = 0; p < oracle.length; p++) worst = Math.max(worst, Math.abs(image[p] - oracle[p]));
+      assert.ok(worst < 1e-5, `${what}: render differs by ${worst}`);
+    }
+  }
+  wasm.dispose();
+});
+
 test("wasm kernel: each loss weight on its own gives that term's gradient", async () => {
   const width = 40;
   const height = 30;

@@ -27,6 +27,10 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 #define HALO 6
 #define PAD_ROWS 3
+/* How far (pixels) the boxes and deep interiors are widened beyond
+ * |sdf| = 10 tau, against float32 rounding of the distances: an error there
+ * is a few 1e-7 of the canvas, and every pixel a box gains costs work. */
+#define MARGIN_PX 0.25f
 
 extern unsigned char __heap_base;
 
@@ -71,11 +75,26 @@ static float background[MAXC] = {1.0f, 1.0f, 1.0f};
 static int K;
 static float *recs, *boxes, *inner;
 static int *types;
-/* for the row being back-propagated, per shape: coverage and the composite
- * below the shape (only inside the shape's vector range), and that range;
- * scratch rows for the re-rendered row and for coverage not kept */
+/* Per evaluation, from the boxes (prepare_rows): each shape's vector range
+ * (va, vb), the shapes whose box meets each band row in paint order
+ * (rowlist[rowstart[j - r0] .. rowstart[j - r0 + 1])), and the running
+ * affine map of render_row before shape k (affA[k], affB[k NC + c]) and the
+ * backward pass's scale at shape k (bscale[k]). Outside its box a shape maps
+ * every pixel alike, so those maps do not depend on the row: a row touches
+ * only its listed shapes, and its cost follows what the shapes cover, not
+ * their number. */
+static int *vrange, *rowstart, *rowcursor, *rowlist, *offs;
+static float *affA, *affB, *bscale;
+/* fill gradient of the constant coverage outside the boxes: per shape and
+ * channel, a difference array over shapes of the row sums of the adjoint
+ * (prefix sums give each shape's total, see backward_row) */
+static double *fillT;
+/* for the row being back-propagated, per listed shape (at offs[i] for the
+ * row's i-th shape, packed): coverage and the composite below the shape
+ * over its vector range; scratch rows for the re-rendered row and for
+ * coverage not kept */
 static f4 *cstore, *pstore, *acc, *scratch, *scratch_cov;
-static int *ranges;
+static unsigned int list_cap, store_cap, shapes_top;
 static double *gacc, *outbuf;
 static unsigned char *dirty;
 
@@ -122,7 +141,9 @@ float *band_setup(int width, int height, int band_y0, int band_y1, int channels)
   lanemask = take((unsigned int)Wv * 16u);
   drow = take((unsigned int)(Wv * NC) * 16u);
   staging = take((unsigned int)((r1 - r0) * W * NC) * 4u);
-  if (!px || !lanemask || !drow || !staging) return 0;
+  rowstart = take((unsigned int)(r1 - r0 + 1) * 4u);
+  rowcursor = take((unsigned int)(r1 - r0 + 1) * 4u);
+  if (!px || !lanemask || !drow || !staging || !rowstart || !rowcursor) return 0;
   for (int v = 0; v < Wv; v++) {
     float i = (float)(4 * v);
     px[v] = MUL(ADD(wasm_f32x4_make(i, i + 1.0f, i + 2.0f, i + 3.0f), SPLAT(0.5f)), SPLAT(invL));
@@ -166,7 +187,9 @@ void band_set_target(void) {
 }
 
 /* Sizes the per-shape buffers for n shapes; returns the record buffer
- * (REC floats per shape) or 0 when memory runs out. */
+ * (REC floats per shape) or 0 when memory runs out. The row lists and the
+ * backward pass's coverage stores are sized per evaluation (prepare_rows),
+ * above these. */
 EXPORT("shapes_reserve")
 float *shapes_reserve(int n) {
   heap_top = band_top;
@@ -176,19 +199,23 @@ float *shapes_reserve(int n) {
   boxes = take(k * 4u * 4u);
   inner = take(k * 10u * 4u);
   types = take(k * 4u);
-  unsigned int plane = (unsigned int)Wv * k * 16u;
-  cstore = take(plane);
-  pstore = take(plane * (unsigned int)NC);
   scratch = take((unsigned int)(Wv * NC) * 16u);
   scratch_cov = take((unsigned int)Wv * 16u);
-  ranges = take(k * 8u);
+  vrange = take(k * 8u);
+  offs = take(k * 4u);
+  affA = take((k + 1u) * 4u);
+  affB = take((k + 1u) * (unsigned int)NC * 4u);
+  bscale = take(k * 4u);
+  fillT = take((k + 1u) * (unsigned int)NC * 8u);
   acc = take(k * ACC * 16u);
   gacc = take(k * ACC * 8u);
   outbuf = take((3u + k * GRAD) * 8u);
   dirty = take(k);
-  if (!recs || !boxes || !inner || !types || !cstore || !pstore || !scratch || !scratch_cov ||
-      !ranges || !acc || !gacc || !outbuf || !dirty)
+  if (!recs || !boxes || !inner || !types || !scratch || !scratch_cov || !vrange || !offs || !affA ||
+      !affB || !bscale || !fillT || !acc || !gacc || !outbuf || !dirty)
     return 0;
+  shapes_top = heap_top;
+  list_cap = store_cap = 0;
   return recs;
 }
 
@@ -200,11 +227,8 @@ EXPORT("band_output") double *band_output(void) { return outbuf; }
 
 /* ---- forward ------------------------------------------------------------ */
 
-static void vector_range(const float *box, float py, int *va, int *vb) {
-  if (py < box[2] || py > box[3]) {
-    *va = *vb = 0;
-    return;
-  }
+/* Vectors [va, vb) of a row that the box spans along x. */
+static void vector_range(const float *box, int *va, int *vb) {
   float L = 1.0f / invL;
   float lo = box[0] * L - 0.5f, hi = box[1] * L - 0.5f;
   float top = (float)(4 * Wv);
@@ -217,6 +241,92 @@ static void vector_range(const float *box, float py, int *va, int *vb) {
   *va = (int)lo >> 2;
   *vb = hi < 0.0f ? 0 : imin(Wv, ((int)hi >> 2) + 1);
   if (*vb < *va) *vb = *va;
+}
+
+/* Band rows [ja, jb) whose pixel centres may lie in the box along y: one row
+ * more on each side than the box needs (there the coverage comes out as the
+ * clamped constant anyway), all rows for a NaN box, as vector_range. */
+static void row_range(const float *box, int *ja, int *jb) {
+  float L = 1.0f / invL;
+  float a = box[2] * L - 0.5f, b = box[3] * L - 0.5f;
+  int lo = r0, hi = r1;
+  if (a > (float)r0) lo = a >= (float)r1 ? r1 : (int)a;
+  if (b < (float)r1) hi = b < (float)r0 ? r0 : (int)__builtin_floorf(b) + 2;
+  *ja = lo;
+  *jb = imin(r1, imax(hi, lo));
+}
+
+/* Boxes, deep-interior data, row lists and the row-independent affine maps
+ * of one evaluation; returns 0 when memory runs out. The lists and stores
+ * only grow (with a quarter of headroom), so a run allocates them a few
+ * times at most. */
+static int prepare_rows(float tau) {
+  float lo = wasm_f32x4_extract_lane(clo, 0);
+  float A = 1.0f, B[MAXC] = {0.0f, 0.0f, 0.0f};
+  int nrows = r1 - r0;
+  for (int i = 0; i <= nrows; i++) rowstart[i] = rowcursor[i] = 0;
+  for (int k = 0; k < K; k++) {
+    const float *s = recs + k * REC;
+    shape_bbox(types[k], s, tau, MARGIN_PX * invL, boxes + 4 * k);
+    shape_inner_prep(types[k], s, tau, MARGIN_PX * invL, inner + 10 * k);
+    /* the same float32 sequence render_row used to run per row */
+    affA[k] = A;
+    for (int c = 0; c < NC; c++) {
+      affB[k * NC + c] = B[c];
+      B[c] = B[c] * (1.0f - lo) + lo * s[FILL_SLOT + c];
+    }
+    A *= 1.0f - lo;
+    int va, vb, ja, jb;
+    vector_range(boxes + 4 * k, &va, &vb);
+    row_range(boxes + 4 * k, &ja, &jb);
+    if (va >= vb) ja = jb = r0;
+    vrange[2 * k] = va;
+    vrange[2 * k + 1] = vb;
+    /* difference arrays: entries per row in rowstart, vectors per row in rowcursor */
+    if (ja < jb) {
+      rowstart[ja - r0] += 1;
+      rowstart[jb - r0] -= 1;
+      rowcursor[ja - r0] += vb - va;
+      rowcursor[jb - r0] -= vb - va;
+    }
+  }
+  affA[K] = A;
+  for (int c = 0; c < NC; c++) affB[K * NC + c] = B[c];
+  float scale = 1.0f;
+  for (int k = K - 1; k >= 0; k--) {
+    bscale[k] = scale;
+    scale *= 1.0f - lo;
+  }
+  unsigned int entries = 0, widest = 0;
+  int count = 0, width = 0;
+  for (int i = 0; i < nrows; i++) {
+    count += rowstart[i];
+    width += rowcursor[i];
+    rowstart[i] = (int)entries;
+    rowcursor[i] = (int)entries;
+    entries += (unsigned int)count;
+    if ((unsigned int)width > widest) widest = (unsigned int)width;
+  }
+  rowstart[nrows] = (int)entries;
+  if (entries > list_cap || widest > store_cap) {
+    heap_top = shapes_top;
+    if (entries > list_cap) list_cap = entries + entries / 4u;
+    if (widest > store_cap) store_cap = widest + widest / 4u;
+    rowlist = take((list_cap > 0 ? list_cap : 1u) * 4u);
+    cstore = take((store_cap > 0 ? store_cap : 1u) * 16u);
+    pstore = take((store_cap > 0 ? store_cap : 1u) * (unsigned int)NC * 16u);
+    if (!rowlist || !cstore || !pstore) {
+      list_cap = store_cap = 0;
+      return 0;
+    }
+  }
+  for (int k = 0; k < K; k++) {
+    int va = vrange[2 * k], vb = vrange[2 * k + 1], ja, jb;
+    if (va >= vb) continue;
+    row_range(boxes + 4 * k, &ja, &jb);
+    for (int j = ja; j < jb; j++) rowlist[rowcursor[j - r0]++] = k;
+  }
+  return 1;
 }
 
 /* Vectors [ia, ib) inside [va, vb) whose four pixels all lie in the shape's
@@ -241,68 +351,60 @@ static void inner_range(int k, float py, int va, int vb, int *ia, int *ib) {
 }
 
 /* Composites row j into out[c] (one row per channel); with `keep`, also
- * fills cstore, pstore (per shape and channel) and ranges for the backward
- * pass of that row. The backward pass renders its row again rather than
- * storing the whole band: memory stays O(K W), and rendering a row costs
- * about what storing and reloading it would.
+ * fills cstore, pstore (per listed shape and channel, packed) and offs for
+ * the backward pass of that row. The backward pass renders its row again
+ * rather than storing the whole band: memory stays that of the widest row
+ * (the vectors its shapes' boxes span), and rendering a row costs about
+ * what storing and reloading it would.
  *
  * Outside a shape's box the coverage is the constant clo, the same affine
  * map for every pixel there; those maps are applied to the whole row at
  * once through a running affine (true = A * stored + B, with B per
- * channel), and only the vectors in the box touch memory. The row starts as
- * the background with the identity map (A = 1, B = 0). */
+ * channel; affA, affB before each shape), and only the listed shapes'
+ * vectors touch memory. The row starts as the background with the
+ * identity map (A = 1, B = 0). */
 static inline __attribute__((always_inline)) void render_row(int j, f4 invtau, f4 **out, int keep,
                                                               const int nc) {
   float py = ((float)j + 0.5f) * invL;
-  float A = 1.0f, B[MAXC] = {0.0f, 0.0f, 0.0f}, lo = wasm_f32x4_extract_lane(clo, 0);
   for (int c = 0; c < nc; c++) {
     f4 bg = SPLAT(background[c]);
     for (int v = 0; v < Wv; v++) out[c][v] = bg;
   }
-  for (int k = 0; k < K; k++) {
+  int e0 = rowstart[j - r0], e1 = rowstart[j - r0 + 1], off = 0;
+  for (int e = e0; e < e1; e++) {
+    int k = rowlist[e];
     const float *s = recs + k * REC;
-    int va, vb, ia, ib;
-    vector_range(boxes + 4 * k, py, &va, &vb);
+    int va = vrange[2 * k], vb = vrange[2 * k + 1], ia, ib;
     inner_range(k, py, va, vb, &ia, &ib);
-    float A1 = A * (1.0f - lo), B1[MAXC];
-    for (int c = 0; c < nc; c++) B1[c] = B[c] * (1.0f - lo) + lo * s[FILL_SLOT + c];
-    if (va < vb) {
-      f4 *cov = keep ? cstore + k * Wv : scratch_cov;
-      shape_cover(types[k], s, py, va, ia, invtau, px, cov);
-      for (int v = ia; v < ib; v++) cov[v] = chi;
-      shape_cover(types[k], s, py, ib, vb, invtau, px, cov);
-      f4 a0 = SPLAT(A), ia1 = SPLAT(1.0f / A1);
-      for (int c = 0; c < nc; c++) {
-        f4 b0 = SPLAT(B[c]), b1 = SPLAT(B1[c]), fill = SPLAT(s[FILL_SLOT + c]);
-        f4 *below = pstore + (k * nc + c) * Wv, *o = out[c];
-        for (int v = va; v < vb; v++) {
-          f4 now = madd(a0, o[v], b0);
-          if (keep) below[v] = now;
-          o[v] = MUL(SUB(madd(cov[v], SUB(fill, now), now), b1), ia1);
-        }
+    /* cov and below are indexed by the row's vector v in [va, vb) */
+    f4 *cov = keep ? cstore + off - va : scratch_cov;
+    shape_cover(types[k], s, py, va, ia, invtau, px, cov);
+    for (int v = ia; v < ib; v++) cov[v] = chi;
+    shape_cover(types[k], s, py, ib, vb, invtau, px, cov);
+    f4 a0 = SPLAT(affA[k]), ia1 = SPLAT(1.0f / affA[k + 1]);
+    for (int c = 0; c < nc; c++) {
+      f4 b0 = SPLAT(affB[k * nc + c]), b1 = SPLAT(affB[(k + 1) * nc + c]), fill = SPLAT(s[FILL_SLOT + c]);
+      f4 *below = pstore + off * nc + c * (vb - va) - va, *o = out[c];
+      for (int v = va; v < vb; v++) {
+        f4 now = madd(a0, o[v], b0);
+        if (keep) below[v] = now;
+        o[v] = MUL(SUB(madd(cov[v], SUB(fill, now), now), b1), ia1);
       }
     }
-    if (keep) {
-      ranges[2 * k] = va;
-      ranges[2 * k + 1] = vb;
-    }
-    A = A1;
-    for (int c = 0; c < nc; c++) B[c] = B1[c];
+    if (keep) offs[e - e0] = off;
+    off += vb - va;
   }
-  f4 a = SPLAT(A);
+  f4 a = SPLAT(affA[K]);
   for (int c = 0; c < nc; c++) {
-    f4 b = SPLAT(B[c]);
+    f4 b = SPLAT(affB[K * nc + c]);
     for (int v = 0; v < Wv; v++) out[c][v] = madd(a, out[c][v], b);
   }
 }
 
-/* Renders rows [r0, r1) into X. */
-static void render_rows(float tau) {
+/* Renders rows [r0, r1) into X; returns 0 when memory runs out. */
+static int render_rows(float tau) {
   f4 invtau = SPLAT(1.0f / tau);
-  for (int k = 0; k < K; k++) {
-    shape_bbox(types[k], recs + k * REC, tau, 2.0f * invL, boxes + 4 * k);
-    shape_inner_prep(types[k], recs + k * REC, tau, 2.0f * invL, inner + 10 * k);
-  }
+  if (!prepare_rows(tau)) return 0;
   for (int j = r0; j < r1; j++) {
     f4 *out[MAXC];
     for (int c = 0; c < NC; c++) out[c] = (f4 *)row(X[c], j);
@@ -316,6 +418,7 @@ static void render_rows(float tau) {
       for (int i = W; i < 4 * Wv; i++) o[i] = 0.0f;
     }
   }
+  return 1;
 }
 
 /* ---- loss and its adjoint ----------------------------------------------- */
@@ -408,8 +511,9 @@ static void image_adjoint_row(int c, int j, f4 kmse, f4 *out) {
 /* Back-propagates through one shape over the vectors [va, vb) of a row.
  * g[c] is channel c's stored adjoint (true = scale * stored); total[c] keeps
  * its lane sums over the row, which the caller uses for the vectors outside;
- * below is the shape's composite-below rows (nc of them, Wv apart). The
- * coverage is shared by the channels, so its adjoint sums theirs. */
+ * below is the shape's composite-below rows (nc of them, vb - va apart,
+ * indexed by v). fillsum[c] gains the sum of g (c - clo) over the range.
+ * The coverage is shared by the channels, so its adjoint sums theirs. */
 static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py,
                                                              int va, int vb, const f4 *cov,
                                                              const f4 *below, f4 **g, f4 *a,
@@ -431,7 +535,8 @@ static inline __attribute__((always_inline)) int grad_range(int type, const floa
     if (wasm_v128_any_true(active)) {
       /* dL/dsdf = sum_c g_c (fill_c - below_c) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
       f4 gf = MUL(MUL(g[0][v], scale), SUB(fill[0], below[v]));
-      for (int ch = 1; ch < nc; ch++) gf = ADD(gf, MUL(MUL(g[ch][v], scale), SUB(fill[ch], below[ch * Wv + v])));
+      for (int ch = 1; ch < nc; ch++)
+        gf = ADD(gf, MUL(MUL(g[ch][v], scale), SUB(fill[ch], below[ch * (vb - va) + v])));
       f4 wz = MUL(MUL(gf, MUL(c, SUB(c, one))), invtau);
       shape_grad(type, s, py, px[v], wasm_v128_and(wz, active), a);
       touched = 1;
@@ -452,10 +557,16 @@ static inline __attribute__((always_inline)) int grad_range(int type, const floa
   return touched;
 }
 
-/* The backward pass of row j, shapes in reverse order; drow holds dL/dX of
- * each channel (Wv apart). As in render_row, the constant coverage outside a
- * shape's box is applied to the whole row through a scalar: the true adjoint
- * is scale * g. */
+/* The backward pass of row j, its listed shapes in reverse order; drow
+ * holds dL/dX of each channel (Wv apart). As in render_row, the constant
+ * coverage outside a shape's box is applied to the whole row through a
+ * scalar: the true adjoint is scale * g, with scale bscale[k] at shape k.
+ *
+ * Every shape's fill gradient has a part from the whole row, clo times the
+ * adjoint's row sum at that shape. That sum changes only at listed shapes,
+ * so each stretch of shapes between two listed ones gets it once, into the
+ * difference array fillT (evaluate turns it into per-shape sums): a row
+ * costs its listed shapes, not K. */
 static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau, const int nc) {
   float py = ((float)j + 0.5f) * invL;
   f4 *out[MAXC], *g[MAXC];
@@ -464,39 +575,49 @@ static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau,
     g[c] = drow + c * Wv;
   }
   render_row(j, invtau, out, 1, nc);
-  float lo = wasm_f32x4_extract_lane(clo, 0), scale = 1.0f;
   f4 total[MAXC];
   for (int c = 0; c < nc; c++) {
     total[c] = SPLAT(0.0f);
     for (int v = 0; v < Wv; v++) total[c] = ADD(total[c], g[c][v]);
   }
-  for (int k = K - 1; k >= 0; k--) {
+  int e0 = rowstart[j - r0], e1 = rowstart[j - r0 + 1], above = K;
+  for (int e = e1 - 1; e >= e0; e--) {
+    int k = rowlist[e];
+    /* shapes [k, above) see the row sum as it is now */
+    for (int c = 0; c < nc; c++) {
+      double t = hsum_f64(total[c]);
+      fillT[k * nc + c] += t;
+      fillT[above * nc + c] -= t;
+    }
+    above = k;
     const float *s = recs + k * REC;
-    int va = ranges[2 * k], vb = ranges[2 * k + 1];
+    int va = vrange[2 * k], vb = vrange[2 * k + 1], off = offs[e - e0];
     f4 *a = acc + k * ACC;
-    f4 sc = SPLAT(scale);
-    /* sum of g * c over the row: clo everywhere, plus (c - clo) in the box */
+    f4 sc = SPLAT(bscale[k]);
     f4 fillsum[MAXC];
-    for (int c = 0; c < nc; c++) fillsum[c] = MUL(clo, total[c]);
+    for (int c = 0; c < nc; c++) fillsum[c] = SPLAT(0.0f);
+    const f4 *cov = cstore + off - va, *below = pstore + off * nc - va;
     int touched = 0;
-    if (va < vb) {
-      const f4 *cov = cstore + k * Wv, *below = pstore + k * nc * Wv;
-      /* one instance of grad_range per kind, its shape_grad inlined */
-      switch (types[k]) {
+    /* one instance of grad_range per kind, its shape_grad inlined */
+    switch (types[k]) {
 #define X(code, name)                                                                                  \
   case code:                                                                                           \
     touched = grad_range(code, s, py, va, vb, cov, below, g, a, sc, total, fillsum, invtau, nc);       \
     break;
-        SHAPE_KINDS(X)
+      SHAPE_KINDS(X)
 #undef X
-      }
     }
     for (int c = 0; c < nc; c++) a[ACC_FILL + c] = madd(fillsum[c], sc, a[ACC_FILL + c]);
     dirty[k] |= touched;
-    scale *= 1.0f - lo;
+  }
+  for (int c = 0; c < nc; c++) {
+    double t = hsum_f64(total[c]);
+    fillT[c] += t;
+    fillT[above * nc + c] -= t;
   }
   /* row sums in float32 are short; the band total is float64 */
-  for (int k = 0; k < K; k++) {
+  for (int e = e0; e < e1; e++) {
+    int k = rowlist[e];
     f4 *a = acc + k * ACC;
     double *ga = gacc + k * ACC;
     for (int c = 0; c < nc; c++) {
@@ -515,7 +636,7 @@ static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau,
 
 /* ---- entry points --------------------------------------------------------- */
 
-/* One evaluation: output[0..2] = sums over the band's pixels and channels of
+/* One evaluation (0 when memory runs out): output[0..2] = sums over the band's pixels and channels of
  * (X-Y)^2, (|sobel X| - |sobel Y|)^2 and the SSIM map; with grad,
  * output[3 + GRAD k ..] = d(weighted loss)/d(natural parameters of shape k)
  * (see shapes.h). The weighted loss is w_mse*mse + w_edge*edge +
@@ -525,7 +646,7 @@ EXPORT("evaluate")
 double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
   float n = (float)W * (float)H * (float)NC;
   double mse = 0.0, edge = 0.0, ssim = 0.0;
-  render_rows(tau);
+  if (!render_rows(tau)) return 0;
   for (int c = 0; c < NC; c++) {
     ssim_pass(c, &ssim, SPLAT(-w_ssim / n), grad);
     edge_pass(c, &mse, &edge, SPLAT(2.0f * w_edge / n), grad);
@@ -547,6 +668,7 @@ double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
     gacc[i] = 0.0;
   }
   for (int k = 0; k < K; k++) dirty[k] = 0;
+  for (int i = 0; i < (K + 1) * NC; i++) fillT[i] = 0.0;
   f4 invtau = SPLAT(1.0f / tau), kmse = SPLAT(2.0f * w_mse / n);
   for (int j = y0; j < y1; j++) {
     for (int c = 0; c < NC; c++) image_adjoint_row(c, j, kmse, drow + c * Wv);
@@ -555,16 +677,24 @@ double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
     else
       backward_row(j, invtau, 3);
   }
+  double lo = (double)wasm_f32x4_extract_lane(clo, 0);
+  for (int c = 0; c < NC; c++) {
+    double rowsums = 0.0;
+    for (int k = 0; k < K; k++) {
+      rowsums += fillT[k * NC + c];
+      gacc[k * ACC + ACC_FILL + c] += lo * (double)bscale[k] * rowsums;
+    }
+  }
   for (int k = 0; k < K; k++)
     shape_finalize(types[k], recs + k * REC, gacc + k * ACC, outbuf + 3 + k * GRAD, NC);
   return outbuf;
 }
 
 /* Renders the band; returns its rows [y0, y1) packed, W * NC floats each
- * (the channels of a pixel together). */
+ * (the channels of a pixel together), or 0 when memory runs out. */
 EXPORT("band_render")
 float *band_render(float tau) {
-  render_rows(tau);
+  if (!render_rows(tau)) return 0;
   for (int j = y0; j < y1; j++) {
     float *dst = staging + (j - y0) * W * NC;
     for (int c = 0; c < NC; c++) {

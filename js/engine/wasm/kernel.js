@@ -111,6 +111,7 @@ export class KernelBand {
     const shapes = this.writeShapes(raw);
     const n = shapes.length;
     const ptr = this.k.evaluate(tau, weights.mse, weights.edge, weights.ssim, wantGrad ? 1 : 0);
+    if (!ptr) throw new Error(`kernel band: out of memory for ${n} shapes on ${this.width}x${this.height}`);
     const out = new Float64Array(this.memory, ptr, 3 + n * GRAD);
     const sums = out.slice(0, 3);
     if (!wantGrad) return { sums, grad: null };
@@ -126,6 +127,7 @@ export class KernelBand {
   render(raw, tau) {
     this.writeShapes(raw);
     const ptr = this.k.band_render(tau);
+    if (!ptr) throw new Error(`kernel band: out of memory for ${this.types.length} shapes on ${this.width}x${this.height}`);
     return new Float32Array(this.memory, ptr, (this.y1 - this.y0) * this.width * this.channels).slice();
   }
 }
