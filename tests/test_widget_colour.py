@@ -6,6 +6,7 @@ The model, oracle and SVG side of colour is in tests/test_colour.py.
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
 import sys
@@ -281,3 +282,24 @@ def test_colour_svg_of_the_download_button_is_pythons():
     back = pw.Scene.from_svg(done.stdout)
     for a, b in zip(back.shapes, scene.shapes, strict=True):
         np.testing.assert_allclose(a.fill, b.fill, atol=1e-6)
+
+
+def test_colour_result_from_pyodide_with_js_nulls_is_applied(monkeypatch):
+    class JsNull:
+        """Stands in for pyodide.ffi.jsnull, what Pyodide makes of a JavaScript null."""
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    w = pw.PelicanWidget(photo())
+    w.scene = pw.Scene((RED_CIRCLE,))
+    w.run(steps=5)
+    request = w._run_request["id"]
+    result = {
+        "status": "done",
+        "step": 5,
+        "loss": {"total": 0.01, "mse": 0.01, "edge": JsNull()},
+        "loss_history": [{"step": 5, "total": 0.01, "ssim": JsNull()}],
+        "_heartbeat": {"frontend": "page", "request": request, "beat": 3},
+    }
+    w.set_state(result)
+    assert w.status == "done" and w.step == 5
+    assert math.isnan(w.loss["edge"]) and math.isnan(w.loss_history[0]["ssim"])

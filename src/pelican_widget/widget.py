@@ -34,6 +34,7 @@ import contextlib
 import math
 import os
 import pathlib
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -430,6 +431,8 @@ class PelicanWidget(anywidget.AnyWidget):
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply a browser update; drop the run state of an older run's messages."""
         self._liveness.message()
+        if sys.platform == "emscripten":
+            sync_data = _json_nulls(sync_data)
         beat = sync_data.get("_heartbeat")
         if isinstance(beat, dict):
             request = beat.get("request")
@@ -1001,6 +1004,20 @@ class _Liveness:
     def owner_gone(self) -> bool:
         """Tell whether the current request's owner beat once, then fell silent."""
         return self.run_beat is not None and time.monotonic() - self.run_beat > OWNER_SILENT_S
+
+
+def _json_nulls(value: Any) -> Any:
+    """Return browser data with JSON nulls as None.
+
+    Pyodide hands a JavaScript ``null`` to Python as ``pyodide.ffi.jsnull``,
+    not None: validation that accepts None (a loss that is not finite, a
+    snapshot without a loss) refused it, and with it a run's whole result.
+    """
+    if isinstance(value, dict):
+        return {key: _json_nulls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_nulls(item) for item in value]
+    return None if type(value).__name__ == "JsNull" else value
 
 
 def _check_resolution(value: Any) -> int:
