@@ -110,9 +110,11 @@ def test_animation_and_gif_errors_are_clear(tmp_path: Path) -> None:
         w.save_gif(tmp_path / "a.gif", fps=0)
     with pytest.raises(ValueError, match="size"):
         w.save_gif(tmp_path / "a.gif", size=4)
-    with pytest.raises(traitlets.TraitError, match="snapshot 0"):
-        w.set_state({"snapshots": [{"step": 1, "scene": {"shapes": [{"type": "hexagon"}]}}]})
-    assert len(w.snapshots) == 2  # the bad update was refused, the last good value stays
+    # a bad snapshot is dropped, not the result it came with; a missing loss is null
+    good, bad = _snapshots(1)[0], {"step": 1, "scene": {"shapes": [{"type": "hexagon"}]}}
+    w.set_state({"snapshots": [bad, {**good, "loss": None}, "junk"], "status": "done"})
+    assert w.status == "done" and len(w.snapshots) == 1
+    assert w.animation_snapshots()[0].loss is None
     with pytest.raises(traitlets.TraitError):
         w.snapshots = []  # written by the browser only
     w.reset()

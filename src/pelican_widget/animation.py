@@ -52,9 +52,11 @@ def snapshots_from_json(items: Sequence[Mapping[str, Any]]) -> list[Snapshot]:
         step = item.get("step")
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ValueError(f"snapshot {index}: 'step' must be an integer >= 0, got {step!r}")
+        # informative only: anything but a finite number (JSON null arrives in
+        # Pyodide as a JavaScript null object) means "not known"
         loss = item.get("loss")
-        if loss is not None and not (isinstance(loss, (int, float)) and math.isfinite(loss)):
-            raise ValueError(f"snapshot {index}: 'loss' must be a finite number or null")
+        if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not math.isfinite(loss):
+            loss = None
         data = item.get("scene")
         if not isinstance(data, Mapping):
             raise ValueError(f"snapshot {index}: 'scene' must be a scene object")
@@ -64,6 +66,24 @@ def snapshots_from_json(items: Sequence[Mapping[str, Any]]) -> list[Snapshot]:
             raise ValueError(f"snapshot {index}: {err}") from None
         out.append(Snapshot(step, None if loss is None else float(loss), scene))
     return out
+
+
+def valid_snapshots(items: Any) -> list[dict[str, Any]]:
+    """Return the items of a ``snapshots`` update that :func:`snapshots_from_json` accepts.
+
+    The browser sends snapshots with a run's result, so one that is wrong is
+    dropped rather than refusing the whole update (and with it the result).
+    """
+    if not isinstance(items, (list, tuple)):
+        return []
+    kept = []
+    for item in items:
+        try:
+            snapshots_from_json([item])
+        except ValueError:
+            continue
+        kept.append(dict(item))
+    return kept
 
 
 def _check_fps(fps: float) -> float:

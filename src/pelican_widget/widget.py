@@ -55,7 +55,7 @@ from ._traits import (
     scene_from_json,
     scene_to_json,
 )
-from .animation import Snapshot, save_animation, save_gif, snapshots_from_json
+from .animation import Snapshot, save_animation, save_gif, snapshots_from_json, valid_snapshots
 from .raster import LOSS_TERMS
 from .scene import SHAPE_TYPES, Scene
 from .target import MAX_RESOLUTION, MIN_RESOLUTION, default_target_png
@@ -230,7 +230,8 @@ class PelicanWidget(anywidget.AnyWidget):
     error = _sync(traitlets.Unicode(""))
     rounds = _sync(traitlets.List(traitlets.Dict()))
     # the drawing over time, sent with each run's result (see animation.py)
-    snapshots = _sync(traitlets.List(traitlets.Dict()))
+    # (items checked by valid_snapshots, which drops bad ones)
+    snapshots = _sync(traitlets.List())
 
     # requests and ownership
     _run_request = _sync(traitlets.Dict({"id": 0, "steps": 0, "stop": 0}))
@@ -339,10 +340,8 @@ class PelicanWidget(anywidget.AnyWidget):
         if name == "loss_history":
             return [check_loss(row, "loss_history row") for row in value]
         if name == "snapshots":
-            try:
-                snapshots_from_json(value)
-            except ValueError as err:
-                raise traitlets.TraitError(f"bad snapshots: {err}") from None
+            # they come with a run's result: a bad one is dropped, never the result
+            return valid_snapshots(value)
         if name in ("_claim", "_heartbeat"):
             if not isinstance(value.get("frontend"), str) or not _is_int(value.get("request")):
                 raise traitlets.TraitError(f"bad {name} {value!r}")
