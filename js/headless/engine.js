@@ -29,7 +29,13 @@ async function loadDawn(modulePath) {
   }
   Object.assign(globalThis, dawn.globals);
   const options = (process.env.PELICAN_DAWN_OPTIONS ?? "").split(",").filter(Boolean);
-  return { gpu: dawn.create(options), reason: "" };
+  const gpu = dawn.create(options);
+  // Held for the life of the process, as navigator.gpu in a page: Dawn's
+  // instance must outlive its adapters and devices (a collected GPU object
+  // takes them down mid-run).
+  if (!globalThis.navigator) globalThis.navigator = { gpu };
+  else if (!globalThis.navigator.gpu) Object.defineProperty(globalThis.navigator, "gpu", { value: gpu, configurable: true });
+  return { gpu, reason: "" };
 }
 
 function probeWithin(gpu, ms) {
