@@ -209,3 +209,37 @@ def test_headless_node_override_must_be_node(monkeypatch, tmp_path):
     monkeypatch.setenv("PELICAN_NODE", str(tmp_path / "no-node"))
     with pytest.raises(NodeNotFoundError, match="does not run as Node.js"):
         find_node()
+
+
+SWIFTSHADER = Path("/usr/lib/chromium")
+
+
+@pytest.fixture()
+def swiftshader(monkeypatch):
+    """Dawn on SwiftShader, a software adapter (as in js/test/webgpu.test.mjs)."""
+    icd = SWIFTSHADER / "vk_swiftshader_icd.json"
+    assert icd.is_file(), "Chromium's SwiftShader (Debian package chromium, scripts/setup.sh)"
+    assert (ROOT / "js" / "node_modules" / "webgpu").is_dir(), (
+        "npm package webgpu (js devDependency)"
+    )
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(SWIFTSHADER))
+    monkeypatch.setenv("VK_ICD_FILENAMES", str(icd))
+
+
+def test_headless_webgpu_runs_and_matches_wasm(photo, swiftshader):
+    options = {"steps": 40, "resolution": 24, "colour": "rgb"}
+    start = pw.Scene.pelican()
+    gpu = fit_result(photo, FitOptions(backend="webgpu", **options), scene=start)
+    cpu = fit_result(photo, FitOptions(backend="wasm", **options), scene=start)
+    assert gpu.backend == "webgpu" and "software adapter" in gpu.backend_reason
+    assert gpu.stopped == "steps" and gpu.steps == 40
+    assert gpu.loss["total"] == pytest.approx(cpu.loss["total"], rel=1e-3)
+    _, gpu_values = _numbers(gpu.scene)
+    _, cpu_values = _numbers(cpu.scene)
+    np.testing.assert_allclose(gpu_values, cpu_values, atol=1e-3)
+
+
+def test_headless_auto_leaves_a_software_adapter_for_wasm(photo, swiftshader):
+    result = fit_result(photo, FitOptions(shapes=2, resolution=16))
+    assert result.backend == "wasm"
+    assert "software fallback" in result.backend_reason
