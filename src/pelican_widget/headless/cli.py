@@ -115,6 +115,10 @@ def _fit_command(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, RuntimeError) as err:
         print(f"error: {args.image}: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        # before the engine ran (once it runs, a Ctrl-C ends it with its best drawing)
+        print("stopped before there was a drawing to write", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"backend: {result.backend} ({result.backend_reason})", file=sys.stderr)
     if result.stopped == "aborted":
         print("stopped: the best drawing so far is written", file=sys.stderr)
@@ -184,6 +188,10 @@ def _batch_command(args: argparse.Namespace) -> int:
         except (ValueError, TypeError) as err:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_FAILED
+        except KeyboardInterrupt:
+            # outside the wait for the images (which stops them cleanly): give up at once
+            print("stopped", file=sys.stderr)
+            return EXIT_INTERRUPTED
     seconds = time.perf_counter() - started
     ok = len(images) - len(failed)
     print(

@@ -102,9 +102,15 @@ def run_job(
             stopping = True
             _send(process, {"stop": True})
 
+    def interrupted() -> None:
+        if stopping:
+            raise KeyboardInterrupt
+        ask_stop()
+
+    answer: dict[str, Any] | None = None
     try:
         _send(process, job)
-        while True:
+        while answer is None:
             try:
                 event = events.get(timeout=_POLL_S)
             except queue.Empty:
@@ -112,9 +118,7 @@ def run_job(
                     ask_stop()
                 continue
             except KeyboardInterrupt:
-                if stopping:
-                    raise
-                ask_stop()
+                interrupted()
                 continue
             if event is None:
                 process.wait(timeout=_EXIT_GRACE_S)
@@ -125,10 +129,15 @@ def run_job(
             kind = event.get("event")
             if kind == "error":
                 raise EngineError(str(event.get("message")))
-            if on_event is not None:
-                on_event(event)
             if kind == "done":
-                return event
+                answer = event
+            if on_event is not None:
+                # a Ctrl-C lands wherever this thread is, the caller's handler included
+                try:
+                    on_event(event)
+                except KeyboardInterrupt:
+                    interrupted()
+        return answer
     finally:
         _close(process)
 
