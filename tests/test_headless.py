@@ -148,11 +148,16 @@ def test_headless_stop_keeps_the_best_drawing(photo):
     assert 1 <= len(result.scene.shapes) < 200
 
 
-def test_headless_snapshots_follow_the_rounds(photo):
+def test_headless_snapshots_follow_the_kept_shapes(photo):
     result = fit_result(photo, FitOptions(shapes=3, resolution=24), snapshots=True)
-    assert [len(s.shapes) for s in result.snapshots][-1] <= len(result.scene.shapes)
-    assert all(isinstance(s, pw.Scene) for s in result.snapshots)
-    assert len(result.snapshots) >= 1
+    counts = [len(s.scene.shapes) for s in result.snapshots]
+    # the start (no shapes), one per kept shape, then the polished result
+    assert counts == [0, *range(1, len(result.scene.shapes) + 1), len(result.scene.shapes)]
+    steps = [s.step for s in result.snapshots]
+    assert steps == sorted(steps) and steps[-1] == result.steps
+    assert result.snapshots[-1].scene == result.scene
+    assert result.snapshots[-1].loss == result.loss["total"]
+    assert fit_result(photo, FitOptions(shapes=3, resolution=24)).snapshots == ()
 
 
 @pytest.mark.parametrize(

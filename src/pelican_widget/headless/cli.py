@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..animation import save_gif
 from ..scene import SHAPE_TYPES, Scene
 from ..target import COLOURS
 from .fit import BACKENDS, FitOptions, fit_result
-from .gif import save_search_gif
 from .many import ImageResult, fit_many
 from .progress import image_bar, note, step_bar
 
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("image", help="a PNG or JPEG file (any format Pillow reads)")
     one.add_argument("-o", "--output", required=True, help="the SVG to write")
     one.add_argument("--png", help="also write the drawing as a PNG")
-    one.add_argument("--gif", help="also write the search, round by round, as a GIF")
+    one.add_argument("--gif", help="also write the search, shape by shape, as a GIF")
     one.add_argument("--scene", help="start from this scene (JSON or SVG) instead of no shapes")
     one.add_argument(
         "--steps", type=int, help="only optimise --scene for this many steps (no search)"
@@ -107,8 +107,7 @@ def _fit_command(args: argparse.Namespace) -> int:
         if args.png:
             outputs.append((args.png, lambda p: result.scene.save_png(p)))
         if args.gif:
-            frames = [*result.snapshots, result.scene]
-            outputs.append((args.gif, lambda p: save_search_gif(frames, p)))
+            outputs.append((args.gif, lambda p: save_gif(result.snapshots, p)))
         for path, write in outputs:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             write(path)

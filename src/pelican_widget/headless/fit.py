@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._traits import OBJECTIVES
+from ..animation import Snapshot
 from ..scene import SHAPE_TYPES, Scene
 from ..target import COLOURS, load_target
 from .node import webgpu_module
@@ -88,8 +89,10 @@ class FitResult:
         a plain optimisation, "aborted" when it was stopped.
     seconds : float
         Time in the engine (without starting Node and loading the target).
-    snapshots : tuple of Scene
-        The drawing after each round of the search, when asked for.
+    snapshots : tuple of Snapshot
+        When asked for: the start drawing, the drawing after each kept shape of
+        the search, and the result (as the widget's ``snapshots``, for
+        :func:`pelican_widget.animation.save_gif`).
 
     """
 
@@ -100,7 +103,7 @@ class FitResult:
     steps: int
     stopped: str
     seconds: float
-    snapshots: tuple[Scene, ...] = field(default=(), repr=False)
+    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False)
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
@@ -258,32 +261,39 @@ def fit_result(
     stop
         Setting it stops the engine, which answers with its best drawing.
     snapshots
-        Keep the drawing of each round in ``snapshots``.
+        Keep the drawing after each kept shape in ``snapshots``.
 
     """
     job = build_job(target, options, scene)
-    rounds: list[Scene] = []
-    info: dict[str, str] = {}
+    frames = [Snapshot(0, None, Scene.from_dict(job["scene"]))]
+    info: dict[str, Any] = {"backend": "", "reason": "", "step": 0}
 
     def handle(event: dict[str, Any]) -> None:
-        if event["event"] == "start":
+        kind = event["event"]
+        if kind == "start":
             info["backend"] = event["backend"]
             info["reason"] = event["reason"]
-        elif event["event"] == "round" and snapshots:
-            rounds.append(Scene.from_dict(event["scene"]))
+        elif kind == "progress":
+            info["step"] = event["step"]
+        elif kind == "round" and event["accepted"] and snapshots:
+            drawing = Scene.from_dict(event["scene"])
+            frames.append(Snapshot(info["step"], event["lossAfter"], drawing))
         if on_event is not None:
             on_event(event)
 
     done = run_job(job, handle, stop)
+    final = Scene.from_dict(done["scene"])
+    loss = {k: float(v) for k, v in done["loss"].items()}
+    frames.append(Snapshot(int(done["steps"]), loss["total"], final))
     return FitResult(
-        scene=Scene.from_dict(done["scene"]),
-        loss={k: float(v) for k, v in done["loss"].items()},
-        backend=info.get("backend", ""),
-        backend_reason=info.get("reason", ""),
+        scene=final,
+        loss=loss,
+        backend=info["backend"],
+        backend_reason=info["reason"],
         steps=int(done["steps"]),
         stopped=str(done["stopped"]),
         seconds=float(done["seconds"]),
-        snapshots=tuple(rounds),
+        snapshots=tuple(frames) if snapshots else (),
     )
 
 
