@@ -103,14 +103,14 @@ def _fit_command(args: argparse.Namespace) -> int:
             result = fit_result(
                 args.image, options, scene=scene, on_event=on_event, snapshots=bool(args.gif)
             )
-        outputs = [(args.output, lambda p: result.scene.save_svg(p))]
+        for path in (args.output, args.png, args.gif):
+            if path:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        result.scene.save_svg(args.output)
         if args.png:
-            outputs.append((args.png, lambda p: result.scene.save_png(p)))
+            result.scene.save_png(args.png)
         if args.gif:
-            outputs.append((args.gif, lambda p: save_gif(result.snapshots, p)))
-        for path, write in outputs:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            write(path)
+            save_gif(result.snapshots, args.gif)
     except (OSError, ValueError, TypeError, RuntimeError) as err:
         print(f"error: {args.image}: {err}", file=sys.stderr)
         return EXIT_FAILED

@@ -109,7 +109,7 @@ class FitResult:
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
-    if not low <= value <= high:
+    if not low <= int(value) <= high:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
 
 
@@ -140,8 +140,8 @@ def _start_scene(target: Any) -> Scene:
     height, width = target.shape[:2]
     if target.ndim == 2:
         return Scene(width=width, height=height, background=float(levels.mean()) / 255.0)
-    means = levels.reshape(-1, 3).mean(axis=0) / 255.0
-    return Scene(width=width, height=height, background=tuple(float(m) for m in means))
+    red, green, blue = (float(m) for m in levels.reshape(-1, 3).mean(axis=0) / 255.0)
+    return Scene(width=width, height=height, background=(red, green, blue))
 
 
 def _as_scene(value: Any) -> Scene:

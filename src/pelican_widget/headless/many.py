@@ -212,13 +212,14 @@ def _on_cluster(
         try:
             data = _read(source)
         except OSError as err:
-            results[index] = ImageResult(name, None, None, None, 0.0, error=str(err))
-            report(results[index])
+            unread = ImageResult(name, None, None, None, 0.0, error=str(err))
+            results[index] = unread
+            report(unread)
             continue
         future = client.submit(fit_image, name, data, options, pure=False)
         futures[future] = index
     try:
-        for future in completed(list(futures)):
+        for future in completed(list(futures)):  # type: ignore[no-untyped-call]
             result = future.result()
             results[futures[future]] = result
             report(result)

@@ -11,9 +11,9 @@ by itself.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -73,10 +73,9 @@ def run_job(
 
     """
     node = find_node()
-    if os.name == "nt":
-        flags: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    else:
-        flags = {"start_new_session": True}
+    creationflags = 0
+    if sys.platform == "win32":
+        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP
     process = subprocess.Popen(
         [node.path, bundle_path()],
         stdin=subprocess.PIPE,
@@ -84,7 +83,8 @@ def run_job(
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        **flags,
+        start_new_session=sys.platform != "win32",
+        creationflags=creationflags,
     )
     events: queue.Queue[dict[str, Any] | None] = queue.Queue()
     stderr: list[str] = []

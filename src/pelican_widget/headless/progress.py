@@ -12,7 +12,7 @@ EventHandler = Callable[[dict[str, Any]], None]
 
 def _tqdm() -> Any:
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
     except ImportError:
         return None
     return tqdm
