@@ -337,3 +337,59 @@ def test_lite_run_all_completes(browser, site_url: str, notebook: str, attempt: 
         assert state["status"] == "done", state
         assert state["frame"] > 0, state
     assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+# A colour photo-like image made in the kernel, which has neither numpy nor
+# Pillow: the browser decodes it, picks its mean colour and grows a drawing.
+COLOUR_CELL = """
+import json, math
+import pelican_widget as pw
+from pelican_widget._png import encode_rgb_png
+W, H = 60, 45
+pixels = bytearray()
+for y in range(H):
+    for x in range(W):
+        if (x - 18) ** 2 + (y - 16) ** 2 < 100:
+            pixels += bytes((230, 40, 25))
+        elif x > 33 and y > 20 and x - y < 20:
+            pixels += bytes((25, 30, 115))
+        else:
+            shade = int(130 + 50 * math.sin(y / 5))
+            pixels += bytes((80 + 120 * x // W, shade, 200 - 120 * x // W))
+channels = [[v / 255 for v in pixels[c::3]] for c in range(3)]
+means = [sum(ch) / len(ch) for ch in channels]
+flat = sum(sum((v - m) ** 2 for v in ch) / len(ch) for ch, m in zip(channels, means)) / 3
+cw = pw.PelicanWidget(encode_rgb_png(W, H, bytes(pixels)), resolution=W)
+start = {"colour": cw.colour, "shapes": len(cw.scene.shapes)}
+cw.refine(max_shapes=10, seed=1)
+cw
+"""
+
+COLOUR_STATE = (
+    "import json; print(json.dumps({'status': cw.status, 'error': cw.error, 'start': start,"
+    " 'colour': cw.colour, 'channels': cw.scene.channels, 'shapes': len(cw.scene.shapes),"
+    " 'background': cw.scene.background, 'means': means, 'flat': flat,"
+    " 'mse': cw.loss.get('mse'), 'frame_type': cw.frame[25] if len(cw.frame) > 25 else None}))"
+)
+
+
+def test_lite_colour_target(browser, site_url: str) -> None:
+    requests: list[str] = []
+    outside: list[str] = []
+    with offline_page(browser, requests, outside) as page:
+        _open_lite(page, site_url, "lite_landing.ipynb")
+        outputs = page.evaluate("(code) => window.__lite.appendAndRun(code)", COLOUR_CELL)
+        assert not _errors(outputs), _errors(outputs)
+        state = _poll(page, COLOUR_STATE, lambda s: s["status"] != "running", RUN_TIMEOUT_S)
+        page.screenshot(path=str(ARTIFACTS / "lite-colour.png"))
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert state["status"] == "done" and state["error"] == "", state
+    # Python read "colour" from the PNG header; it has no decoder to find the mean
+    assert state["start"] == {"colour": "rgb", "shapes": 0}
+    assert state["colour"] == "rgb" and state["channels"] == 3
+    assert 1 <= state["shapes"] <= 10, state
+    # the browser started the drawing on the image's mean colour
+    for got, want in zip(state["background"], state["means"], strict=True):
+        assert abs(got - want) < 1e-5, state
+    assert state["frame_type"] == 2, "the frame is not an RGB PNG"
+    assert state["mse"] < 0.5 * state["flat"], state
