@@ -182,7 +182,9 @@ def test_missing_shapes_and_bad_json():
 
 
 def test_constructor_rejects_non_shapes():
-    with pytest.raises(ValueError, match="shape 0: expected Circle, Ellipse or Triangle"):
+    with pytest.raises(
+        ValueError, match="shape 0: expected Circle, Ellipse, Triangle, Rect or Curve"
+    ):
         Scene([CIRCLE])
 
 

@@ -123,12 +123,13 @@ def test_svg_round_trip_python_and_ui(probe, name):
 def test_ui_canvas_draws_every_shape_of_the_kind(probe, name):
     calls = probe["results"][name]["draw"]
     count = len(SHAPE_TYPES[name].examples())
-    assert calls.count("fill") == count
-    # every beginPath .. fill span draws a path
+    paint = "stroke" if getattr(SHAPE_TYPES[name], "paint", "fill") == "stroke" else "fill"
+    assert calls.count(paint) == count
+    # every beginPath .. fill (or stroke) span draws a path
     spans = "|".join(calls).split("beginPath")[1:]
     assert len(spans) == count
     for span in spans:
-        ops = span.split("|fill")[0].strip("|").split("|")
+        ops = span.split(f"|{paint}")[0].strip("|").split("|")
         assert any(
             op in ("ellipse", "moveTo", "lineTo", "rect", "arc", "quadraticCurveTo") for op in ops
         ), ops

@@ -98,7 +98,28 @@ def test_from_svg_accepts_integer_rgb_and_hex_greys():
         ('<svg viewBox="1 0 10 10"/>', "viewBox='0 0 W H'"),
         ("<svg/>", "viewBox='0 0 W H'"),
         ('<svg viewBox="0 0 10.5 10"/>', "whole pixels"),
-        ('<svg viewBox="0 0 10 10"><path d="M0 0"/></svg>', r"element 0 <path>: unsupported"),
+        (
+            '<svg viewBox="0 0 10 10"><line x1="0" y1="0" x2="1" y2="1"/></svg>',
+            r"element 0 <line>: unsupported",
+        ),
+        (
+            '<svg viewBox="0 0 10 10"><path d="M0 0 L 1 1" stroke="#000" stroke-width="1"/></svg>',
+            r"element 0 <path>: a curve's path must be 'M x y Q x y x y'",
+        ),
+        (
+            '<svg viewBox="0 0 9 9"><path d="M0 0 Q 1 1 2 0" fill="#000" stroke-width="1"/></svg>',
+            r"element 0 <path>: missing attribute 'stroke'",
+        ),
+        (
+            '<svg viewBox="0 0 9 9"><path d="M1 1 Q 2 2 1 1" stroke="#000" stroke-width="1"/>'
+            "</svg>",
+            r"points\[0\] and points\[2\] coincide",
+        ),
+        (
+            '<svg viewBox="0 0 9 9"><path d="M0 0 Q 1 1 2 0" stroke="#000" stroke-width="-1"/>'
+            "</svg>",
+            "field 'width' must be > 0",
+        ),
         ('<svg viewBox="0 0 10 10"><g><circle/></g></svg>', "nested element <circle>"),
         (
             '<svg viewBox="0 0 10 10"><circle cx="1" cy="1" fill="#000"/></svg>',
@@ -139,9 +160,19 @@ def test_from_svg_accepts_integer_rgb_and_hex_greys():
             "about the ellipse centre",
         ),
         (
+            '<svg viewBox="0 0 10 10"><rect width="10" height="10" fill="#fff"/>'
+            '<rect x="1" y="1" width="2" height="4" transform="rotate(30 0 0)" fill="#000"/></svg>',
+            "about the rect centre",
+        ),
+        (
+            '<svg viewBox="0 0 10 10"><rect width="10" height="10" fill="#fff"/>'
+            '<rect x="1" y="1" width="-2" height="4" fill="#000"/></svg>',
+            "field 'w' must be > 0",
+        ),
+        (
             '<svg viewBox="0 0 10 10"><circle cx="1" cy="1" r="1" fill="#000"/>'
             '<rect width="10" height="10" fill="#fff"/></svg>',
-            "<rect>: unsupported",
+            "<rect>: missing attribute 'x'",
         ),
     ],
 )

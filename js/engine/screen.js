@@ -123,15 +123,18 @@ export function forEachSpan(shape, width, height, visit) {
   for (let j = j0; j <= j1; j++) {
     const span = rowSpan((j + 0.5) / L);
     if (span === null) continue;
-    const i0 = Math.max(0, Math.ceil(span[0] * L - 0.5));
-    const i1 = Math.min(width - 1, Math.floor(span[1] * L - 0.5));
-    if (i0 <= i1) visit(j, i0, i1);
+    // a stroke may meet a row in several disjoint spans (sorted, not overlapping)
+    for (const [lo, hi] of Array.isArray(span[0]) ? span : [span]) {
+      const i0 = Math.max(0, Math.ceil(lo * L - 0.5));
+      const i1 = Math.min(width - 1, Math.floor(hi * L - 0.5));
+      if (i0 <= i1) visit(j, i0, i1);
+    }
   }
 }
 
 const yRange = (shape) => KIND_BY_NAME[shape.type].yRange(shape);
 
-/** A function from a row's metric y to the [xlo, xhi] the shape covers there, or null. */
+/** A function from a row's metric y to the [xlo, xhi] the shape covers there (or a list of them), or null. */
 const spanFunction = (shape) => KIND_BY_NAME[shape.type].rowSpan(shape);
 
 /**

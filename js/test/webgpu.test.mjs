@@ -274,3 +274,61 @@ test("webgpu on SwiftShader: positions off the unit square are reported clamped,
   assert.equal(out[0].name, "off");
   assert.deepEqual(out.slice(1), fixture.scene.shapes);
 });
+
+test("webgpu on SwiftShader: rects and curves (bent, straight, collinear, thin) with every other kind: render, loss and 12 steps match the reference", () => {
+  const scene = {
+    version: 1,
+    width: 30,
+    height: 22,
+    background: 0.95,
+    shapes: [
+      { type: "circle", cx: 0.22, cy: 0.3, r: 0.15, fill: 0.4 },
+      { type: "ellipse", cx: 0.6, cy: 0.6, rx: 0.2, ry: 0.1, angle: 0.3, fill: 0.7 },
+      { type: "triangle", points: [[0.5, 0.1], [0.9, 0.2], [0.7, 0.5]], fill: 0.25 },
+      { type: "rect", cx: 0.35, cy: 0.6, w: 0.3, h: 0.15, angle: -0.6, fill: 0.15 },
+      { type: "rect", cx: 0.92, cy: 0.8, w: 0.12, h: 0.2, angle: 0.9, fill: 0.85 },
+      { type: "curve", points: [[0.1, 0.9], [0.5, 0.05], [0.9, 0.75]], width: 0.06, fill: 0.1 },
+      { type: "curve", points: [[0.2, 0.2], [0.5, 0.3], [0.8, 0.4]], width: 0.04, fill: 0.55 },
+      { type: "curve", points: [[0.1, 0.45], [0.3, 0.45], [0.85, 0.45]], width: 0.05, fill: 0.3 },
+      { type: "curve", points: [[0.3, 0.97], [0.6, 0.7], [0.75, 0.9]], width: 0.003, fill: 0.2 },
+    ],
+  };
+  const target = { width: 30, height: 22, data: Array.from({ length: 30 * 22 }, (_, q) => 0.5 + 0.4 * Math.sin(0.37 * q) * Math.cos(0.11 * q)) };
+  const out = onSwiftShader(
+    `
+    const { scene, target } = input;
+    const run = async (backend) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
+      const start = await engine.loss();
+      const losses = [];
+      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
+      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
+      engine.dispose();
+      return out;
+    };
+    return { gpu: await run("webgpu"), ref: await run("reference") };
+    `,
+    { scene, target },
+  );
+  const { gpu, ref } = out;
+  assert.equal(gpu.backend, "webgpu");
+  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
+  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
+  for (const key of Object.keys(ref.start)) {
+    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+  }
+  // every prior is active in this scene
+  for (const key of ["perimeter", "degeneracy", "canvas"]) assert.ok(ref.start[key] > 0, key);
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
+  const flat = (s) => [s.cx, s.cy, s.r, s.rx, s.ry, s.w, s.h, s.angle, s.width, ...(s.points ?? []).flat(), s.fill].filter((v) => v !== undefined);
+  // the collinear curve's control point moves along its line without changing the
+  // stroke: a zero gradient, which Adam turns into steps of about lr of float32 noise's sign
+  const diffs = gpu.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => [i === 7 && j === 3 ? 0 : Math.abs(v - flat(ref.scene.shapes[i])[j]), i, j]));
+  const worst = Math.max(...diffs.map((d) => d[0]));
+  assert.ok(worst < 1e-3, `parameters differ by ${worst}: ${JSON.stringify(diffs.filter((d) => d[0] >= 1e-3))}`);
+  const moved = Math.max(...ref.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => Math.abs(v - flat(scene.shapes[i])[j]))));
+  assert.ok(moved > 1e-3, `the run moved the shapes by ${moved}`);
+});

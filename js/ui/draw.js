@@ -48,10 +48,15 @@ export function drawScene(canvas, scene) {
   for (const s of scene.shapes ?? []) {
     const kind = Object.hasOwn(KIND_BY_NAME, s.type) ? KIND_BY_NAME[s.type] : null;
     if (!kind) continue;
-    ctx.fillStyle = fillColor(s.fill);
     ctx.beginPath();
     kind.canvasPath(ctx, s, px);
-    ctx.fill();
+    if (kind.paint === "stroke") {
+      ctx.strokeStyle = fillColor(s.fill);
+      ctx.stroke();
+    } else {
+      ctx.fillStyle = fillColor(s.fill);
+      ctx.fill();
+    }
   }
 }
 

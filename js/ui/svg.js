@@ -51,8 +51,12 @@ export function sceneToSvg(scene, scale = 1) {
     `  <rect width="${w}" height="${h}" fill="${svgColour(scene.background ?? 1)}"/>`,
   ];
   for (const s of scene.shapes) {
-    const fill = `fill="${svgColour(s.fill)}"${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
-    if (Object.hasOwn(KIND_BY_NAME, s.type)) lines.push(`  ${KIND_BY_NAME[s.type].svg(s, { w, h, side, num })} ${fill}/>`);
+    if (!Object.hasOwn(KIND_BY_NAME, s.type)) continue;
+    const kind = KIND_BY_NAME[s.type];
+    const colour = svgColour(s.fill);
+    const paint = kind.paint === "stroke" ? `fill="none" stroke="${colour}"` : `fill="${colour}"`;
+    const fill = `${paint}${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
+    lines.push(`  ${kind.svg(s, { w, h, side, num })} ${fill}/>`);
   }
   lines.push("</svg>");
   return lines.join("\n") + "\n";

@@ -11,14 +11,16 @@ without them.
 from .headless import fit, fit_many
 from .raster import loss, render
 from .samples import sample
-from .scene import Circle, Ellipse, Scene, Triangle
+from .scene import Circle, Curve, Ellipse, Rect, Scene, Triangle
 from .target import default_target, load_target
 from .widget import PelicanWidget
 
 __all__ = [
     "Circle",
+    "Curve",
     "Ellipse",
     "PelicanWidget",
+    "Rect",
     "Scene",
     "Triangle",
     "default_target",

@@ -45,11 +45,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .shapes import SHAPE_CLASSES, SHAPE_TYPES, Circle, Ellipse, Shape, Triangle
+from .shapes import SHAPE_CLASSES, SHAPE_TYPES, Circle, Curve, Ellipse, Rect, Shape, Triangle
 from .shapes._common import check_colour as _check_colour
 from .shapes._common import colour_json
 
-__all__ = ["SHAPE_TYPES", "Circle", "Ellipse", "Scene", "Shape", "Triangle", "shape_from_dict"]
+__all__ = [
+    "SHAPE_TYPES",
+    "Circle",
+    "Curve",
+    "Ellipse",
+    "Rect",
+    "Scene",
+    "Shape",
+    "Triangle",
+    "shape_from_dict",
+]
 
 SCENE_VERSION = 1
 MAX_SIZE = 2048

@@ -8,7 +8,10 @@ Format written
 * ``viewBox="0 0 W H"`` in pixels; ``width``/``height`` are ``W*scale``, ``H*scale``.
 * A ``<rect>`` covering the canvas in the background grey, then one element per
   shape in painting order: ``<circle>``, ``<ellipse>`` with
-  ``transform="rotate(deg cx cy)"``, ``<polygon>`` with 3 points. Lengths are
+  ``transform="rotate(deg cx cy)"``, ``<polygon>`` with 3 points, ``<rect>`` (x, y,
+  width, height) with ``transform="rotate(deg cx cy)"`` about its centre, and
+  ``<path d="M x0 y0 Q x1 y1 x2 y2" fill="none" stroke=... stroke-width=...
+  stroke-linecap="round">`` for a curve (its colour in ``stroke``). Lengths are
   scaled by the longer side, so shapes look as the renderer draws them on
   non-square canvases.
 * Fills are ``rgb(p%,q%,r%)`` with four decimals of percent (grey: three equal
@@ -109,10 +112,17 @@ def to_svg(scene: Scene, scale: float = 1.0) -> str:
         f'  <rect width="{width}" height="{height}" fill="{_colour(scene.background)}"/>',
     ]
     for shape in scene.shapes:
-        fill = f'fill="{_colour(shape.fill)}"{_name_attr(shape.name)}'
+        colour = _colour(shape.fill)
+        paint = f'fill="none" stroke="{colour}"' if _strokes(shape) else f'fill="{colour}"'
+        fill = f"{paint}{_name_attr(shape.name)}"
         lines.append(f"  {shape.svg_element(width, height)} {fill}/>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
+
+
+def _strokes(kind: Any) -> bool:
+    """Whether a kind (or shape) is painted as a stroke (its colour in ``stroke``)."""
+    return getattr(kind, "paint", "fill") == "stroke"
 
 
 def _refuse(*_: Any) -> NoReturn:
@@ -170,10 +180,12 @@ def _float(attrs: dict[str, str], key: str, where: str) -> float:
     return value
 
 
-def _parse_colour(attrs: dict[str, str], where: str) -> tuple[float, float, float]:
-    if "fill" not in attrs:
-        raise ValueError(f"{where}: missing attribute 'fill'")
-    text = attrs["fill"].strip()
+def _parse_colour(
+    attrs: dict[str, str], where: str, key: str = "fill"
+) -> tuple[float, float, float]:
+    if key not in attrs:
+        raise ValueError(f"{where}: missing attribute '{key}'")
+    text = attrs[key].strip()
     if match := _RGB.match(text):
         channels = [
             float(match.group(k)) / (100.0 if match.group(k + 1) else 255.0) for k in (1, 3, 5)
@@ -187,7 +199,7 @@ def _parse_colour(attrs: dict[str, str], where: str) -> tuple[float, float, floa
         channels = [v / 255.0 for v in COLOUR_NAMES[text.lower()]]
     else:
         raise ValueError(
-            f"{where}: unsupported fill {text!r} (expected rgb(...), #rrggbb, #rgb or a "
+            f"{where}: unsupported {key} {text!r} (expected rgb(...), #rrggbb, #rgb or a "
             "basic colour name)"
         )
     return (channels[0], channels[1], channels[2])
@@ -223,6 +235,20 @@ class _Reader:
                 f"{self.where}: {what} needs exactly {count} points, got {len(numbers) / 2:g}"
             )
         return [[numbers[k], numbers[k + 1]] for k in range(0, 2 * count, 2)]
+
+    def path_quadratic(self, key: str) -> list[float]:
+        """Return the six numbers of a path ``M x0 y0 Q x1 y1 x2 y2`` (absolute commands)."""
+        text = self.attrs.get(key, "").strip()
+        match = re.fullmatch(
+            rf"M[\s,]*({_NUMBER})[\s,]+({_NUMBER})[\s,]*Q[\s,]*({_NUMBER})[\s,]+({_NUMBER})"
+            rf"[\s,]+({_NUMBER})[\s,]+({_NUMBER})",
+            text,
+        )
+        if match is None:
+            raise ValueError(
+                f"{self.where}: a curve's path must be 'M x y Q x y x y', got {text!r}"
+            )
+        return [float(match.group(k)) for k in range(1, 7)]
 
     def rotation(self, cx: float, cy: float) -> float:
         """Return the angle (radians) of ``transform="rotate(deg cx cy)"``, 0 when absent."""
@@ -283,7 +309,7 @@ def from_svg(text: str) -> Scene:
         if kind is None:
             raise ValueError(f"{where}: unsupported element")
         shape: dict[str, Any] = kind.from_svg(_Reader(attrs, where, kind.type), width, height)
-        fills.append(_parse_colour(attrs, where))
+        fills.append(_parse_colour(attrs, where, "stroke" if _strokes(kind) else "fill"))
         if "data-name" in attrs:
             shape["name"] = attrs["data-name"]
         shapes.append(shape)

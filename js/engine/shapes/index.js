@@ -4,7 +4,9 @@
 // docs/engine.md, "Adding a shape kind".
 
 import circle from "./circle.js";
+import curve from "./curve.js";
 import ellipse from "./ellipse.js";
+import rect from "./rect.js";
 import triangle from "./triangle.js";
 
 /**
@@ -21,10 +23,12 @@ import triangle from "./triangle.js";
  * @property {(p: ArrayLike<number>, x: number, y: number, s: number, g: Float64Array) => void} sdfGrad adds s * dsdf/dp to g
  * @property {(v: ArrayLike<number>, w: object, g: Float64Array) => {perimeter: number, degeneracy: number, canvas: number}} priors
  * @property {(rec: Float32Array, p: ArrayLike<number>) => void} wasmRecord
+ * @property {"fill"|"stroke"} [paint] how the UI and SVG paint the kind (default "fill");
+ *   a stroke's `canvasPath` sets the line width and cap, its colour goes to `stroke`
  */
 
 /** @type {readonly ShapeKind[]} */
-export const KINDS = Object.freeze([circle, ellipse, triangle]);
+export const KINDS = Object.freeze([circle, ellipse, triangle, rect, curve]);
 KINDS.forEach((kind, code) => {
   if (kind.code !== code) throw new Error(`shape kind ${kind.name}: code ${kind.code} at index ${code}`);
 });

@@ -31,7 +31,9 @@
 #define SHAPE_KINDS(X) \
   X(0, circle)         \
   X(1, ellipse)        \
-  X(2, triangle)
+  X(2, triangle)       \
+  X(3, rect)           \
+  X(4, curve)
 
 /* ======================= circle ==========================================
  * record: 0 cx, 1 cy, 2 r; gradient [cx cy r] */
@@ -316,6 +318,279 @@ static inline void triangle_finalize(const float *s, const double *a, double *g)
     g[2 * b] -= a[4 * k + 2];
     g[2 * b + 1] -= a[4 * k + 3];
   }
+}
+
+/* ======================= rect ============================================
+ * record: 0 cx, 1 cy, 2 cos(angle), 3 sin(angle), 4 w/2, 5 h/2;
+ * gradient [cx cy w h angle] */
+
+static inline void rect_bbox(const float *s, float tau, float margin, float *box) {
+  float c = __builtin_fabsf(s[2]), sn = __builtin_fabsf(s[3]);
+  float ext = 10.0f * tau + margin;
+  float hx = c * s[4] + sn * s[5] + ext;
+  float hy = sn * s[4] + c * s[5] + ext;
+  box[0] = s[0] - hx;
+  box[1] = s[0] + hx;
+  box[2] = s[1] - hy;
+  box[3] = s[1] + hy;
+}
+
+/* the deep interior is the box shrunk by t: half sides in[1], in[2] */
+static inline void rect_inner_prep(const float *s, float t, float *in) {
+  float a = s[4] - t, b = s[5] - t;
+  if (!(a > 0.0f && b > 0.0f)) return;
+  in[0] = 1.0f;
+  in[1] = a;
+  in[2] = b;
+}
+
+static inline int rect_inner_row(const float *s, const float *in, float py, float *xlo, float *xhi) {
+  if (!(in[0] > 0.0f)) return 0;
+  float dy = py - s[1];
+  float k[2] = {s[2], -s[3]}, off[2] = {s[3] * dy, s[2] * dy}, half[2] = {in[1], in[2]};
+  float lo = -3.0e38f, hi = 3.0e38f;
+  /* |k dx + off| <= half for both slabs of the box, each linear in dx */
+  for (int q = 0; q < 2; q++) {
+    if (k[q] > -1e-6f && k[q] < 1e-6f) {
+      if (off[q] > half[q] || off[q] < -half[q]) return 0;
+      continue;
+    }
+    float u = (-half[q] - off[q]) / k[q], v = (half[q] - off[q]) / k[q];
+    float a = u < v ? u : v, b = u < v ? v : u;
+    lo = a > lo ? a : lo;
+    hi = b < hi ? b : hi;
+  }
+  if (!(lo < hi)) return 0;
+  *xlo = s[0] + lo;
+  *xhi = s[0] + hi;
+  return 1;
+}
+
+static inline void rect_cover(const float *s, float py, int va, int vb, f4 invtau, const f4 *px, f4 *cov) {
+  float dy = py - s[1];
+  f4 cx = SPLAT(s[0]), cs = SPLAT(s[2]), sn = SPLAT(s[3]);
+  f4 sdy = SPLAT(s[3] * dy), cdy = SPLAT(s[2] * dy), hw = SPLAT(s[4]), hh = SPLAT(s[5]);
+  f4 zero = SPLAT(0.0f);
+  for (int v = va; v < vb; v++) {
+    f4 dx = SUB(px[v], cx);
+    f4 qx = SUB(wasm_f32x4_abs(madd(cs, dx, sdy)), hw);
+    f4 qy = SUB(wasm_f32x4_abs(SUB(cdy, MUL(sn, dx))), hh);
+    f4 mx = VMAX(qx, zero), my = VMAX(qy, zero);
+    f4 sdf = ADD(SQRT(madd(mx, mx, MUL(my, my))), VMIN(VMAX(qx, qy), zero));
+    cov[v] = v_coverage(sdf, invtau);
+  }
+}
+
+static inline __attribute__((always_inline)) void rect_grad(const float *s, float py, f4 px, f4 wz, f4 *acc) {
+  float dyf = py - s[1];
+  f4 zero = SPLAT(0.0f), one = SPLAT(1.0f), sign = SPLAT(-0.0f);
+  f4 dx = SUB(px, SPLAT(s[0]));
+  f4 xr = madd(SPLAT(s[2]), dx, SPLAT(s[3] * dyf));
+  f4 yr = SUB(SPLAT(s[2] * dyf), MUL(SPLAT(s[3]), dx));
+  f4 qx = SUB(wasm_f32x4_abs(xr), SPLAT(s[4]));
+  f4 qy = SUB(wasm_f32x4_abs(yr), SPLAT(s[5]));
+  f4 mx = VMAX(qx, zero), my = VMAX(qy, zero);
+  f4 outer = SQRT(madd(mx, mx, MUL(my, my)));
+  v128_t out = wasm_f32x4_gt(outer, zero);
+  f4 io = DIV(one, VMAX(outer, SPLAT(1e-30f)));
+  /* outside: towards the nearest point; inside: the nearest side */
+  f4 xin = wasm_v128_and(wasm_f32x4_ge(qx, qy), one);
+  f4 gqx = wasm_v128_bitselect(MUL(mx, io), xin, out);
+  f4 gqy = wasm_v128_bitselect(MUL(my, io), SUB(one, xin), out);
+  f4 gx = wasm_v128_xor(gqx, wasm_v128_and(xr, sign));
+  f4 gy = wasm_v128_xor(gqy, wasm_v128_and(yr, sign));
+  f4 wx = MUL(wz, gx), wy = MUL(wz, gy);
+  acc[0] = ADD(wx, acc[0]);
+  acc[1] = ADD(wy, acc[1]);
+  acc[2] = madd(wz, gqx, acc[2]);
+  acc[3] = madd(wz, gqy, acc[3]);
+  acc[4] = ADD(SUB(MUL(wx, yr), MUL(wy, xr)), acc[4]);
+}
+
+static inline void rect_finalize(const float *s, const double *a, double *g) {
+  double cs = s[2], sn = s[3];
+  g[0] = -(cs * a[0] - sn * a[1]);
+  g[1] = -(sn * a[0] + cs * a[1]);
+  g[2] = -0.5 * a[2];
+  g[3] = -0.5 * a[3];
+  g[4] = a[4];
+}
+
+/* ======================= curve ===========================================
+ * A quadratic Bézier stroke with round caps (js/engine/shapes/curve.js has
+ * the method: closed-form cubic roots, two guarded Newton steps, the chord
+ * projection for a nearly straight curve). Scalar per lane: the cubic's
+ * branches differ from lane to lane.
+ * record: 0..5 points (x0 y0 x1 y1 x2 y2), 6 width/2;
+ * gradient [x0 y0 x1 y1 x2 y2 width] */
+
+#define CURVE_STRAIGHT 1e-4f
+
+static inline float curve_cbrt(float x) {
+  float a = __builtin_fabsf(x);
+  if (!(a > 0.0f)) return 0.0f;
+  union {
+    float f;
+    unsigned u;
+  } b = {a};
+  b.u = b.u / 3u + 709921077u;
+  float y = b.f;
+  for (int k = 0; k < 3; k++) y = y - (y * y * y - a) / (3.0f * y * y);
+  return x < 0.0f ? -y : y;
+}
+
+/* acos to about 2e-8 (Abramowitz and Stegun 4.4.46) */
+static inline float curve_acos(float x) {
+  float a = __builtin_fabsf(x);
+  float p = -0.0012624911f;
+  p = p * a + 0.0066700901f;
+  p = p * a - 0.0170881256f;
+  p = p * a + 0.0308918810f;
+  p = p * a - 0.0501743046f;
+  p = p * a + 0.0889789874f;
+  p = p * a - 0.2145988016f;
+  p = p * a + 1.5707963050f;
+  float r = __builtin_sqrtf(1.0f - a) * p;
+  return x < 0.0f ? 3.14159265f - r : r;
+}
+
+typedef struct {
+  float t, ex, ey;
+} curve_point;
+
+/* one start for t: two guarded Newton steps on the cubic, clamped to [0, 1],
+ * and the offset B(t) - p there */
+static inline curve_point curve_polish(const float *s, float x, float y, float t, float c3, float c2, float c1, float c0) {
+  for (int k = 0; k < 2; k++) {
+    float f = ((c3 * t + c2) * t + c1) * t + c0;
+    float df = (3.0f * c3 * t + 2.0f * c2) * t + c1;
+    if (!(__builtin_fabsf(df) > 1e-20f)) break;
+    float moved = t - f / df;
+    float fm = ((c3 * moved + c2) * moved + c1) * moved + c0;
+    if (__builtin_fabsf(fm) < __builtin_fabsf(f)) t = moved;
+  }
+  t = t > 1.0f ? 1.0f : (t > 0.0f ? t : 0.0f);
+  float u = 1.0f - t, w0 = u * u, w1 = 2.0f * u * t, w2 = t * t;
+  curve_point r = {t, w0 * s[0] + w1 * s[2] + w2 * s[4] - x, w0 * s[1] + w1 * s[3] + w2 * s[5] - y};
+  return r;
+}
+
+/* the nearest curve point to (x, y): its parameter t and the offset B(t) - p */
+static inline curve_point curve_near(const float *s, float x, float y) {
+  float ax = s[2] - s[0], ay = s[3] - s[1];
+  float bx = s[0] - 2.0f * s[2] + s[4], by = s[1] - 2.0f * s[3] + s[5];
+  float dx = s[0] - x, dy = s[1] - y;
+  float aa = ax * ax + ay * ay, bb = bx * bx + by * by, ab = ax * bx + ay * by;
+  float c3 = bb, c2 = 3.0f * ab, c1 = 2.0f * aa + dx * bx + dy * by, c0 = dx * ax + dy * ay;
+  float t1, t2;
+  if (bb > CURVE_STRAIGHT * aa) {
+    float kx = ab / bb, ky = c1 / (3.0f * bb), kz = c0 / bb;
+    float p = ky - kx * kx;
+    float q = kx * (2.0f * kx * kx - 3.0f * ky) + kz;
+    float h = q * q + 4.0f * p * p * p;
+    if (h >= 0.0f) {
+      float r = __builtin_sqrtf(h);
+      t1 = t2 = curve_cbrt(0.5f * (r - q)) + curve_cbrt(0.5f * (-r - q)) - kx;
+    } else {
+      float z = __builtin_sqrtf(-p);
+      float c = q / (2.0f * p * z);
+      c = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
+      float v = curve_acos(c) / 3.0f, v2 = v * v;
+      /* v in [0, pi/3]: Taylor series to 1e-7 */
+      float m = 1.0f + v2 * (-0.5f + v2 * (1.0f / 24.0f + v2 * (-1.0f / 720.0f + v2 * (1.0f / 40320.0f))));
+      float n = v * (1.0f + v2 * (-1.0f / 6.0f + v2 * (1.0f / 120.0f + v2 * (-1.0f / 5040.0f + v2 * (1.0f / 362880.0f)))));
+      n *= 1.7320508f;
+      t1 = 2.0f * m * z - kx;
+      t2 = -(m + n) * z - kx;
+    }
+  } else {
+    float lx = 2.0f * ax + bx, ly = 2.0f * ay + by;
+    t1 = t2 = -(dx * lx + dy * ly) / (lx * lx + ly * ly + 1e-20f);
+  }
+  curve_point r1 = curve_polish(s, x, y, t1, c3, c2, c1, c0);
+  curve_point r2 = curve_polish(s, x, y, t2, c3, c2, c1, c0);
+  return r2.ex * r2.ex + r2.ey * r2.ey < r1.ex * r1.ex + r1.ey * r1.ey ? r2 : r1;
+}
+
+static inline void curve_bbox(const float *s, float tau, float margin, float *box) {
+  float ext = s[6] + 10.0f * tau + margin;
+  float x0 = s[0], x1 = s[0], y0 = s[1], y1 = s[1];
+  for (int k = 1; k < 3; k++) {
+    float x = s[2 * k], y = s[2 * k + 1];
+    x0 = x < x0 ? x : x0;
+    x1 = x > x1 ? x : x1;
+    y0 = y < y0 ? y : y0;
+    y1 = y > y1 ? y : y1;
+  }
+  box[0] = x0 - ext;
+  box[1] = x1 + ext;
+  box[2] = y0 - ext;
+  box[3] = y1 + ext;
+}
+
+/* a stroke is thin: no constant interior is looked for */
+static inline void curve_inner_prep(const float *s, float t, float *in) {
+  (void)s;
+  (void)t;
+  (void)in;
+}
+
+static inline int curve_inner_row(const float *s, const float *in, float py, float *xlo, float *xhi) {
+  (void)s;
+  (void)in;
+  (void)py;
+  (void)xlo;
+  (void)xhi;
+  return 0;
+}
+
+/* noinline: clang 14 inlined four copies of the branchy solve into one
+ * vector and gave lanes each other's results (measured: wrong renders) */
+static __attribute__((noinline)) float curve_sdf1(const float *s, float x, float py) {
+  curve_point r = curve_near(s, x, py);
+  return __builtin_sqrtf(r.ex * r.ex + r.ey * r.ey) - s[6];
+}
+
+static inline f4 curve_sdf4(const float *s, float py, f4 px) {
+  f4 r = SPLAT(curve_sdf1(s, wasm_f32x4_extract_lane(px, 0), py));
+  r = wasm_f32x4_replace_lane(r, 1, curve_sdf1(s, wasm_f32x4_extract_lane(px, 1), py));
+  r = wasm_f32x4_replace_lane(r, 2, curve_sdf1(s, wasm_f32x4_extract_lane(px, 2), py));
+  return wasm_f32x4_replace_lane(r, 3, curve_sdf1(s, wasm_f32x4_extract_lane(px, 3), py));
+}
+
+static inline void curve_cover(const float *s, float py, int va, int vb, f4 invtau, const f4 *px, f4 *cov) {
+  for (int v = va; v < vb; v++) cov[v] = v_coverage(curve_sdf4(s, py, px[v]), invtau);
+}
+
+/* one lane of curve_grad: wz d(sdf)/d(points, width) into g[0..6] (noinline: see curve_sdf1) */
+static __attribute__((noinline)) void curve_grad1(const float *s, float x, float py, float w, float *g) {
+  /* t is a stationary point of the distance (or an end): only the explicit
+   * dependence on the points counts, the unit offset times the Bernstein weights */
+  curve_point r = curve_near(s, x, py);
+  float d = __builtin_sqrtf(r.ex * r.ex + r.ey * r.ey);
+  float k = d > 0.0f ? w / d : 0.0f;
+  float u = 1.0f - r.t, b0 = u * u, b1 = 2.0f * u * r.t, b2 = r.t * r.t;
+  g[0] = k * b0 * r.ex;
+  g[1] = k * b0 * r.ey;
+  g[2] = k * b1 * r.ex;
+  g[3] = k * b1 * r.ey;
+  g[4] = k * b2 * r.ex;
+  g[5] = k * b2 * r.ey;
+  g[6] = w;
+}
+
+static inline __attribute__((always_inline)) void curve_grad(const float *s, float py, f4 px, f4 wz, f4 *acc) {
+  float xs[4], ws[4], g[4][8];
+  wasm_v128_store(xs, px);
+  wasm_v128_store(ws, wz);
+  for (int l = 0; l < 4; l++) curve_grad1(s, xs[l], py, ws[l], g[l]);
+  for (int i = 0; i < 7; i++) acc[i] = ADD(acc[i], wasm_f32x4_make(g[0][i], g[1][i], g[2][i], g[3][i]));
+}
+
+static inline void curve_finalize(const float *s, const double *a, double *g) {
+  (void)s;
+  for (int i = 0; i < 6; i++) g[i] = a[i];
+  g[6] = -0.5 * a[6];
 }
 
 /* ======================= dispatch (generated from SHAPE_KINDS) =========== */

@@ -12,7 +12,9 @@ import forward from "./shaders/forward.wgsl";
 import imageLoss from "./shaders/image_loss.wgsl";
 import kinds from "./shaders/kinds.wgsl";
 import circle from "./shaders/kinds/circle.wgsl";
+import curve from "./shaders/kinds/curve.wgsl";
 import ellipse from "./shaders/kinds/ellipse.wgsl";
+import rect from "./shaders/kinds/rect.wgsl";
 import triangle from "./shaders/kinds/triangle.wgsl";
 import params from "./shaders/params.wgsl";
 import priors from "./shaders/priors.wgsl";
@@ -40,7 +42,7 @@ const FILES = {
 };
 
 /** The WGSL section of each kind, by name (kinds/<name>.wgsl). */
-const KIND_FILES = { circle, ellipse, triangle };
+const KIND_FILES = { circle, ellipse, triangle, rect, curve };
 
 const SLOT_CODES = { x: 1, y: 2, len: 3, angle: 4 };
 

@@ -9,6 +9,8 @@ from typing import Any
 
 CANVAS_MARGIN = 0.05
 MIN_EDGE = 0.01
+# the thinnest stroke before the degeneracy prior: half a pixel at 128 px
+MIN_WIDTH = 0.5 / 128
 
 
 def check_number(value: Any, field: str) -> float:

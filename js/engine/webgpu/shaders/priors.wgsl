@@ -34,6 +34,6 @@ fn shapePrior(k: u32, wPerim: f32, wDegen: f32, wCanvas: f32) -> Prior {
   return Prior(
     p.value,
     vec4f(p.g[0] * dv[0], p.g[1] * dv[1], p.g[2] * dv[2], p.g[3] * dv[3]),
-    vec4f(p.g[4] * dv[4], p.g[5] * dv[5], 0.0, 0.0),
+    vec4f(p.g[4] * dv[4], p.g[5] * dv[5], p.g[6] * dv[6], 0.0),
   );
 }
