@@ -303,3 +303,14 @@ def test_colour_result_from_pyodide_with_js_nulls_is_applied(monkeypatch):
     w.set_state(result)
     assert w.status == "done" and w.step == 5
     assert math.isnan(w.loss["edge"]) and math.isnan(w.loss_history[0]["ssim"])
+
+
+def test_colour_switch_keeps_everything_when_the_target_cannot_be_read_again(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(levels(photo())).save(path)
+    w = pw.PelicanWidget(path)
+    before = (bytes(w.target_image), w.scene)
+    path.unlink()
+    with pytest.raises(FileNotFoundError):
+        w.colour = "grey"
+    assert w.colour == "rgb" and (bytes(w.target_image), w.scene) == before

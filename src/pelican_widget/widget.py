@@ -387,14 +387,20 @@ class PelicanWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(
                 "cannot change the colour while a run is in progress; stop() first"
             )
+        # Encoded here, so that a target that cannot be read again (a file
+        # gone) leaves the colour as it was; the observer applies it.
+        encoded = _encode_target(
+            self._target_source, self.resolution, value, _draws_colour(self.scene)
+        )
         # remembered, so that set_target() on a later image follows the same choice
         self._colour_mode = value
-        return _resolve_colour(value, self._target_differs, _draws_colour(self.scene))
+        self._colour_target = encoded
+        return encoded.colour
 
     @traitlets.observe("colour")
     def _on_colour(self, change: dict[str, Any]) -> None:
         if not self._internal_depth:
-            self._apply_target(self._target_source)
+            self._apply_target(self._target_source, self._colour_target)
 
     @traitlets.validate("target_image", "target_size")
     def _check_target(self, proposal: dict[str, Any]) -> Any:
@@ -560,11 +566,12 @@ class PelicanWidget(anywidget.AnyWidget):
             raise RuntimeError("cannot change the target while a run is in progress; stop() first")
         self._apply_target(source)
 
-    def _apply_target(self, source: Any) -> None:
-        """Encode ``source`` in the widget's colour mode; fit both scenes to it."""
-        encoded = _encode_target(
-            source, self.resolution, self._colour_mode, _draws_colour(self.scene)
-        )
+    def _apply_target(self, source: Any, encoded: _EncodedTarget | None = None) -> None:
+        """Send ``source`` (as ``encoded``, or encoded now in the colour mode); fit both scenes."""
+        if encoded is None:
+            encoded = _encode_target(
+                source, self.resolution, self._colour_mode, _draws_colour(self.scene)
+            )
         # shape names describe the old picture (the pelican's "body", "neck")
         renamed = title_for(source) != title_for(self._target_source)
         with self._internal(), self.hold_sync():
