@@ -43,3 +43,9 @@ test("parseBudget accepts integers in [1, 1000] only", () => {
   assert.equal(parseBudget("1000"), 1000);
   for (const bad of ["0", "1001", "2.5", "", "abc", "-3"]) assert.equal(parseBudget(bad), null, bad);
 });
+
+test("growRequest: a choice of kinds goes to the search as refine()'s types, in the table's order; every kind is the default", () => {
+  assert.deepEqual(growRequest(fakeModel(STATE), 9, "p", ["curve", "rect"]).refine.types, ["rect", "curve"]);
+  assert.equal("types" in growRequest(fakeModel(STATE), 9, "p", ["circle", "ellipse", "triangle", "rect", "curve"]).refine, false);
+  assert.equal("types" in growRequest(fakeModel(STATE), 9, "p").refine, false);
+});

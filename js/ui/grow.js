@@ -4,6 +4,8 @@
 // so this page starts at once with no kernel round trip (docs/widget.md,
 // "Requests and ownership").
 
+import { KIND_NAMES } from "../engine/shapes/index.js";
+
 const DEFAULT_BUDGET = 35; // refine()'s default
 const MAX_BUDGET = 1000; // widget.py's MAX_SHAPES
 
@@ -13,9 +15,11 @@ const MAX_BUDGET = 1000; // widget.py's MAX_SHAPES
  * @param {any} model the anywidget model
  * @param {number} maxShapes the shape budget
  * @param {string} owner the frontend that runs it (this page)
+ * @param {string[]} [types] the kinds the search may add (default: every kind, which
+ *   the request then leaves out, as refine() does)
  * @returns {Record<string, any>} the new `_run_request`
  */
-export function growRequest(model, maxShapes, owner) {
+export function growRequest(model, maxShapes, owner, types = KIND_NAMES) {
   const req = model.get("_run_request") ?? {};
   const refine = {
     proposal: "error",
@@ -24,6 +28,7 @@ export function growRequest(model, maxShapes, owner) {
     seed: model.get("seed"),
     maxShapes,
   };
+  if (types.length < KIND_NAMES.length) refine.types = KIND_NAMES.filter((k) => types.includes(k));
   // Without numpy the kernel could not compute the target's mean: the runner does.
   if (model.get("_background_from_target") && (model.get("scene")?.shapes?.length ?? 0) === 0) {
     refine.backgroundFromTarget = true;
@@ -55,14 +60,30 @@ export function createGrowControl(model, owner) {
   button.title = "Add shapes one at a time where the drawing is most wrong, keeping each only if it lowers the loss";
   const label = document.createElement("label");
   label.append("shapes", budget);
+  // one box per kind the search may add; at least one stays ticked
+  const kinds = KIND_NAMES.map((name) => {
+    const box = document.createElement("input");
+    Object.assign(box, { type: "checkbox", checked: true, className: "pelican-grow-kind", value: name });
+    box.title = `let the search add ${name} shapes`;
+    box.addEventListener("change", () => {
+      if (!kinds.some((k) => k.checked)) box.checked = true;
+    });
+    const item = document.createElement("label");
+    item.append(box, name);
+    return box;
+  });
+  const kindList = document.createElement("span");
+  kindList.className = "pelican-grow-kinds";
+  kindList.append(...kinds.map((box) => box.parentElement));
   const el = document.createElement("span");
   el.className = "pelican-grow-control";
-  el.append(label, button);
+  el.append(label, kindList, button);
 
   const update = () => {
     const st = model.get("status");
     button.disabled = st === "running" || st === "waiting for browser";
     budget.disabled = st === "running";
+    for (const box of kinds) box.disabled = st === "running";
   };
   budget.addEventListener("keydown", (e) => {
     if (e.key === "Enter") button.click();
@@ -73,7 +94,8 @@ export function createGrowControl(model, owner) {
   button.addEventListener("click", () => {
     const maxShapes = parseBudget(budget.value);
     if (maxShapes === null || button.disabled) return;
-    model.set("_run_request", growRequest(model, maxShapes, owner));
+    const types = kinds.filter((k) => k.checked).map((k) => k.value);
+    model.set("_run_request", growRequest(model, maxShapes, owner, types));
     model.save_changes();
   });
   model.on("change:status", update);
