@@ -11,32 +11,20 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import numpy as np
 import pytest
+from headless_data import busy_photo, photo_path
 from PIL import Image
 
 import pelican_widget as pw
 from pelican_widget.headless.cli import main, run
 
-PELICAN = Path("/work/shared/data/pelican.jpg")
 RESULT = re.compile(r"^RESULT loss=(\S+) shapes=(\d+) seconds=(\S+) svg=(\S+)$")
 WAIT_S = 120
 
 
-def _photo(path, seed):
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:80, 0:100]
-    rgb = np.zeros((80, 100, 3))
-    for _ in range(6):
-        cx, cy, r = rng.uniform(10, 90), rng.uniform(10, 70), rng.uniform(5, 25)
-        rgb[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.uniform(0, 1, 3)
-    Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
-    return path
-
-
 @pytest.fixture()
 def photo(tmp_path):
-    return str(PELICAN) if PELICAN.is_file() else str(_photo(tmp_path / "photo.png", 0))
+    return photo_path(tmp_path)
 
 
 def _command(*args):
@@ -92,8 +80,8 @@ def test_cli_bad_arguments_exit_2(photo, tmp_path):
 def test_cli_batch_bad_image_fails_alone(tmp_path, capsys):
     images = tmp_path / "in"
     images.mkdir()
-    _photo(images / "a.png", 1)
-    _photo(images / "b.jpg", 2)
+    busy_photo(images / "a.png", 1)
+    busy_photo(images / "b.jpg", 2)
     (images / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     (images / "notes.txt").write_text("not an image: ignored")
     out = tmp_path / "out"
@@ -111,8 +99,8 @@ def test_cli_batch_bad_image_fails_alone(tmp_path, capsys):
 def test_cli_batch_all_good_exits_0_with_pngs(tmp_path, capsys):
     images = tmp_path / "in"
     images.mkdir()
-    _photo(images / "a.png", 3)
-    _photo(images / "a.jpg", 4)  # same stem: both kept
+    busy_photo(images / "a.png", 3)
+    busy_photo(images / "a.jpg", 4)  # same stem: both kept
     out = tmp_path / "out"
     args = ["batch", images, "-o", out, "--shapes", "2", "--resolution", "16", "--png"]
     assert main([*map(str, args), "--no-progress"]) == 0

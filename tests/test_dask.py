@@ -2,9 +2,8 @@
 
 import threading
 
-import numpy as np
 import pytest
-from PIL import Image
+from headless_data import busy_photo
 
 import pelican_widget as pw
 from pelican_widget.headless import ImageResult, fit_many
@@ -12,21 +11,10 @@ from pelican_widget.headless import ImageResult, fit_many
 OPTIONS = {"shapes": 3, "resolution": 24, "seed": 5}
 
 
-def _photo(path, seed):
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:60, 0:72]
-    rgb = np.full((60, 72, 3), 0.9)
-    for _ in range(4):
-        cx, cy, r = rng.uniform(10, 62), rng.uniform(10, 50), rng.uniform(5, 18)
-        rgb[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.uniform(0, 1, 3)
-    Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     folder = tmp_path_factory.mktemp("batch")
-    good = [_photo(folder / f"p{i}.png", i) for i in range(3)]
+    good = [busy_photo(folder / f"p{i}.png", i) for i in range(3)]
     bad = folder / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not a png")
     return good, str(bad), str(folder / "missing.png")

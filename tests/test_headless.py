@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from headless_data import photo_path
 
 import pelican_widget as pw
 from pelican_widget._traits import OBJECTIVES
@@ -20,19 +20,11 @@ from pelican_widget.headless import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-PELICAN = Path("/work/shared/data/pelican.jpg")
 
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory):
-    """A colour photo: the shared pelican where present, else a drawn one."""
-    if PELICAN.is_file():
-        return str(PELICAN)
-    path = tmp_path_factory.mktemp("img") / "photo.png"
-    y, x = np.mgrid[0:96, 0:120]
-    rgb = np.stack([x / 120, y / 96, ((x - 60) ** 2 + (y - 48) ** 2 < 900) * 0.8], axis=-1)
-    Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
-    return str(path)
+    return photo_path(tmp_path_factory.mktemp("img"))
 
 
 def _numbers(scene):
