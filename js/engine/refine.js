@@ -256,11 +256,11 @@ function screenDrafts(maps, image, target, opts, rng, tabu) {
   });
 }
 
-/** Metric centre of a metric shape. */
+/** Metric centre of a metric shape: its centre, or the mean of its points (triangle, curve). */
 function centre(shape) {
-  if (shape.type !== "triangle") return { x: shape.cx, y: shape.cy };
-  const [a, b, c] = shape.points;
-  return { x: (a[0] + b[0] + c[0]) / 3, y: (a[1] + b[1] + c[1]) / 3 };
+  if (!shape.points) return { x: shape.cx, y: shape.cy };
+  const n = shape.points.length;
+  return { x: shape.points.reduce((s, p) => s + p[0], 0) / n, y: shape.points.reduce((s, p) => s + p[1], 0) / n };
 }
 
 /** A rough metric size of a shape, for the tabu radius. */
