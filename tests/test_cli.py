@@ -188,3 +188,21 @@ def test_cli_console_script_is_installed():
     )
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "batch" in result.stdout
+
+
+def test_cli_fit_optimises_a_given_scene(photo, tmp_path, capsys):
+    start = pw.Scene.pelican()
+    as_json = tmp_path / "start.json"
+    as_json.write_text(start.to_json())
+    as_svg = tmp_path / "start.svg"
+    start.save_svg(as_svg)
+    for given in (as_json, as_svg):
+        out = tmp_path / f"from_{given.suffix[1:]}.svg"
+        args = ["fit", photo, "-o", out, "--scene", given, "--steps", "10", "--resolution", "24"]
+        assert main([*map(str, args), "--no-progress"]) == 0
+        scene = pw.Scene.from_svg(out.read_text())
+        assert len(scene.shapes) == len(start.shapes) and scene.shapes != start.shapes
+    capsys.readouterr()
+    args = ["fit", photo, "-o", str(tmp_path / "x.svg"), "--steps", "10", "--no-progress"]
+    assert main(args) == 1
+    assert "plain optimisation of a given scene" in capsys.readouterr().err

@@ -18,6 +18,8 @@ from pelican_widget.headless import (
     find_node,
     fit_result,
 )
+from pelican_widget.headless.fit import build_job
+from pelican_widget.headless.process import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,6 +194,17 @@ def test_headless_engine_errors_are_raised(photo, monkeypatch):
         pw.fit(photo, shapes=2, resolution=16, backend="webgpu", progress=False)
     result = fit_result(photo, FitOptions(shapes=2, resolution=16))
     assert result.backend == "wasm" and "could not be loaded" in result.backend_reason
+
+
+def test_headless_engine_refuses_bad_jobs(photo):
+    job = build_job(photo, FitOptions(shapes=2, resolution=16, backend="wasm"))
+    with pytest.raises(EngineError, match="mode must be one of refine, optimize"):
+        run_job({**job, "mode": "dance"})
+    short = {**job["target"], "data": job["target"]["data"][:40]}
+    with pytest.raises(EngineError, match="target data has 30 bytes, expected 2688"):
+        run_job({**job, "target": short})
+    with pytest.raises(EngineError, match="invalid scene"):
+        run_job({**job, "scene": {"version": 1, "shapes": [{"type": "circle"}]}})
 
 
 def test_headless_node_from_the_wheel_without_a_system_node(monkeypatch, tmp_path):
