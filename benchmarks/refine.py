@@ -22,6 +22,13 @@ objective for such targets (``mse`` unless ``--loss`` says otherwise), and
 writes ``DIR/refine_<proposal>_rgb.svg``::
 
     python benchmarks/refine.py --colour --max-shapes 100 --out bench-out
+
+``--types`` picks the kinds the search may add: ``all`` (the default: circle,
+ellipse, triangle, rect, curve), ``classic`` (circle, ellipse, triangle) or a
+comma-separated list; the SVG is then ``DIR/refine_<proposal>_<types>.svg``::
+
+    python benchmarks/refine.py --types classic --proposal error --out bench-out
+    python benchmarks/refine.py --types all --proposal error --out bench-out
 """
 
 from __future__ import annotations
@@ -39,6 +46,24 @@ from _common import REPO, RESOLUTION, driver_input_args, load_pelican
 from photos import load_image
 
 import pelican_widget as pw
+from pelican_widget.shapes import SHAPE_TYPES
+
+TYPE_SETS: dict[str, tuple[str, ...]] = {
+    "all": tuple(SHAPE_TYPES),
+    "classic": ("circle", "ellipse", "triangle"),
+}
+
+
+def kinds_of(text: str) -> tuple[str, ...]:
+    """The kinds a ``--types`` value names: a set's name or a comma-separated list."""
+    kinds = TYPE_SETS.get(text) or tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in SHAPE_TYPES]
+    if not kinds or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown shape kind(s) {unknown} in --types (known: {', '.join(SHAPE_TYPES)})"
+        )
+    return kinds
+
 
 OBJECTIVE_WEIGHTS: dict[str, dict[str, float] | None] = {
     "reference": None,
@@ -68,9 +93,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--colour", action="store_true", help="the colour test image, from no shapes, in RGB"
     )
+    parser.add_argument(
+        "--types",
+        default="all",
+        help="kinds the search may add: all (default), classic, or a comma-separated list",
+    )
     for flag in ("--settle-steps", "--reoptimize-steps", "--initial-steps"):
         parser.add_argument(flag, type=int, default=None, help="the engine's default if omitted")
     args = parser.parse_args(argv)
+    try:
+        args.kinds = kinds_of(args.types)
+    except argparse.ArgumentTypeError as err:
+        parser.error(str(err))
     if args.loss is None:
         args.loss = "mse" if args.colour else "reference"
     return args
@@ -92,7 +126,7 @@ def driver_command(
         "--max-shapes",
         str(args.max_shapes),
         "--options",
-        json.dumps({"loss": args.loss}),
+        json.dumps({"loss": args.loss, "types": list(args.kinds)}),
     ]
     for flag in ("settle_steps", "reoptimize_steps", "initial_steps"):
         value = getattr(args, flag)
@@ -155,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     weights = OBJECTIVE_WEIGHTS[args.loss]
     start_loss = pw.loss(start, target, tau=tau, weights=weights)["total"]
     final = pw.loss(scene, target, tau=tau, weights=weights)
-    svg = args.out / f"refine_{args.proposal}{'_rgb' if args.colour else ''}.svg"
+    label = args.types.replace(",", "-")
+    svg = args.out / f"refine_{args.proposal}_{label}{'_rgb' if args.colour else ''}.svg"
     svg.write_text(scene.to_svg())
 
     print()
@@ -168,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"final mse, ssim      {final['mse']:.5f}, {1 - final['ssim']:.4f}")
     counts = f"accepted {done['accepted']}, rejected {done['rejected']}"
     print(f"shapes               {len(scene.shapes)}  ({counts})")
+    per_kind = {kind: sum(s.type == kind for s in scene.shapes) for kind in SHAPE_TYPES}
+    print(f"types                {args.types}: {', '.join(args.kinds)}")
+    print("shapes per kind      " + ", ".join(f"{k} {n}" for k, n in per_kind.items()))
     print(f"stopped by           {done['stopped']}")
     print(
         f"refine time          {done['seconds']:.1f} s for {done['steps']} optimiser steps "
@@ -175,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
         f"wall (incl. Node start) {wall:.1f} s"
     )
     print(
-        f"RESULT loss={final['total']:.5f} mse={final['mse']:.5f} shapes={len(scene.shapes)} "
+        f"RESULT types={args.types} loss={final['total']:.5f} mse={final['mse']:.5f} "
+        f"shapes={len(scene.shapes)} " + " ".join(f"{k}={n}" for k, n in per_kind.items()) + " "
         f"accepted={done['accepted']} "
         f"rejected={done['rejected']} seconds={wall:.1f} svg={svg}"
     )
