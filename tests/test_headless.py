@@ -201,7 +201,7 @@ def test_headless_engine_refuses_bad_jobs(photo):
     with pytest.raises(EngineError, match="mode must be one of refine, optimize"):
         run_job({**job, "mode": "dance"})
     short = {**job["target"], "data": job["target"]["data"][:40]}
-    with pytest.raises(EngineError, match="target data has 30 bytes, expected 2688"):
+    with pytest.raises(EngineError, match="target data has 30 bytes, expected \\d+"):
         run_job({**job, "target": short})
     with pytest.raises(EngineError, match="invalid scene"):
         run_job({**job, "scene": {"version": 1, "shapes": [{"type": "circle"}]}})
