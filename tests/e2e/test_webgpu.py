@@ -4,7 +4,8 @@ Here Chromium's WebGPU adapter is SwiftShader (a CPU rasteriser), so the
 tests force ``backend: "webgpu"`` for correctness: the same scene and target
 go through the WGSL path and the Wasm kernel in the same page, and the loss
 trajectories and final parameters must agree, over the white background and
-over a grey one, and in colour (RGB fills on an RGB target, issue 14).
+over a grey one, in colour (RGB fills on an RGB target, issue 14), and with
+rects and curves among the shapes (issue 10).
 ``backend: "auto"`` must pick
 Wasm on that software adapter. No adapter, a WGSL compile error or a
 validation error fails the tests with its message. The page is served from
@@ -129,10 +130,14 @@ def colour_target(width: int, height: int) -> list[float]:
 def shape_numbers(shape: dict) -> list[float]:
     """Return the shape's parameters in a fixed order (every fill channel)."""
     fill = shape["fill"] if isinstance(shape["fill"], list) else [shape["fill"]]
-    if shape["type"] == "triangle":
+    if "points" in shape:
         coords = [c for point in shape["points"] for c in point]
-        return coords + fill
-    keys = ("cx", "cy", "r") if shape["type"] == "circle" else ("cx", "cy", "rx", "ry", "angle")
+        return coords + ([shape["width"]] if shape["type"] == "curve" else []) + fill
+    keys = {
+        "circle": ("cx", "cy", "r"),
+        "ellipse": ("cx", "cy", "rx", "ry", "angle"),
+        "rect": ("cx", "cy", "w", "h", "angle"),
+    }[shape["type"]]
     return [shape[k] for k in keys] + fill
 
 
@@ -217,6 +222,41 @@ def colour_runs(gpu_page, adapter) -> dict:
         "steps": GREY_STEPS,
         "tau": 1 / WIDTH,
         "channels": 3,
+    }
+    return {
+        backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
+        for backend in ("webgpu", "wasm")
+    }
+
+
+@pytest.fixture(scope="module")
+def kinds_runs(gpu_page, adapter) -> dict:
+    """The pelican start scene plus rects and curves of every sort, on WebGPU and on Wasm."""
+    scene = pelican_scene(1.0)
+    scene["shapes"] += [
+        {"type": "rect", "cx": 0.3, "cy": 0.75, "w": 0.3, "h": 0.1, "angle": -0.4, "fill": 0.3},
+        {"type": "rect", "cx": 0.8, "cy": 0.3, "w": 0.08, "h": 0.25, "angle": 0.7, "fill": 0.6},
+        {
+            "type": "curve",
+            "points": [[0.1, 0.9], [0.5, 0.4], [0.9, 0.85]],
+            "width": 0.03,
+            "fill": 0.1,
+        },
+        # nearly straight: the control point next to the chord's midpoint
+        {
+            "type": "curve",
+            "points": [[0.2, 0.2], [0.45, 0.2501], [0.7, 0.3]],
+            "width": 0.02,
+            "fill": 0.2,
+        },
+    ]
+    payload = {
+        "scene": scene,
+        "target": synthetic_target(WIDTH, HEIGHT),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": GREY_STEPS,
+        "tau": 1 / WIDTH,
     }
     return {
         backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
@@ -316,6 +356,25 @@ def test_webgpu_colour_matches_wasm(colour_runs):
     for key in ("mse", "edge", "ssim", "perimeter", "total"):
         assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
     assert all(len(s["fill"]) == 3 for s in gpu["shapes"])
+    diff = max(
+        abs(a - b)
+        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
+        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
+    )
+    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+
+
+def test_webgpu_rect_and_curve_match_wasm(kinds_runs):
+    gpu, wasm = kinds_runs["webgpu"], kinds_runs["wasm"]
+    assert gpu["backend"] == gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
+    assert wasm["backend"] == "wasm", wasm["reason"]
+    assert [s["type"] for s in gpu["shapes"]][-4:] == ["rect", "rect", "curve", "curve"]
+    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
+    worst = max(rel)
+    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
+    for key in ("mse", "edge", "ssim", "perimeter", "total"):
+        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
     diff = max(
         abs(a - b)
         for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
