@@ -674,7 +674,7 @@ class PelicanWidget(anywidget.AnyWidget):
         ----------
         max_shapes : int
             Shape budget, in [1, 1000].
-        types : sequence of {"circle", "ellipse", "triangle"}, optional
+        types : sequence of {"circle", "ellipse", "triangle", "rect", "curve"}, optional
             The kinds the search may add (default: all); each round takes the
             kind whose draft lowers the error most.
         loss : {"mse", "reference"}, optional

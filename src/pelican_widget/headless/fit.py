@@ -331,7 +331,7 @@ def fit(
         Steps of a plain optimisation of ``scene`` (needs ``scene``).
     colour : {"auto", "grey", "rgb"}
         Fit in colour or grey; "auto" follows the image.
-    types : sequence of {"circle", "ellipse", "triangle"}, optional
+    types : sequence of {"circle", "ellipse", "triangle", "rect", "curve"}, optional
         The kinds the search may add (default: all).
     backend : {"auto", "wasm", "webgpu"}
         "auto" takes WebGPU (the npm package ``webgpu``, Dawn) on a hardware
