@@ -134,8 +134,10 @@ def fit_many(
         Called with each :class:`ImageResult` as soon as it is ready (in the
         calling thread).
     stop : threading.Event, optional
-        Setting it stops the batch: running images answer with their best
-        drawing, images not started fail with "not started". A Ctrl-C sets it.
+        Setting it stops a batch on this machine: running images answer with
+        their best drawing, images not started fail with "not started". A
+        Ctrl-C sets it. On a cluster a Ctrl-C cancels the unfinished tasks
+        instead (they fail with "not started").
 
     Returns
     -------
