@@ -419,97 +419,113 @@ static inline void rect_finalize(const float *s, const double *a, double *g) {
 /* ======================= curve ===========================================
  * A quadratic Bézier stroke with round caps (js/engine/shapes/curve.js has
  * the method: closed-form cubic roots, two guarded Newton steps, the chord
- * projection for a nearly straight curve). Scalar per lane: the cubic's
- * branches differ from lane to lane.
+ * projection for a nearly straight curve). Four pixels at once: both of the
+ * cubic's cases are computed and each lane selects its own.
  * record: 0..5 points (x0 y0 x1 y1 x2 y2), 6 width/2;
  * gradient [x0 y0 x1 y1 x2 y2 width] */
 
 #define CURVE_STRAIGHT 1e-4f
 
-static inline float curve_cbrt(float x) {
-  float a = __builtin_fabsf(x);
-  if (!(a > 0.0f)) return 0.0f;
-  union {
-    float f;
-    unsigned u;
-  } b = {a};
-  b.u = b.u / 3u + 709921077u;
-  float y = b.f;
-  for (int k = 0; k < 3; k++) y = y - (y * y * y - a) / (3.0f * y * y);
-  return x < 0.0f ? -y : y;
+/* cbrt: an exponent-thirding first guess (the bits as a number, divided by
+ * 3, plus the bias's share: a few per cent off), then three Newton steps */
+static inline f4 curve_cbrt(f4 x) {
+  f4 a = wasm_f32x4_abs(x);
+  f4 bits = wasm_f32x4_convert_u32x4(a);
+  f4 y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(MUL(bits, SPLAT(1.0f / 3.0f))), wasm_i32x4_splat(709921077));
+  for (int k = 0; k < 3; k++) y = SUB(y, DIV(SUB(MUL(MUL(y, y), y), a), MUL(SPLAT(3.0f), MUL(y, y))));
+  y = wasm_v128_and(y, wasm_f32x4_gt(a, SPLAT(0.0f)));
+  return wasm_v128_or(y, wasm_v128_and(x, SPLAT(-0.0f)));
 }
 
 /* acos to about 2e-8 (Abramowitz and Stegun 4.4.46) */
-static inline float curve_acos(float x) {
-  float a = __builtin_fabsf(x);
-  float p = -0.0012624911f;
-  p = p * a + 0.0066700901f;
-  p = p * a - 0.0170881256f;
-  p = p * a + 0.0308918810f;
-  p = p * a - 0.0501743046f;
-  p = p * a + 0.0889789874f;
-  p = p * a - 0.2145988016f;
-  p = p * a + 1.5707963050f;
-  float r = __builtin_sqrtf(1.0f - a) * p;
-  return x < 0.0f ? 3.14159265f - r : r;
+static inline f4 curve_acos(f4 x) {
+  f4 a = wasm_f32x4_abs(x);
+  f4 p = SPLAT(-0.0012624911f);
+  p = madd(p, a, SPLAT(0.0066700901f));
+  p = madd(p, a, SPLAT(-0.0170881256f));
+  p = madd(p, a, SPLAT(0.0308918810f));
+  p = madd(p, a, SPLAT(-0.0501743046f));
+  p = madd(p, a, SPLAT(0.0889789874f));
+  p = madd(p, a, SPLAT(-0.2145988016f));
+  p = madd(p, a, SPLAT(1.5707963050f));
+  f4 r = MUL(SQRT(SUB(SPLAT(1.0f), a)), p);
+  return wasm_v128_bitselect(SUB(SPLAT(3.14159265f), r), r, wasm_f32x4_lt(x, SPLAT(0.0f)));
 }
 
 typedef struct {
-  float t, ex, ey;
+  f4 t, ex, ey;
 } curve_point;
 
-/* one start for t: two guarded Newton steps on the cubic, clamped to [0, 1],
- * and the offset B(t) - p there */
-static inline curve_point curve_polish(const float *s, float x, float y, float t, float c3, float c2, float c1, float c0) {
+/* c3 t^3 + c2 t^2 + c1 t + c0 */
+static inline f4 curve_cubic(f4 t, f4 c3, f4 c2, f4 c1, f4 c0) { return madd(madd(madd(c3, t, c2), t, c1), t, c0); }
+
+/* one start for t: two Newton steps on the cubic, each kept only where it
+ * shrinks the cubic's value, clamped to [0, 1]; and the offset B(t) - p */
+static inline curve_point curve_polish(const float *s, f4 px, float py, f4 t, f4 c3, f4 c2, f4 c1, f4 c0) {
+  f4 c3x3 = MUL(SPLAT(3.0f), c3), c2x2 = MUL(SPLAT(2.0f), c2);
   for (int k = 0; k < 2; k++) {
-    float f = ((c3 * t + c2) * t + c1) * t + c0;
-    float df = (3.0f * c3 * t + 2.0f * c2) * t + c1;
-    if (!(__builtin_fabsf(df) > 1e-20f)) break;
-    float moved = t - f / df;
-    float fm = ((c3 * moved + c2) * moved + c1) * moved + c0;
-    if (__builtin_fabsf(fm) < __builtin_fabsf(f)) t = moved;
+    f4 f = curve_cubic(t, c3, c2, c1, c0);
+    f4 df = madd(madd(c3x3, t, c2x2), t, c1);
+    v128_t usable = wasm_f32x4_gt(wasm_f32x4_abs(df), SPLAT(1e-20f));
+    f4 moved = SUB(t, DIV(f, df));
+    f4 fm = curve_cubic(moved, c3, c2, c1, c0);
+    v128_t better = wasm_v128_and(usable, wasm_f32x4_lt(wasm_f32x4_abs(fm), wasm_f32x4_abs(f)));
+    t = wasm_v128_bitselect(moved, t, better);
   }
-  t = t > 1.0f ? 1.0f : (t > 0.0f ? t : 0.0f);
-  float u = 1.0f - t, w0 = u * u, w1 = 2.0f * u * t, w2 = t * t;
-  curve_point r = {t, w0 * s[0] + w1 * s[2] + w2 * s[4] - x, w0 * s[1] + w1 * s[3] + w2 * s[5] - y};
+  t = VMIN(VMAX(t, SPLAT(0.0f)), SPLAT(1.0f));
+  f4 u = SUB(SPLAT(1.0f), t);
+  f4 w0 = MUL(u, u), w1 = MUL(SPLAT(2.0f), MUL(u, t)), w2 = MUL(t, t);
+  curve_point r;
+  r.t = t;
+  r.ex = SUB(madd(w0, SPLAT(s[0]), madd(w1, SPLAT(s[2]), MUL(w2, SPLAT(s[4])))), px);
+  r.ey = SUB(madd(w0, SPLAT(s[1]), madd(w1, SPLAT(s[3]), MUL(w2, SPLAT(s[5])))), SPLAT(py));
   return r;
 }
 
-/* the nearest curve point to (x, y): its parameter t and the offset B(t) - p */
-static inline curve_point curve_near(const float *s, float x, float y) {
+/* the nearest curve point to each of four pixels (px, py) */
+static inline curve_point curve_near(const float *s, f4 px, float py) {
   float ax = s[2] - s[0], ay = s[3] - s[1];
   float bx = s[0] - 2.0f * s[2] + s[4], by = s[1] - 2.0f * s[3] + s[5];
-  float dx = s[0] - x, dy = s[1] - y;
+  float dy = s[1] - py;
   float aa = ax * ax + ay * ay, bb = bx * bx + by * by, ab = ax * bx + ay * by;
-  float c3 = bb, c2 = 3.0f * ab, c1 = 2.0f * aa + dx * bx + dy * by, c0 = dx * ax + dy * ay;
-  float t1, t2;
+  f4 dx = SUB(SPLAT(s[0]), px);
+  f4 c3 = SPLAT(bb), c2 = SPLAT(3.0f * ab);
+  f4 c1 = madd(dx, SPLAT(bx), SPLAT(2.0f * aa + dy * by));
+  f4 c0 = madd(dx, SPLAT(ax), SPLAT(dy * ay));
+  f4 t1, t2;
   if (bb > CURVE_STRAIGHT * aa) {
-    float kx = ab / bb, ky = c1 / (3.0f * bb), kz = c0 / bb;
-    float p = ky - kx * kx;
-    float q = kx * (2.0f * kx * kx - 3.0f * ky) + kz;
-    float h = q * q + 4.0f * p * p * p;
-    if (h >= 0.0f) {
-      float r = __builtin_sqrtf(h);
-      t1 = t2 = curve_cbrt(0.5f * (r - q)) + curve_cbrt(0.5f * (-r - q)) - kx;
-    } else {
-      float z = __builtin_sqrtf(-p);
-      float c = q / (2.0f * p * z);
-      c = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
-      float v = curve_acos(c) / 3.0f, v2 = v * v;
-      /* v in [0, pi/3]: Taylor series to 1e-7 */
-      float m = 1.0f + v2 * (-0.5f + v2 * (1.0f / 24.0f + v2 * (-1.0f / 720.0f + v2 * (1.0f / 40320.0f))));
-      float n = v * (1.0f + v2 * (-1.0f / 6.0f + v2 * (1.0f / 120.0f + v2 * (-1.0f / 5040.0f + v2 * (1.0f / 362880.0f)))));
-      n *= 1.7320508f;
-      t1 = 2.0f * m * z - kx;
-      t2 = -(m + n) * z - kx;
-    }
+    float kx = ab / bb;
+    f4 ky = MUL(c1, SPLAT(1.0f / (3.0f * bb))), kz = MUL(c0, SPLAT(1.0f / bb));
+    f4 vkx = SPLAT(kx);
+    f4 p = SUB(ky, SPLAT(kx * kx));
+    f4 q = madd(vkx, SUB(SPLAT(2.0f * kx * kx), MUL(SPLAT(3.0f), ky)), kz);
+    f4 h = madd(q, q, MUL(SPLAT(4.0f), MUL(p, MUL(p, p))));
+    v128_t one = wasm_f32x4_ge(h, SPLAT(0.0f));
+    f4 r = SQRT(VMAX(h, SPLAT(0.0f)));
+    f4 half = SPLAT(0.5f);
+    f4 tone = SUB(ADD(curve_cbrt(MUL(half, SUB(r, q))), curve_cbrt(MUL(half, SUB(SPLAT(0.0f), ADD(r, q))))), vkx);
+    f4 z = SQRT(VMAX(SUB(SPLAT(0.0f), p), SPLAT(0.0f)));
+    f4 den = wasm_v128_bitselect(SPLAT(1.0f), MUL(SPLAT(2.0f), MUL(p, z)), one);
+    f4 c = VMIN(VMAX(DIV(q, den), SPLAT(-1.0f)), SPLAT(1.0f));
+    f4 v = MUL(curve_acos(c), SPLAT(1.0f / 3.0f)), v2 = MUL(v, v);
+    /* v in [0, pi/3]: Taylor series to 1e-7 */
+    f4 m = madd(v2, madd(v2, madd(v2, madd(v2, SPLAT(1.0f / 40320.0f), SPLAT(-1.0f / 720.0f)), SPLAT(1.0f / 24.0f)), SPLAT(-0.5f)), SPLAT(1.0f));
+    f4 n = MUL(v, madd(v2, madd(v2, madd(v2, madd(v2, SPLAT(1.0f / 362880.0f), SPLAT(-1.0f / 5040.0f)), SPLAT(1.0f / 120.0f)), SPLAT(-1.0f / 6.0f)), SPLAT(1.0f)));
+    n = MUL(n, SPLAT(1.7320508f));
+    t1 = wasm_v128_bitselect(tone, SUB(MUL(SPLAT(2.0f), MUL(m, z)), vkx), one);
+    t2 = wasm_v128_bitselect(tone, SUB(MUL(SUB(SPLAT(0.0f), ADD(m, n)), z), vkx), one);
   } else {
     float lx = 2.0f * ax + bx, ly = 2.0f * ay + by;
-    t1 = t2 = -(dx * lx + dy * ly) / (lx * lx + ly * ly + 1e-20f);
+    t1 = t2 = MUL(madd(dx, SPLAT(lx), SPLAT(dy * ly)), SPLAT(-1.0f / (lx * lx + ly * ly + 1e-20f)));
   }
-  curve_point r1 = curve_polish(s, x, y, t1, c3, c2, c1, c0);
-  curve_point r2 = curve_polish(s, x, y, t2, c3, c2, c1, c0);
-  return r2.ex * r2.ex + r2.ey * r2.ey < r1.ex * r1.ex + r1.ey * r1.ey ? r2 : r1;
+  curve_point r1 = curve_polish(s, px, py, t1, c3, c2, c1, c0);
+  curve_point r2 = curve_polish(s, px, py, t2, c3, c2, c1, c0);
+  v128_t second = wasm_f32x4_lt(madd(r2.ex, r2.ex, MUL(r2.ey, r2.ey)), madd(r1.ex, r1.ex, MUL(r1.ey, r1.ey)));
+  curve_point r;
+  r.t = wasm_v128_bitselect(r2.t, r1.t, second);
+  r.ex = wasm_v128_bitselect(r2.ex, r1.ex, second);
+  r.ey = wasm_v128_bitselect(r2.ey, r1.ey, second);
+  return r;
 }
 
 static inline void curve_bbox(const float *s, float tau, float margin, float *box) {
@@ -544,47 +560,104 @@ static inline int curve_inner_row(const float *s, const float *in, float py, flo
   return 0;
 }
 
-/* noinline: clang 14 inlined four copies of the branchy solve into one
- * vector and gave lanes each other's results (measured: wrong renders) */
-static __attribute__((noinline)) float curve_sdf1(const float *s, float x, float py) {
-  curve_point r = curve_near(s, x, py);
-  return __builtin_sqrtf(r.ex * r.ex + r.ey * r.ey) - s[6];
+/* The x range of the curve's points within `reach` of row py in y, widened
+ * by `reach`: outside it every pixel of the row is farther than `reach`
+ * from the curve. The t with |B_y(t) - py| <= reach form a set whose ends
+ * are 0, 1 or roots of B_y(t) = py -+ reach; the vertex of B_y counts too,
+ * so that a tangent row is not lost to rounding. Returns 0 for none. */
+static int curve_row_range(const float *s, float py, float reach, float *xlo, float *xhi) {
+  float ay = s[3] - s[1], by = s[1] - 2.0f * s[3] + s[5];
+  float ax = s[2] - s[0], bx = s[0] - 2.0f * s[2] + s[4];
+  float tmin = 2.0f, tmax = -1.0f, cand[7];
+  int n = 0;
+  cand[n++] = 0.0f;
+  cand[n++] = 1.0f;
+  if (by > 1e-12f || by < -1e-12f) cand[n++] = -ay / by;
+  for (int k = 0; k < n; k++) {
+    float t = cand[k], dy = s[1] + (2.0f * ay + by * t) * t - py;
+    if (t >= 0.0f && t <= 1.0f && dy <= reach && dy >= -reach) {
+      tmin = t < tmin ? t : tmin;
+      tmax = t > tmax ? t : tmax;
+    }
+  }
+  for (int sign = -1; sign <= 1; sign += 2) {
+    float c = s[1] - py + (float)sign * reach, r0 = 2.0f, r1 = 2.0f;
+    if (by > 1e-12f || by < -1e-12f) {
+      float disc = ay * ay - by * c;
+      if (disc >= 0.0f) {
+        float r = __builtin_sqrtf(disc);
+        r0 = (-ay - r) / by;
+        r1 = (-ay + r) / by;
+      }
+    } else if (ay > 1e-12f || ay < -1e-12f) {
+      r0 = -c / (2.0f * ay);
+    }
+    if (r0 >= 0.0f && r0 <= 1.0f) {
+      tmin = r0 < tmin ? r0 : tmin;
+      tmax = r0 > tmax ? r0 : tmax;
+    }
+    if (r1 >= 0.0f && r1 <= 1.0f) {
+      tmin = r1 < tmin ? r1 : tmin;
+      tmax = r1 > tmax ? r1 : tmax;
+    }
+  }
+  if (tmin > tmax) return 0;
+  float lo = 3.0e38f, hi = -3.0e38f;
+  cand[0] = tmin;
+  cand[1] = tmax;
+  n = 2;
+  if (bx > 1e-12f || bx < -1e-12f) {
+    float t = -ax / bx;
+    if (t > tmin && t < tmax) cand[n++] = t;
+  }
+  for (int k = 0; k < n; k++) {
+    float x = s[0] + (2.0f * ax + bx * cand[k]) * cand[k];
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+  }
+  *xlo = lo - reach;
+  *xhi = hi + reach;
+  return 1;
 }
 
-static inline f4 curve_sdf4(const float *s, float py, f4 px) {
-  f4 r = SPLAT(curve_sdf1(s, wasm_f32x4_extract_lane(px, 0), py));
-  r = wasm_f32x4_replace_lane(r, 1, curve_sdf1(s, wasm_f32x4_extract_lane(px, 1), py));
-  r = wasm_f32x4_replace_lane(r, 2, curve_sdf1(s, wasm_f32x4_extract_lane(px, 2), py));
-  return wasm_f32x4_replace_lane(r, 3, curve_sdf1(s, wasm_f32x4_extract_lane(px, 3), py));
-}
-
+/* Only the vectors of the row within 10 tau of the stroke (and 2 px for
+ * rounding) run the solve; the rest of the box gets the clamped coverage. */
 static inline void curve_cover(const float *s, float py, int va, int vb, f4 invtau, const f4 *px, f4 *cov) {
-  for (int v = va; v < vb; v++) cov[v] = v_coverage(curve_sdf4(s, py, px[v]), invtau);
-}
-
-/* one lane of curve_grad: wz d(sdf)/d(points, width) into g[0..6] (noinline: see curve_sdf1) */
-static __attribute__((noinline)) void curve_grad1(const float *s, float x, float py, float w, float *g) {
-  /* t is a stationary point of the distance (or an end): only the explicit
-   * dependence on the points counts, the unit offset times the Bernstein weights */
-  curve_point r = curve_near(s, x, py);
-  float d = __builtin_sqrtf(r.ex * r.ex + r.ey * r.ey);
-  float k = d > 0.0f ? w / d : 0.0f;
-  float u = 1.0f - r.t, b0 = u * u, b1 = 2.0f * u * r.t, b2 = r.t * r.t;
-  g[0] = k * b0 * r.ex;
-  g[1] = k * b0 * r.ey;
-  g[2] = k * b1 * r.ex;
-  g[3] = k * b1 * r.ey;
-  g[4] = k * b2 * r.ex;
-  g[5] = k * b2 * r.ey;
-  g[6] = w;
+  if (va >= vb) return;
+  float pixel = wasm_f32x4_extract_lane(px[va], 1) - wasm_f32x4_extract_lane(px[va], 0);
+  float reach = s[6] + 10.0f / wasm_f32x4_extract_lane(invtau, 0) + 2.0f * pixel;
+  int a = vb, b = vb;
+  float xlo, xhi;
+  if (curve_row_range(s, py, reach, &xlo, &xhi)) {
+    /* vector v holds the pixels whose centres are (4v + 0.5 + l) * pixel, l = 0..3 */
+    float fa = __builtin_floorf((xlo / pixel - 3.5f) * 0.25f), fb = __builtin_floorf((xhi / pixel - 0.5f) * 0.25f) + 1.0f;
+    a = fa < (float)va ? va : (fa > (float)vb ? vb : (int)fa);
+    b = fb < (float)a ? a : (fb > (float)vb ? vb : (int)fb);
+  }
+  f4 outside = v_coverage(SPLAT(3.0e38f), invtau);
+  for (int v = va; v < a; v++) cov[v] = outside;
+  for (int v = a; v < b; v++) {
+    curve_point r = curve_near(s, px[v], py);
+    f4 sdf = SUB(SQRT(madd(r.ex, r.ex, MUL(r.ey, r.ey))), SPLAT(s[6]));
+    cov[v] = v_coverage(sdf, invtau);
+  }
+  for (int v = b; v < vb; v++) cov[v] = outside;
 }
 
 static inline __attribute__((always_inline)) void curve_grad(const float *s, float py, f4 px, f4 wz, f4 *acc) {
-  float xs[4], ws[4], g[4][8];
-  wasm_v128_store(xs, px);
-  wasm_v128_store(ws, wz);
-  for (int l = 0; l < 4; l++) curve_grad1(s, xs[l], py, ws[l], g[l]);
-  for (int i = 0; i < 7; i++) acc[i] = ADD(acc[i], wasm_f32x4_make(g[0][i], g[1][i], g[2][i], g[3][i]));
+  /* t is a stationary point of the distance (or an end): only the explicit
+   * dependence on the points counts, the unit offset times the Bernstein weights */
+  curve_point r = curve_near(s, px, py);
+  f4 d = SQRT(madd(r.ex, r.ex, MUL(r.ey, r.ey)));
+  f4 k = wasm_v128_and(DIV(wz, VMAX(d, SPLAT(1e-30f))), wasm_f32x4_gt(d, SPLAT(0.0f)));
+  f4 u = SUB(SPLAT(1.0f), r.t);
+  f4 b[3] = {MUL(u, u), MUL(SPLAT(2.0f), MUL(u, r.t)), MUL(r.t, r.t)};
+  f4 kx = MUL(k, r.ex), ky = MUL(k, r.ey);
+  for (int i = 0; i < 3; i++) {
+    acc[2 * i] = madd(kx, b[i], acc[2 * i]);
+    acc[2 * i + 1] = madd(ky, b[i], acc[2 * i + 1]);
+  }
+  acc[6] = ADD(wz, acc[6]);
 }
 
 static inline void curve_finalize(const float *s, const double *a, double *g) {
