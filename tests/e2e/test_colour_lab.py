@@ -58,6 +58,8 @@ if g.rounds:
         "status": g.status, "error": g.error, "shapes": len(g.scene.shapes),
         "channels": g.scene.channels, "rounds": len(g.rounds),
         "budget": g._run_request["refine"]["maxShapes"],
+        "types": g._run_request["refine"].get("types"),
+        "kinds": sorted({s.type for s in g.scene.shapes}),
         "frame": Image.open(io.BytesIO(g.frame)).mode,
     }))
 """,
@@ -159,6 +161,9 @@ def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, t
     assert view.locator("button.pelican-run").is_disabled()
     assert grow.is_enabled()
     view.locator("input.pelican-grow-shapes").fill(str(GROW_BUDGET))
+    # the search may add only the kinds left ticked
+    for kind in ("triangle", "curve"):
+        view.locator(f'input.pelican-grow-kind[value="{kind}"]').uncheck()
     grow.click()
     page.wait_for_function(
         "() => document.querySelectorAll('.pelican-widget')[1].dataset.status === 'running'",
@@ -177,3 +182,5 @@ def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, t
     assert grown["budget"] == GROW_BUDGET
     assert 1 <= grown["shapes"] <= GROW_BUDGET, grown
     assert grown["channels"] == 3 and grown["frame"] == "RGB", grown
+    assert grown["types"] == ["circle", "ellipse", "rect"], grown
+    assert set(grown["kinds"]) <= {"circle", "ellipse", "rect"}, grown
