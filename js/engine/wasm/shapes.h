@@ -425,6 +425,7 @@ static inline void rect_finalize(const float *s, const double *a, double *g) {
  * gradient [x0 y0 x1 y1 x2 y2 width] */
 
 #define CURVE_STRAIGHT 1e-4f
+#define CURVE_NEWTON 1
 
 /* cbrt: an exponent-thirding first guess (the bits as a number, divided by
  * 3, plus the bias's share: a few per cent off), then three Newton steps */
@@ -432,7 +433,7 @@ static inline f4 curve_cbrt(f4 x) {
   f4 a = wasm_f32x4_abs(x);
   f4 bits = wasm_f32x4_convert_u32x4(a);
   f4 y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(MUL(bits, SPLAT(1.0f / 3.0f))), wasm_i32x4_splat(709921077));
-  for (int k = 0; k < 3; k++) y = SUB(y, DIV(SUB(MUL(MUL(y, y), y), a), MUL(SPLAT(3.0f), MUL(y, y))));
+  for (int k = 0; k < 2; k++) y = SUB(y, DIV(SUB(MUL(MUL(y, y), y), a), MUL(SPLAT(3.0f), MUL(y, y))));
   y = wasm_v128_and(y, wasm_f32x4_gt(a, SPLAT(0.0f)));
   return wasm_v128_or(y, wasm_v128_and(x, SPLAT(-0.0f)));
 }
@@ -461,16 +462,17 @@ static inline f4 curve_cubic(f4 t, f4 c3, f4 c2, f4 c1, f4 c0) { return madd(mad
 
 /* one start for t: two Newton steps on the cubic, each kept only where it
  * shrinks the cubic's value, clamped to [0, 1]; and the offset B(t) - p */
-static inline curve_point curve_polish(const float *s, f4 px, float py, f4 t, f4 c3, f4 c2, f4 c1, f4 c0) {
+static inline __attribute__((always_inline)) curve_point curve_polish(const float *s, f4 px, float py, f4 t, f4 c3, f4 c2, f4 c1, f4 c0) {
   f4 c3x3 = MUL(SPLAT(3.0f), c3), c2x2 = MUL(SPLAT(2.0f), c2);
-  for (int k = 0; k < 2; k++) {
-    f4 f = curve_cubic(t, c3, c2, c1, c0);
+  f4 f = curve_cubic(t, c3, c2, c1, c0);
+  for (int k = 0; k < CURVE_NEWTON; k++) {
     f4 df = madd(madd(c3x3, t, c2x2), t, c1);
     v128_t usable = wasm_f32x4_gt(wasm_f32x4_abs(df), SPLAT(1e-20f));
     f4 moved = SUB(t, DIV(f, df));
     f4 fm = curve_cubic(moved, c3, c2, c1, c0);
     v128_t better = wasm_v128_and(usable, wasm_f32x4_lt(wasm_f32x4_abs(fm), wasm_f32x4_abs(f)));
     t = wasm_v128_bitselect(moved, t, better);
+    f = wasm_v128_bitselect(fm, f, better);
   }
   t = VMIN(VMAX(t, SPLAT(0.0f)), SPLAT(1.0f));
   f4 u = SUB(SPLAT(1.0f), t);
@@ -483,7 +485,7 @@ static inline curve_point curve_polish(const float *s, f4 px, float py, f4 t, f4
 }
 
 /* the nearest curve point to each of four pixels (px, py) */
-static inline curve_point curve_near(const float *s, f4 px, float py) {
+static inline __attribute__((always_inline)) curve_point curve_near(const float *s, f4 px, float py) {
   float ax = s[2] - s[0], ay = s[3] - s[1];
   float bx = s[0] - 2.0f * s[2] + s[4], by = s[1] - 2.0f * s[3] + s[5];
   float dy = s[1] - py;
@@ -502,8 +504,14 @@ static inline curve_point curve_near(const float *s, f4 px, float py) {
     f4 h = madd(q, q, MUL(SPLAT(4.0f), MUL(p, MUL(p, p))));
     v128_t one = wasm_f32x4_ge(h, SPLAT(0.0f));
     f4 r = SQRT(VMAX(h, SPLAT(0.0f)));
-    f4 half = SPLAT(0.5f);
-    f4 tone = SUB(ADD(curve_cbrt(MUL(half, SUB(r, q))), curve_cbrt(MUL(half, SUB(SPLAT(0.0f), ADD(r, q))))), vkx);
+    /* Cardano with one cube root: cu³ = (-q -+ sqrt h) / 2, the larger in
+     * magnitude (no cancellation), and cv = -p / cu since cu cv = -p */
+    f4 qsign = wasm_v128_and(q, SPLAT(-0.0f));
+    f4 cu = curve_cbrt(MUL(SPLAT(-0.5f), ADD(q, wasm_v128_or(r, qsign))));
+    f4 cv = wasm_v128_and(DIV(SUB(SPLAT(0.0f), p), cu), wasm_f32x4_ne(cu, SPLAT(0.0f)));
+    f4 tone = SUB(ADD(cu, cv), vkx);
+    /* one real root in every lane (most pixels): one start, no trigonometry */
+    if (wasm_i32x4_all_true(one)) return curve_polish(s, px, py, tone, c3, c2, c1, c0);
     f4 z = SQRT(VMAX(SUB(SPLAT(0.0f), p), SPLAT(0.0f)));
     f4 den = wasm_v128_bitselect(SPLAT(1.0f), MUL(SPLAT(2.0f), MUL(p, z)), one);
     f4 c = VMIN(VMAX(DIV(q, den), SPLAT(-1.0f)), SPLAT(1.0f));
@@ -516,7 +524,8 @@ static inline curve_point curve_near(const float *s, f4 px, float py) {
     t2 = wasm_v128_bitselect(tone, SUB(MUL(SUB(SPLAT(0.0f), ADD(m, n)), z), vkx), one);
   } else {
     float lx = 2.0f * ax + bx, ly = 2.0f * ay + by;
-    t1 = t2 = MUL(madd(dx, SPLAT(lx), SPLAT(dy * ly)), SPLAT(-1.0f / (lx * lx + ly * ly + 1e-20f)));
+    t1 = MUL(madd(dx, SPLAT(lx), SPLAT(dy * ly)), SPLAT(-1.0f / (lx * lx + ly * ly + 1e-20f)));
+    return curve_polish(s, px, py, t1, c3, c2, c1, c0);
   }
   curve_point r1 = curve_polish(s, px, py, t1, c3, c2, c1, c0);
   curve_point r2 = curve_polish(s, px, py, t2, c3, c2, c1, c0);
