@@ -418,9 +418,12 @@ static inline void rect_finalize(const float *s, const double *a, double *g) {
 
 /* ======================= curve ===========================================
  * A quadratic Bézier stroke with round caps (js/engine/shapes/curve.js has
- * the method: closed-form cubic roots, two guarded Newton steps, the chord
- * projection for a nearly straight curve). Four pixels at once: both of the
- * cubic's cases are computed and each lane selects its own.
+ * the method: closed-form cubic roots, guarded Newton steps, the chord
+ * projection for a nearly straight curve). Four pixels at once: where the
+ * lanes' cases of the cubic differ, both are computed and each lane selects
+ * its own. One Newton step here (the float64 backends take two): the float32
+ * renders stay within 7e-6 of the reference (js/test/kinds.test.mjs checks
+ * 2e-5), and the solve is most of a stroke's cost.
  * record: 0..5 points (x0 y0 x1 y1 x2 y2), 6 width/2;
  * gradient [x0 y0 x1 y1 x2 y2 width] */
 
@@ -460,7 +463,7 @@ typedef struct {
 /* c3 t^3 + c2 t^2 + c1 t + c0 */
 static inline f4 curve_cubic(f4 t, f4 c3, f4 c2, f4 c1, f4 c0) { return madd(madd(madd(c3, t, c2), t, c1), t, c0); }
 
-/* one start for t: two Newton steps on the cubic, each kept only where it
+/* one start for t: CURVE_NEWTON Newton steps on the cubic, each kept only where it
  * shrinks the cubic's value, clamped to [0, 1]; and the offset B(t) - p */
 static inline __attribute__((always_inline)) curve_point curve_polish(const float *s, f4 px, float py, f4 t, f4 c3, f4 c2, f4 c1, f4 c0) {
   f4 c3x3 = MUL(SPLAT(3.0f), c3), c2x2 = MUL(SPLAT(2.0f), c2);
