@@ -632,12 +632,12 @@ static int curve_row_range(const float *s, float py, float reach, float *xlo, fl
   return 1;
 }
 
-/* Only the vectors of the row within 10 tau of the stroke (and 2 px for
+/* Only the vectors of the row within 10 tau of the stroke (and 0.25 px for
  * rounding) run the solve; the rest of the box gets the clamped coverage. */
 static inline void curve_cover(const float *s, float py, int va, int vb, f4 invtau, const f4 *px, f4 *cov) {
   if (va >= vb) return;
   float pixel = wasm_f32x4_extract_lane(px[va], 1) - wasm_f32x4_extract_lane(px[va], 0);
-  float reach = s[6] + 10.0f / wasm_f32x4_extract_lane(invtau, 0) + 2.0f * pixel;
+  float reach = s[6] + 10.0f / wasm_f32x4_extract_lane(invtau, 0) + 0.25f * pixel;
   int a = vb, b = vb;
   float xlo, xhi;
   if (curve_row_range(s, py, reach, &xlo, &xhi)) {
