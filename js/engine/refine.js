@@ -15,24 +15,44 @@
 // plateau: when no draft lowers the error any more, or rounds keep failing
 // the accept test. docs/engine.md ("Shape search") has the measurements
 // behind the defaults.
+//
+// At scale a round adds a batch of shapes (batch.js): drafts screened one
+// after the other on the residual, each painted into it before the next is
+// screened, so each goes where the error left by the others is; they settle
+// and re-optimise together, and each is kept only if removing it again
+// would raise the loss. When the budget is reached, a pruning pass drops
+// every shape whose removal does not raise the loss, and the freed budget is
+// filled again.
 
+import { MAX_BATCH, batchSize } from "./batch.js";
 import { DEFAULT_WEIGHTS, resolveWeights } from "./optimizer.js";
 import { SHAPE_TYPES, blobDrafts, mulberry32, perimeter, proposeRandom, toScene } from "./proposals.js";
-import { climb, confine, errorSampler, randomDraft, residualMaps, scoreDraft } from "./screen.js";
+import { climb, confine, errorSampler, paintDraft, randomDraft, residualMaps, scoreDraft } from "./screen.js";
 
 /**
  * @typedef {object} RoundRecord
  * @property {number} round       1-based round number
- * @property {string} type        the candidate's shape type
+ * @property {string} type        the candidate's shape type ("mixed" for a batch of several kinds)
  * @property {number} lossBefore  evaluation loss of the accepted scene before the round
- * @property {number} lossAfter   evaluation loss with the candidate (and the round's re-optimisation)
+ * @property {number} lossAfter   evaluation loss with the candidates kept (and the round's re-optimisation)
  * @property {boolean} accepted
  * @property {number} shapes      shape count after the round
+ * @property {number} added       shapes the round tried (its batch)
+ * @property {number} kept        of them, shapes the scene kept (0 when rejected)
+ * @property {number} [pruned]    on the round after a pruning pass: shapes it dropped
  */
 
 /**
  * @typedef {object} RefineOptions
  * @property {number} [maxShapes=35]       shape budget
+ * @property {number | "auto"} [batch="auto"]  shapes a round adds ("error" proposals): drafts
+ *   screened one after the other on the residual with the earlier ones painted in, settled and
+ *   re-optimised together, each kept only if removing it again raises the loss (with settling,
+ *   `trials` times as many go in and those whose removal raises the loss most stay); "auto" adds a
+ *   quarter of the shapes drawn so far (1 to 32, halved after a rejected round); 1 is the
+ *   one-shape-per-round search
+ * @property {boolean} [prune=true]        when the budget is reached, drop every shape whose
+ *   removal does not raise the loss and fill the budget again (once)
  * @property {"mse" | "reference"} [loss="mse"]  the objective: "mse" is the mean squared error
  *   alone; "reference" the design notes' mix (MSE, Sobel edge, SSIM and the shape priors).
  *   `weights`, when given, overrides it.
@@ -41,7 +61,7 @@ import { climb, confine, errorSampler, randomDraft, residualMaps, scoreDraft } f
  *   "random": the reference's random candidates, settled by gradient descent
  * @property {number} [initialSteps=500]   steps on the start scene before the first round (none without shapes)
  * @property {number} [settleSteps]        steps per candidate, the other shapes frozen
- * @property {number} [reoptimizeEvery]    re-optimise all shapes after this many rounds
+ * @property {number} [reoptimizeEvery]    re-optimise all shapes after this many shapes were added
  * @property {number} [reoptimizeSteps]    steps of each re-optimisation
  * @property {number} [polishSteps]        steps on all shapes after the last round (kept if they help);
  *   these four default per objective (OBJECTIVE_DEFAULTS), and settleSteps to 50 for "random"
@@ -87,6 +107,8 @@ export const OBJECTIVES = Object.freeze({
 /** Defaults, chosen on the image set of benchmarks/photos.py (docs/engine.md, "Shape search"). */
 export const REFINE_DEFAULTS = Object.freeze({
   maxShapes: 35,
+  batch: "auto",
+  prune: true,
   loss: "mse",
   proposal: "error",
   initialSteps: 500,
@@ -161,6 +183,10 @@ function checkOptions(opts) {
     if (opts[key] < 1) throw new Error(`refine: ${key} must be at least 1, got ${opts[key]}`);
   }
   if (!Number.isInteger(opts.seed)) throw new Error(`refine: seed must be an integer, got ${opts.seed}`);
+  if (opts.batch !== "auto" && !(Number.isInteger(opts.batch) && opts.batch >= 1)) {
+    throw new Error(`refine: batch must be "auto" or a positive integer, got ${JSON.stringify(opts.batch)}`);
+  }
+  if (typeof opts.prune !== "boolean") throw new Error(`refine: prune must be true or false, got ${JSON.stringify(opts.prune)}`);
   if (typeof opts.backgroundFromTarget !== "boolean") {
     throw new Error(`refine: backgroundFromTarget must be true or false, got ${JSON.stringify(opts.backgroundFromTarget)}`);
   }
@@ -192,21 +218,32 @@ export function resolveRefineOptions(options = {}) {
   return opts;
 }
 
+/** The batch option in force: random candidates come one per round. */
+const batchOf = (opts) => (opts.proposal === "random" ? 1 : opts.batch);
+
 /**
- * Optimiser steps a search will run if every round is kept (the progress
- * bar's total; rejected rounds run past it, a plateau stops short of it).
+ * Optimiser steps a search will run if every round is kept whole (the
+ * progress bar's total; rejected rounds and refills after pruning run past
+ * it, a plateau stops short of it).
  * @param {ReturnType<typeof resolveRefineOptions>} opts
  * @param {number} startShapes shapes in the start scene
  */
 export function plannedSteps(opts, startShapes) {
-  const added = Math.max(0, opts.maxShapes - startShapes);
   const perCandidate = opts.proposal === "error" ? opts.trials : 1;
-  return (
-    (startShapes > 0 ? opts.initialSteps : 0) +
-    added * (opts.settleSteps > 0 ? perCandidate * opts.settleSteps : 0) +
-    Math.floor(added / opts.reoptimizeEvery) * opts.reoptimizeSteps +
-    (opts.maxShapes > 0 ? opts.polishSteps : 0)
-  );
+  let steps = startShapes > 0 ? opts.initialSteps : 0;
+  let since = 0;
+  for (let shapes = startShapes; shapes < opts.maxShapes; ) {
+    const added = batchSize(batchOf(opts), shapes, opts.maxShapes);
+    // one candidate settles per trial; a batch settles once, together
+    steps += opts.settleSteps * (added === 1 ? perCandidate : 1);
+    since += added;
+    if (since >= opts.reoptimizeEvery) {
+      since = 0;
+      steps += opts.reoptimizeSteps;
+    }
+    shapes += added;
+  }
+  return steps + (opts.maxShapes > 0 ? opts.polishSteps : 0);
 }
 
 /**
@@ -319,47 +356,106 @@ export async function refine(engine, options = {}) {
   let rejectsInRow = 0;
   let sinceReoptimize = 0;
   let stopped = /** @type {RefineResult["stopped"]} */ ("budget");
+  let batchCap = MAX_BATCH;
+  let prunedOnce = !opts.prune;
+  let pruned = 0;
+
+  // Drops, front to back, every shape whose removal does not raise the loss.
+  const prune = async () => {
+    let removed = 0;
+    for (let i = current.shapes.length - 1; i >= 0 && !aborted(); i--) {
+      const without = { ...current, shapes: current.shapes.filter((_, q) => q !== i) };
+      const loss = await lossOf(without);
+      if (loss <= currentLoss) {
+        current = without;
+        currentLoss = loss;
+        removed++;
+      }
+    }
+    engine.setScene(copyScene(current));
+    return removed;
+  };
 
   for (let round = 1; ; round++) {
     if (aborted()) {
       stopped = "aborted";
       break;
     }
-    if (current.shapes.length >= opts.maxShapes) break;
+    if (current.shapes.length >= opts.maxShapes) {
+      if (prunedOnce) break;
+      prunedOnce = true;
+      pruned = await prune();
+      if (aborted()) {
+        stopped = "aborted";
+        break;
+      }
+      if (pruned === 0) break;
+    }
     if (rejectsInRow >= opts.maxRejects) {
       stopped = "rejects";
       break;
     }
+    const size = batchSize(batchOf(opts), current.shapes.length, opts.maxShapes, batchCap);
     let candidates;
+    /** @type {{shape: object, site: object}[] | null} a batch's drafts, as scene shapes */
+    let batch = null;
     if (opts.proposal === "random") {
       const type = opts.types[(round - 1) % opts.types.length];
       candidates = [{ shape: proposeRandom(type, rng, target.channels).shape, site: null }];
     } else {
       const image = await engine.render(current, { tau: evalTau });
       const maps = residualMaps(image, target.data, width, height);
-      const drafts = screenDrafts(maps, image, target.data, opts, rng, tabu);
-      if (drafts.length === 0) {
-        stopped = "plateau";
-        break;
+      if (size === 1) {
+        const drafts = screenDrafts(maps, image, target.data, opts, rng, tabu);
+        if (drafts.length === 0) {
+          stopped = "plateau";
+          break;
+        }
+        candidates = drafts.slice(0, opts.settleSteps > 0 ? opts.trials : 1).map((d) => ({
+          shape: toScene(d.shape, width, height, d.fill),
+          site: { ...centre(d.shape), s: sizeOf(d.shape) },
+        }));
+      } else {
+        // each draft is screened on the maps with the earlier ones painted in (docs/engine.md: taking
+        // their boxes out instead, for disjoint drafts, drew worse); with settling, `trials` times the
+        // batch goes in and the settled loss picks the best (below)
+        batch = [];
+        const drafted = opts.settleSteps > 0 ? size * opts.trials : size;
+        while (batch.length < drafted) {
+          const [best] = screenDrafts(maps, image, target.data, opts, rng, tabu);
+          if (!best) break;
+          paintDraft(maps, best.shape, best.fill);
+          batch.push({ shape: toScene(best.shape, width, height, best.fill), site: { ...centre(best.shape), s: sizeOf(best.shape) } });
+        }
+        if (batch.length === 0) {
+          stopped = "plateau";
+          break;
+        }
       }
-      candidates = drafts.slice(0, opts.settleSteps > 0 ? opts.trials : 1).map((d) => ({
-        shape: toScene(d.shape, width, height, d.fill),
-        site: { ...centre(d.shape), s: sizeOf(d.shape) },
-      }));
     }
-    // With settling, each candidate settles alone on the frozen scene and the best one goes on.
-    const frozen = Array.from({ length: current.shapes.length }, (_, i) => i);
+    const base = current.shapes.length;
+    const frozen = Array.from({ length: base }, (_, i) => i);
     let chosen = null;
-    for (const { shape, site } of candidates) {
-      engine.setScene({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
+    if (batch) {
+      engine.setScene({ ...copyScene(current), shapes: [...copyScene(current.shapes), ...batch.map((d) => d.shape)] });
       await run(opts.settleSteps, "settle", round, frozen);
-      if (aborted()) break;
-      const settled = copyScene(engine.getScene());
-      const loss = candidates.length > 1 ? await lossOf(settled) : 0;
-      if (chosen === null || loss < chosen.loss) chosen = { scene: settled, loss, site, type: shape.type };
+      const kinds = new Set(batch.map((d) => d.shape.type));
+      chosen = { type: kinds.size === 1 ? batch[0].shape.type : "mixed", site: null };
+    } else {
+      // With settling, each candidate settles alone on the frozen scene and the best one goes on.
+      for (const { shape, site } of candidates) {
+        engine.setScene({ ...copyScene(current), shapes: [...copyScene(current.shapes), shape] });
+        await run(opts.settleSteps, "settle", round, frozen);
+        if (aborted()) break;
+        const settled = copyScene(engine.getScene());
+        const loss = candidates.length > 1 ? await lossOf(settled) : 0;
+        if (chosen === null || loss < chosen.loss) chosen = { scene: settled, loss, site, type: shape.type };
+      }
+      if (chosen) engine.setScene(chosen.scene);
     }
-    if (chosen) engine.setScene(chosen.scene);
-    if (!aborted() && ++sinceReoptimize >= opts.reoptimizeEvery) {
+    const added = batch ? batch.length : 1;
+    sinceReoptimize += added;
+    if (!aborted() && sinceReoptimize >= opts.reoptimizeEvery) {
       sinceReoptimize = 0;
       await run(opts.reoptimizeSteps, "reoptimize", round, []);
     }
@@ -367,20 +463,63 @@ export async function refine(engine, options = {}) {
       stopped = "aborted";
       break;
     }
-    const trial = copyScene(engine.getScene());
-    const lossAfter = await lossOf(trial);
-    const accepted = lossAfter < currentLoss;
+    let trial = copyScene(engine.getScene());
+    let lossAfter = await lossOf(trial);
+    /** the batch's drafts still in the trial scene, in its order (shape base + b is stayed[b]) */
+    let stayed = batch ?? [];
+    if (batch && batch.length > size) {
+      // the batch's shapes that raise the loss most when removed stay; the others go at once
+      const rises = [];
+      for (let i = base; i < trial.shapes.length; i++) {
+        rises.push({ i, rise: (await lossOf({ ...trial, shapes: trial.shapes.filter((_, q) => q !== i) })) - lossAfter });
+      }
+      rises.sort((a, b) => b.rise - a.rise);
+      const drop = new Set(rises.slice(size).map((r) => r.i));
+      tabu.push(...[...drop].map((i) => batch[i - base].site));
+      stayed = batch.filter((_, b) => !drop.has(base + b));
+      trial = { ...trial, shapes: trial.shapes.filter((_, q) => !drop.has(q)) };
+      lossAfter = await lossOf(trial);
+    }
+    if (batch) {
+      // each shape of the batch stays only if removing it again raises the loss
+      for (let i = trial.shapes.length - 1; i >= base; i--) {
+        const without = { ...trial, shapes: trial.shapes.filter((_, q) => q !== i) };
+        const loss = await lossOf(without);
+        if (loss <= lossAfter) {
+          trial = without;
+          lossAfter = loss;
+          tabu.push(stayed[i - base].site);
+          stayed = stayed.filter((_, b) => b !== i - base);
+        }
+      }
+    }
+    const kept = trial.shapes.length - base;
+    const accepted = kept > 0 && lossAfter < currentLoss;
     const lossBefore = currentLoss;
     if (accepted) {
       current = trial;
       currentLoss = lossAfter;
       rejectsInRow = 0;
+      batchCap = Math.min(MAX_BATCH, 2 * batchCap);
     } else {
       rejectsInRow++;
-      if (chosen.site) tabu.push(chosen.site);
+      batchCap = Math.max(1, Math.floor(added / 2));
+      if (batch) tabu.push(...stayed.map((d) => d.site));
+      else if (chosen.site) tabu.push(chosen.site);
     }
     engine.setScene(copyScene(current));
-    const record = { round, type: chosen.type, lossBefore, lossAfter, accepted, shapes: current.shapes.length };
+    const record = {
+      round,
+      type: chosen.type,
+      lossBefore,
+      lossAfter,
+      accepted,
+      shapes: current.shapes.length,
+      added,
+      kept: accepted ? kept : 0,
+      ...(pruned > 0 ? { pruned } : {}),
+    };
+    pruned = 0;
     rounds.push(record);
     onRound?.({ ...record, scene: copyScene(current) });
   }
