@@ -632,6 +632,56 @@ static int curve_row_range(const float *s, float py, float reach, float *xlo, fl
   return 1;
 }
 
+/* The nearest-point parameters of the curves' vectors of the last row
+ * covered. The backward pass renders a row again just before it takes that
+ * row's gradients (kernel.c, backward_row), so curve_grad reads t here
+ * instead of solving the cubic a third time. An entry is keyed by the
+ * record's values and the row, so a record rewritten for the next
+ * evaluation never matches stale parameters; a miss (another row, a full
+ * cache, a vector outside the solved range) solves afresh, which gives the
+ * same bits. */
+#define CURVE_CACHE_VECTORS 32768
+#define CURVE_CACHE_SHAPES 64
+static f4 curve_cache_t[CURVE_CACHE_VECTORS];
+static struct {
+  float rec[7];
+  int va, vb, base;
+} curve_cache_entry[CURVE_CACHE_SHAPES];
+static int curve_cache_shapes, curve_cache_used;
+static float curve_cache_py = -1.0f, curve_cache_pixel = 1.0f;
+
+/* The cache slots for vectors [a, b) of this curve on row py, or null. */
+static f4 *curve_cache_claim(const float *s, float py, float pixel, int a, int b) {
+  if (py != curve_cache_py || pixel != curve_cache_pixel) {
+    curve_cache_py = py;
+    curve_cache_pixel = pixel;
+    curve_cache_shapes = curve_cache_used = 0;
+  }
+  if (curve_cache_shapes == CURVE_CACHE_SHAPES || curve_cache_used + (b - a) > CURVE_CACHE_VECTORS) return 0;
+  int e = curve_cache_shapes++;
+  for (int i = 0; i < 7; i++) curve_cache_entry[e].rec[i] = s[i];
+  curve_cache_entry[e].va = a;
+  curve_cache_entry[e].vb = b;
+  curve_cache_entry[e].base = curve_cache_used;
+  curve_cache_used += b - a;
+  return curve_cache_t + curve_cache_entry[e].base - a;
+}
+
+/* The cached t of the vector at px on row py, if this curve's row was cached. */
+static int curve_cache_find(const float *s, float py, f4 px, f4 *t) {
+  if (py != curve_cache_py) return 0;
+  int v = (int)((wasm_f32x4_extract_lane(px, 0) / curve_cache_pixel - 0.5f) * 0.25f + 0.5f);
+  for (int e = 0; e < curve_cache_shapes; e++) {
+    int same = 1;
+    for (int i = 0; i < 7; i++) same &= curve_cache_entry[e].rec[i] == s[i];
+    if (same && v >= curve_cache_entry[e].va && v < curve_cache_entry[e].vb) {
+      *t = curve_cache_t[curve_cache_entry[e].base + v - curve_cache_entry[e].va];
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Only the vectors of the row within 10 tau of the stroke (and 0.25 px for
  * rounding) run the solve; the rest of the box gets the clamped coverage. */
 static inline void curve_cover(const float *s, float py, int va, int vb, f4 invtau, const f4 *px, f4 *cov) {
@@ -647,9 +697,11 @@ static inline void curve_cover(const float *s, float py, int va, int vb, f4 invt
     b = fb < (float)a ? a : (fb > (float)vb ? vb : (int)fb);
   }
   f4 outside = v_coverage(SPLAT(3.0e38f), invtau);
+  f4 *cache = curve_cache_claim(s, py, pixel, a, b);
   for (int v = va; v < a; v++) cov[v] = outside;
   for (int v = a; v < b; v++) {
     curve_point r = curve_near(s, px[v], py);
+    if (cache) cache[v] = r.t;
     f4 sdf = SUB(SQRT(madd(r.ex, r.ex, MUL(r.ey, r.ey))), SPLAT(s[6]));
     cov[v] = v_coverage(sdf, invtau);
   }
@@ -659,7 +711,15 @@ static inline void curve_cover(const float *s, float py, int va, int vb, f4 invt
 static inline __attribute__((always_inline)) void curve_grad(const float *s, float py, f4 px, f4 wz, f4 *acc) {
   /* t is a stationary point of the distance (or an end): only the explicit
    * dependence on the points counts, the unit offset times the Bernstein weights */
-  curve_point r = curve_near(s, px, py);
+  curve_point r;
+  if (curve_cache_find(s, py, px, &r.t)) {
+    f4 u = SUB(SPLAT(1.0f), r.t);
+    f4 w0 = MUL(u, u), w1 = MUL(SPLAT(2.0f), MUL(u, r.t)), w2 = MUL(r.t, r.t);
+    r.ex = SUB(madd(w0, SPLAT(s[0]), madd(w1, SPLAT(s[2]), MUL(w2, SPLAT(s[4])))), px);
+    r.ey = SUB(madd(w0, SPLAT(s[1]), madd(w1, SPLAT(s[3]), MUL(w2, SPLAT(s[5])))), SPLAT(py));
+  } else {
+    r = curve_near(s, px, py);
+  }
   f4 d = SQRT(madd(r.ex, r.ex, MUL(r.ey, r.ey)));
   f4 k = wasm_v128_and(DIV(wz, VMAX(d, SPLAT(1e-30f))), wasm_f32x4_gt(d, SPLAT(0.0f)));
   f4 u = SUB(SPLAT(1.0f), r.t);
