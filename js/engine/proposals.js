@@ -13,7 +13,7 @@
 
 import { KIND_BY_NAME, KIND_NAMES } from "./shapes/index.js";
 
-/** @typedef {string} ShapeType a kind of shapes/index.js ("circle", "ellipse", "triangle") */
+/** @typedef {string} ShapeType a kind of shapes/index.js ("circle", "ellipse", "triangle", "rect", "curve") */
 /** @typedef {{x: number, y: number, s: number}} Site  metric centre and size of a proposal */
 
 /** The order in which the greedy search cycles through shape types. */

@@ -1,4 +1,4 @@
-"""The scene model: circles, ellipses and triangles in the wire format of DESIGN.md.
+"""The scene model: the shape kinds (circle, ellipse, triangle, rect, curve) in the wire format.
 
 Pure Python (no numpy, no pillow), so it runs in Pyodide.
 
@@ -128,7 +128,7 @@ class Scene:
     Parameters
     ----------
     shapes
-        Circles, ellipses and triangles, back to front (stored as a tuple).
+        Shapes of any kind, back to front (stored as a tuple).
     width, height
         Canvas size in pixels, each in [1, 2048].
     background
