@@ -31,15 +31,17 @@ def load_pelican() -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def driver_input_args(target_path: Path, scene_path: Path) -> list[str]:
-    """Return the Node drivers' flags naming the target (float32, RESOLUTION²) and start scene."""
+def driver_input_args(
+    target_path: Path, scene_path: Path, width: int = RESOLUTION, height: int = RESOLUTION
+) -> list[str]:
+    """Return the Node drivers' flags naming the target (float32, width x height), start scene."""
     return [
         "--target",
         str(target_path),
         "--width",
-        str(RESOLUTION),
+        str(width),
         "--height",
-        str(RESOLUTION),
+        str(height),
         "--scene",
         str(scene_path),
     ]

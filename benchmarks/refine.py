@@ -29,6 +29,13 @@ comma-separated list; the SVG is then ``DIR/refine_<proposal>_<types>.svg``::
 
     python benchmarks/refine.py --types classic --proposal error --out bench-out
     python benchmarks/refine.py --types all --proposal error --out bench-out
+
+At scale: ``--resolution N`` loads the target at N x N (the colour test image
+is resized to it), ``--batch`` sets the search's ``batch`` (``auto``, the
+default, or shapes per round; 1 is one shape per round) and ``--workers`` the
+Wasm Workers (0, the default: the in-process kernel)::
+
+    python benchmarks/refine.py --max-shapes 300 --resolution 256 --out bench-out
 """
 
 from __future__ import annotations
@@ -42,8 +49,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import REPO, RESOLUTION, driver_input_args, load_pelican
+from _common import DATA, REPO, RESOLUTION, driver_input_args, load_pelican
 from photos import load_image
+from PIL import Image
 
 import pelican_widget as pw
 from pelican_widget.shapes import SHAPE_TYPES
@@ -98,6 +106,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="all",
         help="kinds the search may add: all (default), classic, or a comma-separated list",
     )
+    parser.add_argument("--resolution", type=int, default=RESOLUTION, help="target size, N x N")
+    parser.add_argument(
+        "--batch", default="auto", help="shapes per round: auto (default) or a positive integer"
+    )
+    parser.add_argument("--workers", type=int, default=0, help="Wasm Workers (0: in-process)")
     for flag in ("--settle-steps", "--reoptimize-steps", "--initial-steps"):
         parser.add_argument(flag, type=int, default=None, help="the engine's default if omitted")
     args = parser.parse_args(argv)
@@ -107,6 +120,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(str(err))
     if args.loss is None:
         args.loss = "mse" if args.colour else "reference"
+    if args.batch != "auto":
+        if not args.batch.isdigit() or int(args.batch) < 1:
+            parser.error(f"--batch must be auto or a positive integer, got {args.batch}")
+        args.batch = int(args.batch)
     return args
 
 
@@ -117,8 +134,9 @@ def driver_command(
     command = [
         "node",
         str(REPO / "benchmarks" / "refine_driver.mjs"),
-        *driver_input_args(target_path, scene_path),
+        *driver_input_args(target_path, scene_path, args.resolution, args.resolution),
         *("--channels", str(channels)),
+        *("--workers", str(args.workers)),
         "--proposal",
         args.proposal,
         "--seed",
@@ -126,7 +144,7 @@ def driver_command(
         "--max-shapes",
         str(args.max_shapes),
         "--options",
-        json.dumps({"loss": args.loss, "types": list(args.kinds)}),
+        json.dumps({"loss": args.loss, "types": list(args.kinds), "batch": args.batch}),
     ]
     for flag in ("settle_steps", "reoptimize_steps", "initial_steps"):
         value = getattr(args, flag)
@@ -160,9 +178,18 @@ def run_driver(command: list[str]) -> dict:
 
 def start_of(args: argparse.Namespace) -> tuple[np.ndarray, pw.Scene, str]:
     """The target, the start scene and a name for them."""
+    size = args.resolution
     if not args.colour:
-        return load_pelican(), pw.Scene.pelican(), "pelican (grey)"
+        if size == RESOLUTION:
+            return load_pelican(), pw.Scene.pelican(), "pelican (grey)"
+        image = Image.open(DATA / "pelican.jpg").convert("L").resize((size, size))
+        grey = np.asarray(image, dtype=np.float32) / 255.0
+        return grey, pw.Scene.pelican(), f"pelican (grey, {size}x{size})"
     target = load_image("texture", colour=True)
+    if size != target.shape[0]:
+        pixels = np.round(target * 255.0).astype(np.uint8)
+        resized = Image.fromarray(pixels, "RGB").resize((size, size), Image.Resampling.BICUBIC)
+        target = np.asarray(resized, dtype=np.float32) / 255.0
     height, width = target.shape[:2]
     mean = tuple(float(v) for v in target.mean(axis=(0, 1)))
     start = pw.Scene(width=width, height=height, background=mean, shapes=())
@@ -184,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         wall = time.perf_counter() - began
 
     scene = pw.Scene.from_dict(done["scene"])
-    tau = 0.5 / RESOLUTION
+    tau = 0.5 / args.resolution
     # the loss the search minimised: the reference mix, or the MSE alone
     weights = OBJECTIVE_WEIGHTS[args.loss]
     start_loss = pw.loss(start, target, tau=tau, weights=weights)["total"]
@@ -196,7 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     print()
     node = subprocess.getoutput("node --version")
     print(f"target               {name}")
-    print(f"backend              {done['backend']} (in-process kernel under Node {node})")
+    where = f"{args.workers} Workers" if args.workers else "in-process kernel"
+    print(f"backend              {done['backend']} ({where} under Node {node})")
+    print(f"batch                {args.batch}")
     print(f"proposal             {args.proposal} (seed {args.seed}), objective {args.loss}")
     print(f"start loss ({len(start.shapes)})       {start_loss:.5f}")
     print(f"final loss (python)  {final['total']:.5f}   engine objective {done['loss']:.5f}")
@@ -216,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         f"RESULT types={args.types} loss={final['total']:.5f} mse={final['mse']:.5f} "
         f"shapes={len(scene.shapes)} " + " ".join(f"{k}={n}" for k, n in per_kind.items()) + " "
         f"accepted={done['accepted']} "
-        f"rejected={done['rejected']} seconds={wall:.1f} svg={svg}"
+        f"rejected={done['rejected']} seconds={wall:.1f} steps={done['steps']} svg={svg}"
     )
 
 

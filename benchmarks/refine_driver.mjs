@@ -1,8 +1,9 @@
 // Node driver for benchmarks/refine.py: runs engine.refine on the Wasm
-// backend (in-process kernel, no Workers) and streams one JSON line per round.
+// backend (in-process kernel, or --workers N node:worker_threads Workers) and
+// streams one JSON line per round.
 //
 //   node benchmarks/refine_driver.mjs --target T.f32 --width 128 --height 128 \
-//     --scene start.json [--channels 3] --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
+//     --scene start.json [--channels 3] [--workers N] --proposal error --seed 0 --max-shapes 35 [--settle-steps N]
 //     [--reoptimize-steps N] [--initial-steps N] [--options JSON]
 //
 // --options is a JSON object merged last into engine.refine's options (e.g.
@@ -12,7 +13,8 @@
 // Output lines: `ROUND {...}` per round, then `DONE {...}` with the final scene.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createEngine } from "../js/build/engine.mjs";
+import { createCpuEngine, createEngine, createWasmEvaluator, wrapBackend } from "../js/build/engine.mjs";
+import { spawnNodeWorker } from "../js/test/node-worker.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     height: { type: "string" },
     scene: { type: "string" },
     channels: { type: "string", default: "1" },
+    workers: { type: "string", default: "0" },
     proposal: { type: "string", default: "error" },
     seed: { type: "string", default: "0" },
     "max-shapes": { type: "string", default: "35" },
@@ -47,7 +50,18 @@ if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
 }
 const optional = (key, name) => (values[key] !== undefined ? { [name]: Number(values[key]) } : {});
 
-const engine = await createEngine({ backend: "wasm", workers: 0 });
+const workers = Number(values.workers);
+// Node has no Web Worker global: createEngine would run in-process, so Workers come from worker_threads here
+const engine =
+  workers > 0
+    ? wrapBackend(
+        await createCpuEngine(await createWasmEvaluator({ workers, spawnWorker: spawnNodeWorker }), {
+          backend: "wasm",
+          backendReason: `Wasm SIMD kernel in ${workers} worker threads`,
+        }),
+        null,
+      )
+    : await createEngine({ backend: "wasm", workers: 0 });
 await engine.setTarget({ data, width, height, channels });
 await engine.setScene(scene);
 const started = performance.now();

@@ -15,6 +15,7 @@ export { KINDS, KIND_NAMES } from "./shapes/index.js";
 export { mulberry32 } from "./proposals.js";
 export { toGreyTarget, toTarget } from "./target.js";
 export { createWasmEvaluator } from "./wasm/evaluator.js";
+export { createCpuEngine } from "./cpu.js";
 export {
   CIRCLE,
   ELLIPSE,

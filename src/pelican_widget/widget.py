@@ -653,6 +653,7 @@ class PelicanWidget(anywidget.AnyWidget):
         reoptimize_steps: int | None = None,
         max_rejects: int | None = None,
         seed: int | None = None,
+        batch: int | str = "auto",
     ) -> None:
         """Grow the drawing shape by shape in the browser (greedy search); returns at once.
 
@@ -694,6 +695,14 @@ class PelicanWidget(anywidget.AnyWidget):
         seed : int, optional
             Seed of the proposals (default: the ``seed`` trait). The same seed
             gives the same rounds.
+        batch : int or "auto"
+            Shapes a round adds (error proposals): drafts screened one after
+            another on the residual, settled and re-optimised together, each
+            kept only if removing it again raises the loss. "auto" (default)
+            adds a quarter of the shapes drawn so far (1 to 32), which reaches
+            a large budget in far fewer optimiser steps; 1 adds one shape per
+            round. At the budget, shapes whose removal does not raise the loss
+            are dropped once and the budget is filled again.
 
         Raises
         ------
@@ -716,6 +725,12 @@ class PelicanWidget(anywidget.AnyWidget):
         options["weights"] = dict(self.weights if loss is None else OBJECTIVES[loss])
         if types is not None:
             options["types"] = _check_types(types)
+        if batch != "auto":
+            if isinstance(batch, bool) or not _is_int(batch) or not 1 <= batch <= MAX_SHAPES:
+                raise traitlets.TraitError(
+                    f"batch must be 'auto' or an integer in [1, {MAX_SHAPES}], got {batch!r}"
+                )
+            options["batch"] = int(batch)
         checks = {
             "maxShapes": ("max_shapes", max_shapes, 1, MAX_SHAPES),
             "maxRejects": ("max_rejects", max_rejects, 1, MAX_SHAPES),
