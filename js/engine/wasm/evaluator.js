@@ -50,6 +50,10 @@ async function createInProcessEvaluator(bandCount) {
       const parts = bands.map((_, b) => instances[b].evaluate(raw, tau, weights, wantGrad));
       return combineBands(parts, width, height, types.length, wantGrad, channels);
     },
+    /** Bytes of Wasm linear memory its kernel instances hold (docs/engine.md, "Memory"). */
+    memoryBytes() {
+      return instances.reduce((sum, band) => sum + band.memory.byteLength, 0);
+    },
     async render(raw, tau) {
       const { width, height, channels, bands } = need();
       const image = new Float32Array(width * height * channels);
