@@ -110,3 +110,20 @@ export function scaleScene(startScene, count, width, height, seed) {
   }
   return { ...startScene, width, height, shapes };
 }
+
+/**
+ * @param {number} width
+ * @param {number} height
+ * @returns {Float32Array} width x height grey values: syntheticTarget's picture on any canvas
+ */
+export function syntheticTargetOf(width, height) {
+  const data = new Float32Array(width * height);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      const x = i / width - 0.45;
+      const y = j / height - 0.55;
+      data[j * width + i] = 0.95 - 0.6 * Math.exp(-(x * x + y * y) / 0.05) + 0.05 * Math.sin(i * 0.3) * Math.cos(j * 0.2);
+    }
+  }
+  return data;
+}

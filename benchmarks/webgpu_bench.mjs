@@ -15,7 +15,10 @@
 // --scene names the start scene (default ../shared/data/initial_pelican.json).
 // --profile 256x35,512x200 prints the GPU time of each dispatch of a step
 // (timestamp queries, one compute pass per dispatch, median of 50 steps).
-// --big also times 512x512 with 200 shapes (the size the backend must handle).
+// --big also times 512x512 with 200 shapes (the size the backend must handle)
+// and, at scale, 512x512 and 1024x1024 with 1000 shapes and 2040x1344 with
+// 2048 (bench_util's scaleScene: a long search's drawing, log-uniform sizes),
+// grey; RESULT keys webgpu_<W>x<H>x<shapes>_ms.
 // --quality T.f32 (128x128 grey float32) also runs 500 steps from the pelican
 // start scene on WebGPU and on the in-process Wasm kernel and compares the
 // final losses. Needs a WebGPU adapter: on a machine without a GPU, point
@@ -24,7 +27,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createEngine } from "../js/build/engine.mjs";
-import { colourScene, sceneWith, syntheticColourTarget, syntheticTarget } from "./bench_util.mjs";
+import { colourScene, scaleScene, sceneWith, syntheticColourTarget, syntheticTarget, syntheticTargetOf } from "./bench_util.mjs";
 import { gpu } from "../js/engine/webgpu/node-gpu.mjs";
 
 const { values } = parseArgs({
@@ -120,6 +123,20 @@ if (values.big) {
   const { ms, loss } = await msPerStep(engine, sceneWith(startScene, 200, 512, 200), a, b);
   result.push(`webgpu_512x200_ms=${ms.toFixed(4)}`);
   console.log(`${"512x512".padEnd(10)}${"200".padStart(8)}${ms.toFixed(4).padStart(12)}${(1000 / ms).toFixed(0).padStart(12)}${loss.toFixed(6).padStart(14)}`);
+  for (const [width, height, count] of [
+    [512, 512, 1000],
+    [1024, 1024, 1000],
+    [2040, 1344, 2048],
+  ]) {
+    await engine.setTarget({ data: syntheticTargetOf(width, height), width, height });
+    const [c, d] = values.quick ? [2, 5] : [10, 40];
+    const big = await msPerStep(engine, scaleScene(startScene, count, width, height, count), c, d);
+    result.push(`webgpu_${width}x${height}x${count}_ms=${big.ms.toFixed(4)}`);
+    console.log(
+      `${`${width}x${height}`.padEnd(10)}${String(count).padStart(8)}${big.ms.toFixed(4).padStart(12)}` +
+        `${(1000 / big.ms).toFixed(0).padStart(12)}${big.loss.toFixed(6).padStart(14)}`,
+    );
+  }
 }
 engine.dispose();
 
