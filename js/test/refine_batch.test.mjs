@@ -131,3 +131,24 @@ test("pruning drops shapes that do not help once the budget is reached, and the 
   assert.equal(result.scene.shapes.length, shapes.length);
   engine.dispose?.();
 });
+
+test("the widget's runner passes batch to engine.refine and plans the progress bar by it", async () => {
+  const { runRefine } = await import("../ui/refine_runner.js");
+  const seen = [];
+  const engine = {
+    refine: async (options) => {
+      seen.push(options);
+      return { scene: { shapes: [] }, steps: 0 };
+    },
+    getTarget: () => ({ width: SIZE, height: SIZE }),
+    loss: async () => ({ total: 0 }),
+  };
+  const state = new Map([["scene", { shapes: [] }]]);
+  const model = { get: (k) => state.get(k), set: (k, v) => state.set(k, v), save_changes: () => {} };
+  await runRefine(engine, { maxShapes: 300, batch: 1 }, {}, model);
+  assert.equal(seen[0].batch, 1);
+  const one = state.get("total_steps");
+  await runRefine(engine, { maxShapes: 300 }, {}, model);
+  assert.equal(seen[1].batch, undefined);
+  assert.ok(state.get("total_steps") < 0.5 * one, `${state.get("total_steps")} vs ${one}`);
+});
