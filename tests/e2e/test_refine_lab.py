@@ -83,14 +83,17 @@ def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     assert rounds, result
     assert [r["round"] for r in rounds] == list(range(1, len(rounds) + 1))
     for r in rounds:
-        assert set(r) == {"round", "type", "lossBefore", "lossAfter", "accepted", "shapes"}, r
+        base = {"round", "type", "lossBefore", "lossAfter", "accepted", "shapes", "added", "kept"}
+        assert base <= set(r) <= base | {"pruned"}, r
         assert r["accepted"] == (r["lossAfter"] < r["lossBefore"]), r
-    kept = sum(r["accepted"] for r in rounds)
-    assert kept >= 2, rounds
-    assert result["shapes"] == 9 + kept
+        assert 0 <= r["kept"] <= r["added"] and (r["kept"] > 0) == r["accepted"], r
+    kept = sum(r["kept"] for r in rounds)
+    pruned = sum(r.get("pruned", 0) for r in rounds)
+    assert sum(r["accepted"] for r in rounds) >= 2, rounds
+    assert result["shapes"] == 9 + kept - pruned
     # the final polish is kept only if it helps
     assert result["loss"] <= min(r["lossAfter"] for r in rounds if r["accepted"]) + 1e-7
     # the drawing reached Python during the search, not only at its end
     counts = result["counts"]
-    assert len(set(counts)) >= 3 and max(counts) >= 9 + kept, counts
+    assert len(set(counts)) >= 3 and max(counts) >= 9 + kept - pruned, counts
     assert shown == len(rounds)
