@@ -6,7 +6,7 @@
 // three channels, so the two columns time the same geometry), side by side.
 //
 //   cd js && npm run build && cd .. && node benchmarks/webgpu_bench.mjs [--quick] [--sizes 128,256] [--pix 1,2,4]
-//       [--quality target.f32]
+//       [--quality target.f32] [--tiling auto|on|off]
 //
 // The time per step is the difference between a long and a short run over
 // the difference in steps, so the fixed cost of a run (start, final
@@ -19,12 +19,17 @@
 // and, at scale, 512x512 and 1024x1024 with 1000 shapes and 2040x1344 with
 // 2048 (bench_util's scaleScene: a long search's drawing, log-uniform sizes),
 // grey; RESULT keys webgpu_<W>x<H>x<shapes>_ms.
+// --tiling picks the backend's path (createWebGPUBackend's `tiling`): "auto"
+// (the default, as the engine runs it), "on" (shapes binned to tiles at any
+// count) or "off" (every pixel walks every shape); run the command once per
+// value to compare the paths on one machine.
 // --quality T.f32 (128x128 grey float32) also runs 500 steps from the pelican
 // start scene on WebGPU and on the in-process Wasm kernel and compares the
 // final losses. Needs a WebGPU adapter: on a machine without a GPU, point
 // Dawn at a Vulkan ICD (e.g. SwiftShader) through VK_ICD_FILENAMES.
 
 import { readFileSync } from "node:fs";
+import { register } from "node:module";
 import { parseArgs } from "node:util";
 import { createEngine } from "../js/build/engine.mjs";
 import { colourScene, scaleScene, sceneWith, syntheticColourTarget, syntheticTarget, syntheticTargetOf } from "./bench_util.mjs";
@@ -39,23 +44,29 @@ const { values } = parseArgs({
     quality: { type: "string", default: "" },
     big: { type: "boolean", default: false },
     profile: { type: "string", default: "" },
+    tiling: { type: "string", default: "auto" },
     scene: { type: "string", default: new URL("../../shared/data/initial_pelican.json", import.meta.url).pathname },
   },
 });
 
 const startScene = JSON.parse(readFileSync(values.scene, "utf8"));
 
-/** The backend module alone (the engine bundle does not export it), bundled on the fly. */
+/**
+ * The backend module alone (the engine bundle does not export it), from the
+ * sources: a module hook loads the .wgsl files as text, as the bundler does,
+ * so no bundler is needed (the device machines have none).
+ */
 async function loadBackendModule() {
-  const esbuild = await import("../js/node_modules/esbuild/lib/main.js");
-  const out = await esbuild.build({
-    entryPoints: [new URL("../js/engine/webgpu/index.js", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    write: false,
-    loader: { ".wgsl": "text" },
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
+  const hook = `
+    import { readFileSync } from "node:fs";
+    import { fileURLToPath } from "node:url";
+    export async function load(url, context, next) {
+      if (!url.endsWith(".wgsl")) return next(url, context);
+      const text = readFileSync(fileURLToPath(url), "utf8");
+      return { format: "module", shortCircuit: true, source: "export default " + JSON.stringify(text) + ";" };
+    }`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+  return import("../js/engine/webgpu/index.js");
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,9 +93,9 @@ async function msPerStep(engine, scene, short, long) {
   return { ms: (median(b) - median(a)) / (long - short), loss };
 }
 
-const engine = await createEngine({ backend: "webgpu", gpu });
-if (engine.backend !== "webgpu") throw new Error(`got ${engine.backend}: ${engine.backendReason}`);
-console.log(`adapter: ${engine.backendReason}`);
+const { createWebGPUBackend } = await loadBackendModule();
+const engine = await createWebGPUBackend({ gpu, tiling: values.tiling });
+console.log(`adapter: ${engine.backendReason}; tiling ${values.tiling}`);
 const sizes = values.sizes.split(",").map(Number);
 const counts = values.shapes.split(",").map(Number);
 const [short, long] = values.quick ? [5, 25] : [100, 600];
@@ -141,14 +152,13 @@ if (values.big) {
 engine.dispose();
 
 if (values.pix) {
-  const { createWebGPUBackend } = await loadBackendModule();
   console.log("\nbackward pixels per invocation");
   for (const [size, count] of [
     [256, 35],
     [512, 100],
   ]) {
     for (const pix of values.pix.split(",").map(Number)) {
-      const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix });
+      const backend = await createWebGPUBackend({ gpu, pixelsPerThread: pix, tiling: "off" });
       backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
       const { ms } = await msPerStep(backend, sceneWith(startScene, count, size, count), short, long);
       backend.dispose();
@@ -159,8 +169,7 @@ if (values.pix) {
 }
 
 if (values.profile) {
-  const { createWebGPUBackend } = await loadBackendModule();
-  const backend = await createWebGPUBackend({ gpu, profile: true });
+  const backend = await createWebGPUBackend({ gpu, profile: true, tiling: values.tiling });
   console.log("\nGPU time per dispatch [us] (median of 50 steps; separate passes)");
   let header = false;
   for (const spec of values.profile.split(",")) {

@@ -7,7 +7,7 @@ import { STRIDE, packScene, resolveSceneArgument, sceneFromRaw } from "../params
 import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
-import { planLayout } from "./layout.js";
+import { TILED_MIN_SHAPES, planLayout, planTiles } from "./layout.js";
 import { adapterName, describeAdapter, isSoftwareAdapter, requestAdapter } from "./probe.js";
 
 /** Binding numbers shared by all WGSL entry files. */
@@ -26,6 +26,8 @@ const B = Object.freeze({
   sched: 13,
   terms: 15,
   geo: 16,
+  bins: 17,
+  slots: 18,
 });
 
 const DIMS_WORDS = 28;
@@ -67,13 +69,23 @@ function fallbackError(message, scene, step) {
   return error;
 }
 
+/** Programs of one step on each path, in bind-group order. */
+const STEP_PROGRAMS = {
+  untiled: ["forward", "imageLoss", "backward", "reduce", "adam", "restore"],
+  tiled: ["boxes", "bin", "forwardTiled", "imageLoss", "backwardTiled", "reduceTiled", "adam", "restore"],
+};
+
 /**
- * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number, profile?: boolean}} [options]
+ * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number, profile?: boolean,
+ *   tiling?: "auto"|"on"|"off"}} [options]
  *   forceAdapter: use this adapter instead of requesting one (software adapters included);
  *   pixelsPerThread: backward rows per invocation (benchmarks), chosen by size when absent;
- *   profile: ask for timestamp queries, for profileSteps (benchmarks)
+ *   profile: ask for timestamp queries, for profileSteps (benchmarks);
+ *   tiling: "auto" (default) bins shapes to tiles from TILED_MIN_SHAPES shapes on, "on" always,
+ *   "off" never (tests and benchmarks compare the two); either way when the tile lists fit
  */
-export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread, profile = false } = {}) {
+export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread, profile = false, tiling = "auto" } = {}) {
+  if (!["auto", "on", "off"].includes(tiling)) throw new Error(`WebGPU: tiling must be "auto", "on" or "off", not ${tiling}`);
   const adapter = forceAdapter ?? (gpu ? await requestAdapter(gpu) : null);
   if (!adapter) throw new Error("WebGPU: no adapter");
   if (!adapter.features.has("subgroups")) throw new Error("WebGPU: the adapter lacks the subgroups feature");
@@ -127,6 +139,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps, nc, layout.shapeCols]);
     f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height * nc)], 12);
     f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas, ...rgb], 16);
+    u.set([layout.tiled ? 1 : 0, layout.slotCap ?? 0], 25);
     return words;
   }
 
@@ -137,6 +150,21 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     ctx = null;
   }
 
+  /**
+   * The work sizes of a step: the tiled path's (tiles.wgsl) where `tiling`
+   * asks for it and its buffers fit, else the untiled one's. The tiled
+   * layout has one chunk of reduced columns, shapeCols = its slot columns.
+   */
+  function stepLayout(S) {
+    const { width, height, channels } = target;
+    const wanted = tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES);
+    const tiles = wanted && S + 1 <= device.limits.maxComputeWorkgroupsPerDimension ? planTiles(width, height, S, channels, maxBinding) : null;
+    if (tiles) {
+      return { width, height, nShapes: S, channels, ...tiles, shapeCols: tiles.slotCols, tiled: true, pix: 1, backGroups: 0, rowsPerChunk: 0, chunks: 1, bytes: 16 };
+    }
+    return planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels);
+  }
+
   /** (Re)allocates the buffers for the current target and shape count. */
   async function ensureContext() {
     if (!target) throw new Error("setTarget() must be called before rendering or optimising");
@@ -145,7 +173,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     destroyContext();
     let layout;
     try {
-      layout = planLayout(target.width, target.height, S, minSubgroup, maxBinding, pixelsPerThread, target.channels);
+      layout = stepLayout(S);
     } catch (error) {
       throw fallbackError(error.message, makeScene(raw), 0);
     }
@@ -153,7 +181,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const C = target.channels;
     const N = target.width * target.height;
     const n = S * STRIDE;
-    const largest = Math.max(N * C * 32, layout.bytes);
+    const largest = Math.max(N * C * 32, layout.bytes, layout.binsBytes ?? 0, layout.slotsBytes ?? 0);
     if (largest > Math.min(maxBinding, device.limits.maxBufferSize)) {
       // a run on Wasm can still handle it
       throw fallbackError(`a ${target.width}x${target.height} target needs ${largest}-byte buffers, over this adapter's limit`, makeScene(raw), 0);
@@ -172,6 +200,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.opt]: buffer(5 * n * 4, STORAGE, "opt"),
       [B.terms]: buffer((S + 1) * 16, STORAGE, "terms"),
       [B.geo]: buffer(S * GEO * 16, STORAGE, "geo"),
+      [B.bins]: buffer(layout.binsBytes ?? 16, STORAGE, "bins"),
+      [B.slots]: buffer(layout.slotsBytes ?? 16, STORAGE, "slots"),
     };
     ctx = { target, nShapes: S, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
     device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background }));
@@ -212,7 +242,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       ctx.schedSteps = cap;
       const all = { ...ctx.buffers, [B.sched]: ctx.sched };
       ctx.groups = {};
-      for (const name of ["forward", "imageLoss", "backward", "reduce", "adam", "restore"]) {
+      for (const name of STEP_PROGRAMS[ctx.layout.tiled ? "tiled" : "untiled"]) {
         ctx.groups[name] = bindGroup(device, ctx.progs[name], all, name);
       }
     }
@@ -249,6 +279,17 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   /** The dispatches of one step, in order: [program, workgroups x, y (, z)]; the image loss runs per channel along z. */
   function stepDispatches() {
     const l = ctx.layout;
+    if (l.tiled) {
+      return [
+        ["boxes", 1],
+        ["bin", l.gx, l.gy],
+        ["forwardTiled", l.gx, l.gy],
+        ["imageLoss", l.gx, l.gy, l.channels],
+        ["backwardTiled", l.gx, l.gy],
+        ["reduceTiled", l.nShapes + 1],
+        ["adam", 1],
+      ];
+    }
     return [
       ["forward", l.gx, l.gy],
       ["imageLoss", l.gx, l.gy, l.channels],
@@ -389,7 +430,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       const S = t.length;
       const C = target.channels;
       const N = target.width * target.height;
-      const layout = { ...c.layout, nShapes: S, cols: c.layout.shapeCols * S + 1 };
+      const layout = { ...c.layout, nShapes: S, cols: c.layout.shapeCols * S + (c.layout.tiled ? 2 : 1) };
       const own = [];
       const mk = (size, usage, label) => {
         const b = buffer(size, usage, label);
@@ -407,6 +448,14 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.img]: mk(N * C * 4, STORAGE, "evalImg"),
         [B.coef]: mk(N * C * 32, STORAGE, "evalCoef"),
       };
+      // the tile lists are rebuilt before every use, so a scene of the step's
+      // shape count shares the step's buffer; others get their own or go untiled
+      let tiled = c.layout.tiled;
+      if (tiled && S !== c.nShapes) {
+        const plan = planTiles(target.width, target.height, S, C, maxBinding);
+        if (plan) bufs[B.bins] = mk(plan.binsBytes, STORAGE, "evalBins");
+        else tiled = false;
+      }
       try {
         device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background: bg }));
         device.queue.writeBuffer(bufs[B.sched], 0, new Float32Array([0, tau, 0, 0]));
@@ -420,7 +469,13 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
           pass.dispatchWorkgroups(x, y, z);
         };
         run("decode", Math.max(1, Math.ceil(S / 64)));
-        run("forward", c.layout.gx, c.layout.gy);
+        if (tiled) {
+          run("boxes", 1);
+          run("bin", c.layout.gx, c.layout.gy);
+          run("forwardTiled", c.layout.gx, c.layout.gy);
+        } else {
+          run("forward", c.layout.gx, c.layout.gy);
+        }
         if (wantLoss) run("imageLoss", c.layout.gx, c.layout.gy, C);
         pass.end();
         const src = wantLoss ? bufs[B.coef] : bufs[B.img];
@@ -429,7 +484,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         enc.copyBufferToBuffer(src, 0, staging, 0, size);
         device.queue.submit([enc.finish()]);
         await staging.mapAsync(MAP_READ);
-        const out = new Float32Array(staging.getMappedRange().slice(0));
+        // the staging buffer is rounded up to 16 bytes
+        const out = new Float32Array(staging.getMappedRange().slice(0, size));
         staging.unmap();
         const failed = gpuDevice.failure();
         if (failed) throw fallbackError(failed, makeScene(raw), 0);

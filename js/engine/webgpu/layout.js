@@ -1,5 +1,6 @@
 // Work sizes of one step: 16x16 pixel tiles, and the rows of per-subgroup
-// partial gradient sums that the backward pass writes and reduce.wgsl sums.
+// partial gradient sums that the backward pass writes and reduce.wgsl sums;
+// on the tiled path the tile lists and (shape, tile) gradient slots.
 
 export const TILE = 16;
 /**
@@ -45,3 +46,43 @@ export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixe
   return { width, height, nShapes, channels, shapeCols, cols, gx, gy, ...p, rowsPerChunk, chunks };
 }
 
+
+/**
+ * Shapes from which `tiling: "auto"` takes the tiled path. Below it every
+ * pixel walking every shape costs less than the two extra passes (boxes,
+ * bin) and the per-shape reduction; measured in docs/engine.md.
+ */
+export const TILED_MIN_SHAPES = 64;
+/** Cap on the tile lists: tiles x shapes words. */
+const BINS_CAP = 256 * 1024 * 1024;
+/** Cap on the (shape, tile) gradient slots; shapes past it spill (backward_tiled.wgsl). */
+const SLOTS_CAP = 256 * 1024 * 1024;
+
+/**
+ * Buffer sizes of the tiled path (shaders/tiles.wgsl), or null when the
+ * tile lists (a word per tile and shape: any overlap depth fits) would
+ * pass the cap or the binding limit; then the untiled path runs.
+ * @param {number} width
+ * @param {number} height
+ * @param {number} nShapes
+ * @param {1|3} channels
+ * @param {number} maxBinding the device's maxStorageBufferBindingSize
+ * @returns {{gx: number, gy: number, tiles: number, slotCols: number, cols: number,
+ *   binsBytes: number, slotCap: number, slotsBytes: number} | null}
+ *   slotCols: vec4 columns per slot (3 grey, 4 colour); cols: of the reduced row
+ *   (slotCols per shape, loss sums, far-field sums); slotCap: (shape, tile) slots
+ */
+export function planTiles(width, height, nShapes, channels, maxBinding) {
+  const gx = Math.ceil(width / TILE);
+  const gy = Math.ceil(height / TILE);
+  const tiles = gx * gy;
+  const slotCols = channels === 3 ? 4 : 3;
+  const binsBytes = 4 * (8 + 10 * nShapes + tiles + tiles * nShapes);
+  if (binsBytes > Math.min(maxBinding, BINS_CAP)) return null;
+  // tile sums and spill slots, in vec4s
+  const fixed = 2 * tiles + slotCols * nShapes;
+  const room = Math.floor((Math.min(maxBinding, SLOTS_CAP) / 16 - fixed) / slotCols);
+  if (room < 1) return null;
+  const slotCap = Math.min(nShapes * tiles, room);
+  return { gx, gy, tiles, slotCols, cols: slotCols * nShapes + 2, binsBytes, slotCap, slotsBytes: 16 * (slotCap * slotCols + fixed) };
+}

@@ -6,9 +6,13 @@
 import adam from "./shaders/adam.wgsl";
 import adjoint from "./shaders/adjoint.wgsl";
 import backward from "./shaders/backward.wgsl";
+import backwardTiled from "./shaders/backward_tiled.wgsl";
+import bin from "./shaders/bin.wgsl";
+import boxes from "./shaders/boxes.wgsl";
 import common from "./shaders/common.wgsl";
 import decode from "./shaders/decode.wgsl";
 import forward from "./shaders/forward.wgsl";
+import forwardTiled from "./shaders/forward_tiled.wgsl";
 import imageLoss from "./shaders/image_loss.wgsl";
 import kinds from "./shaders/kinds.wgsl";
 import circle from "./shaders/kinds/circle.wgsl";
@@ -19,26 +23,34 @@ import triangle from "./shaders/kinds/triangle.wgsl";
 import params from "./shaders/params.wgsl";
 import priors from "./shaders/priors.wgsl";
 import reduce from "./shaders/reduce.wgsl";
+import reduceTiled from "./shaders/reduce_tiled.wgsl";
 import restore from "./shaders/restore.wgsl";
 import stencils from "./shaders/stencils.wgsl";
 import targetStats from "./shaders/target_stats.wgsl";
+import tiles from "./shaders/tiles.wgsl";
 import { KINDS } from "../shapes/index.js";
 
 const FILES = {
   "adam.wgsl": adam,
   "adjoint.wgsl": adjoint,
   "backward.wgsl": backward,
+  "backward_tiled.wgsl": backwardTiled,
+  "bin.wgsl": bin,
+  "boxes.wgsl": boxes,
   "common.wgsl": common,
   "decode.wgsl": decode,
   "forward.wgsl": forward,
+  "forward_tiled.wgsl": forwardTiled,
   "image_loss.wgsl": imageLoss,
   "kinds.wgsl": kinds,
   "params.wgsl": params,
   "priors.wgsl": priors,
   "reduce.wgsl": reduce,
+  "reduce_tiled.wgsl": reduceTiled,
   "restore.wgsl": restore,
   "stencils.wgsl": stencils,
   "target_stats.wgsl": targetStats,
+  "tiles.wgsl": tiles,
 };
 
 /** The WGSL section of each kind, by name (kinds/<name>.wgsl). */
@@ -62,6 +74,7 @@ function kindDispatch() {
   }).join("\n");
   return [
     `fn shapeSdfGrad(t: u32, g0: vec4f, g1: vec4f, p: vec2f) -> SdfGrad {\n${chain("Sdf", "g0, g1, p")}\n}`,
+    `fn shapeBox(t: u32, g0: vec4f, g1: vec4f, reach: f32) -> vec4f {\n${chain("Box", "g0, g1, reach")}\n}`,
     `fn kindGeo1(t: u32, v: array<f32, 8>, raw4: f32) -> vec3f {\n${chain("Geo1", "v, raw4")}\n}`,
     `fn kindPrior(t: u32, v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {\n${chain("Prior", "v, wPerim, wDegen, wCanvas")}\n}`,
     `fn kindSlots(t: u32) -> u32 {\n${slots}\n}`,
@@ -93,6 +106,12 @@ export const PROGRAMS = {
   adam: ["adam.wgsl", "params.wgsl", "priors.wgsl", "kinds"],
   restore: ["restore.wgsl", "params.wgsl", "kinds"],
   decode: ["decode.wgsl", "params.wgsl", "kinds"],
+  // the tiled path (tiles.wgsl): boxes -> bin -> forwardTiled -> imageLoss -> backwardTiled -> reduceTiled -> adam
+  boxes: ["boxes.wgsl", "tiles.wgsl", "kinds"],
+  bin: ["bin.wgsl", "tiles.wgsl"],
+  forwardTiled: ["forward_tiled.wgsl", "tiles.wgsl", "kinds"],
+  backwardTiled: ["backward_tiled.wgsl", "tiles.wgsl", "kinds", "stencils.wgsl", "adjoint.wgsl"],
+  reduceTiled: ["reduce_tiled.wgsl", "tiles.wgsl"],
 };
 
 /** The 1-D factor of the normalised 7x7 Gaussian (sigma 1.5), as reference.js builds it. */

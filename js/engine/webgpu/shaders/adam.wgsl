@@ -25,6 +25,7 @@ const CLIP_NORM: f32 = 1.0;
 
 var<workgroup> red: array<vec2f, 256>;
 var<workgroup> imageSums: vec4f;
+var<workgroup> farScan: array<vec4f, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) li: u32) {
@@ -36,11 +37,41 @@ fn main(@builtin(local_invocation_index) li: u32) {
 
   // part = (weighted priors, squared gradient norm over movable shapes)
   var part = vec2f(0.0);
-  for (var k = li; k < S; k += 256u) {
+  let sc = dims.shapeCols;
+  // each invocation takes a contiguous block of shapes (the tiled path's
+  // far-field terms are summed over shapes in paint order)
+  let per = (S + 255u) / 256u;
+  let k0 = min(S, li * per);
+  let k1 = min(S, k0 + per);
+  // tiled path: the far-field fill sums of the shapes before k0, per channel
+  // (backward_tiled.wgsl: the tiles' bottom segments, then the terms D)
+  var far = vec3f(0.0);
+  if (dims.tiled == 1u) {
+    var run = vec3f(0.0);
+    for (var k = k0; k < k1; k++) {
+      run += partial2[sc * k + sc - 1u].xyz;
+    }
+    farScan[li] = vec4f(run, 0.0);
+    for (var w = 1u; w < 256u; w <<= 1u) {
+      workgroupBarrier();
+      var before = vec3f(0.0);
+      if (li >= w) {
+        before = farScan[li - w].xyz;
+      }
+      workgroupBarrier();
+      run += before;
+      farScan[li] = vec4f(run, 0.0);
+    }
+    workgroupBarrier();
+    if (li > 0u) {
+      far = farScan[li - 1u].xyz;
+    }
+    far += partial2[sc * S + 1u].xyz;
+  }
+  for (var k = k0; k < k1; k++) {
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
     var gc = vec2f(0.0);
-    let sc = dims.shapeCols;
     for (var c = 0u; c < dims.chunks; c++) {
       ga += partial2[c * dims.cols + sc * k];
       gb += partial2[c * dims.cols + sc * k + 1u];
@@ -50,6 +81,17 @@ fn main(@builtin(local_invocation_index) li: u32) {
       for (var c = 0u; c < dims.chunks; c++) {
         gc += partial2[c * dims.cols + sc * k + 2u].xy;
       }
+    }
+    if (dims.tiled == 1u) {
+      // the fill gradient where shape k has the far-field coverage: lo / aff[k + 1].A in w
+      let d = partial2[sc * k + sc - 1u];
+      far += d.xyz;
+      gb.w += d.w * far.x;
+      if (dims.nc == 3u) {
+        gc += d.w * far.yz;
+      }
+    }
+    if (dims.nc == 3u) {
       gc *= geo[GEO * k + 4u].zw;
     }
     let pr = shapePrior(k, dims.wPerim, dims.wDegen, dims.wCanvas);

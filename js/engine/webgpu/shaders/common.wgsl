@@ -10,12 +10,14 @@ struct Dims {
   backGroupsX: u32,
   backGroups: u32,
   // vec4 columns of a partial-sum row: shapeCols per shape (slots 0..7, in colour
-  // then the G, B fill slots), then 1 for the loss sums
+  // then the G, B fill slots; on the tiled path one more, the far-field terms),
+  // then 1 for the loss sums (tiled: 2, then the far-field sums)
   cols: u32,
   rowsPerChunk: u32,
   chunks: u32,
   nSteps: u32,
-  // colour channels (1 grey, 3 RGB) and vec4 columns per shape in a partial-sum row (2 grey, 3 RGB)
+  // colour channels (1 grey, 3 RGB) and vec4 columns per shape in a partial-sum row
+  // (2 grey, 3 RGB; tiled 3, 4)
   nc: u32,
   shapeCols: u32,
   sx: f32,
@@ -32,9 +34,11 @@ struct Dims {
   background: f32,
   backgroundG: f32,
   backgroundB: f32,
-  _f1: f32,
-  _f2: f32,
-  _f3: f32,
+  // 1 on the tiled path (tiles.wgsl; the passes of a step differ)
+  tiled: u32,
+  // (shape, tile) gradient slots of the tiled path; shapes past them spill
+  slotCap: u32,
+  _pad: u32,
 }
 
 // vec4s of geometry per shape (params.wgsl)

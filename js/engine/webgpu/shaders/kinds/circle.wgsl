@@ -11,6 +11,12 @@ fn circleGeo1(v: array<f32, 8>, raw4: f32) -> vec3f {
   return vec3f(v[4], v[5], 0.0);
 }
 
+// (x0, x1, y0, y1): outside it the SDF is at least `reach`
+fn circleBox(g0: vec4f, g1: vec4f, reach: f32) -> vec4f {
+  let h = g0.z + reach;
+  return vec4f(g0.x - h, g0.x + h, g0.y - h, g0.y + h);
+}
+
 // priors on the scene values v (slot order); g: d(weighted priors)/d v
 fn circlePrior(v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {
   var g = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);

@@ -118,6 +118,14 @@ fn curveGeo1(v: array<f32, 8>, raw4: f32) -> vec3f {
   return vec3f(v[4], v[5], v[6]);
 }
 
+// (x0, x1, y0, y1): the control polygon's box (it holds the curve) widened by half the width and `reach`
+fn curveBox(g0: vec4f, g1: vec4f, reach: f32) -> vec4f {
+  let ext = 0.5 * g1.z + reach;
+  let lo = min(min(g0.xy, g0.zw), g1.xy) - ext;
+  let hi = max(max(g0.xy, g0.zw), g1.xy) + ext;
+  return vec4f(lo.x, hi.x, lo.y, hi.y);
+}
+
 // perimeter: twice the arc length (8-point Gauss-Legendre, as curve.js);
 // degeneracy: a width under half a pixel at 128 px; canvas: every point coordinate
 fn curvePrior(v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {

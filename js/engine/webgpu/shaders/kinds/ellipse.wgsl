@@ -33,6 +33,16 @@ fn ellipseGeo1(v: array<f32, 8>, raw4: f32) -> vec3f {
   return vec3f(sc.y, sc.x, raw4);
 }
 
+// (x0, x1, y0, y1): the contour sdf = reach is the ellipse scaled by 1 + reach / sqrt(rx ry)
+fn ellipseBox(g0: vec4f, g1: vec4f, reach: f32) -> vec4f {
+  let grow = 1.0 + reach / sqrt(g0.z * g0.w + 1e-10);
+  let a = g0.z * grow;
+  let b = g0.w * grow;
+  let hx = sqrt(a * a * g1.x * g1.x + b * b * g1.y * g1.y);
+  let hy = sqrt(a * a * g1.y * g1.y + b * b * g1.x * g1.x);
+  return vec4f(g0.x - hx, g0.x + hx, g0.y - hy, g0.y + hy);
+}
+
 fn ellipsePrior(v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {
   var g = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   let a = v[2];

@@ -29,6 +29,15 @@ fn rectGeo1(v: array<f32, 8>, raw4: f32) -> vec3f {
   return vec3f(sc.y, sc.x, raw4);
 }
 
+// (x0, x1, y0, y1): the rotated box's extent widened by `reach`
+fn rectBox(g0: vec4f, g1: vec4f, reach: f32) -> vec4f {
+  let c = abs(g1.x);
+  let sn = abs(g1.y);
+  let hx = 0.5 * (c * g0.z + sn * g0.w) + reach;
+  let hy = 0.5 * (sn * g0.z + c * g0.w) + reach;
+  return vec4f(g0.x - hx, g0.x + hx, g0.y - hy, g0.y + hy);
+}
+
 // perimeter 2 (w + h); the ellipse's canvas term with half the longer side as the reach
 fn rectPrior(v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {
   var g = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);

@@ -60,6 +60,13 @@ fn triangleGeo1(v: array<f32, 8>, raw4: f32) -> vec3f {
   return vec3f(v[4], v[5], 0.0);
 }
 
+// (x0, x1, y0, y1): the vertices' box widened by `reach` (the SDF outside is the distance)
+fn triangleBox(g0: vec4f, g1: vec4f, reach: f32) -> vec4f {
+  let lo = min(min(g0.xy, g0.zw), g1.xy) - reach;
+  let hi = max(max(g0.xy, g0.zw), g1.xy) + reach;
+  return vec4f(lo.x, hi.x, lo.y, hi.y);
+}
+
 fn trianglePrior(v: array<f32, 8>, wPerim: f32, wDegen: f32, wCanvas: f32) -> KindPrior {
   var g = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   var perim = 0.0;
