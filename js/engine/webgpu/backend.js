@@ -77,14 +77,15 @@ const STEP_PROGRAMS = {
 
 /**
  * @param {{gpu?: GPU, forceAdapter?: GPUAdapter, pixelsPerThread?: number, profile?: boolean,
- *   tiling?: "auto"|"on"|"off"}} [options]
+ *   tiling?: "auto"|"on"|"off", tileSlots?: number}} [options]
  *   forceAdapter: use this adapter instead of requesting one (software adapters included);
  *   pixelsPerThread: backward rows per invocation (benchmarks), chosen by size when absent;
  *   profile: ask for timestamp queries, for profileSteps (benchmarks);
  *   tiling: "auto" (default) bins shapes to tiles from TILED_MIN_SHAPES shapes on, "on" always,
- *   "off" never (tests and benchmarks compare the two); either way when the tile lists fit
+ *   "off" never (tests and benchmarks compare the two); either way when the tile lists fit;
+ *   tileSlots: a lower cap on the tiled path's (shape, tile) gradient slots (tests: shapes past it spill)
  */
-export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread, profile = false, tiling = "auto" } = {}) {
+export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, forceAdapter, pixelsPerThread, profile = false, tiling = "auto", tileSlots } = {}) {
   if (!["auto", "on", "off"].includes(tiling)) throw new Error(`WebGPU: tiling must be "auto", "on" or "off", not ${tiling}`);
   const adapter = forceAdapter ?? (gpu ? await requestAdapter(gpu) : null);
   if (!adapter) throw new Error("WebGPU: no adapter");
@@ -160,6 +161,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     const wanted = tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES);
     const tiles = wanted && S + 1 <= device.limits.maxComputeWorkgroupsPerDimension ? planTiles(width, height, S, channels, maxBinding) : null;
     if (tiles) {
+      if (tileSlots !== undefined) tiles.slotCap = Math.min(tiles.slotCap, tileSlots);
       return { width, height, nShapes: S, channels, ...tiles, shapeCols: tiles.slotCols, tiled: true, pix: 1, backGroups: 0, rowsPerChunk: 0, chunks: 1, bytes: 16 };
     }
     return planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels);
