@@ -14,7 +14,8 @@
 // --pix 1,2,4 times each backward pixels-per-invocation choice at 256x35 and 512x100.
 // --scene names the start scene (default ../shared/data/initial_pelican.json).
 // --profile 256x35,512x200 prints the GPU time of each dispatch of a step
-// (timestamp queries, one compute pass per dispatch, median of 50 steps).
+// (timestamp queries, one compute pass per dispatch, median of 50 steps);
+// a WxHxN case (e.g. 2040x1344x2048) profiles --big's scaleScene drawing.
 // --big also times 512x512 with 200 shapes (the size the backend must handle)
 // and, at scale, 512x512 and 1024x1024 with 1000 shapes and 2040x1344 with
 // 2048 (bench_util's scaleScene: a long search's drawing, log-uniform sizes),
@@ -173,18 +174,25 @@ if (values.profile) {
   console.log("\nGPU time per dispatch [us] (median of 50 steps; separate passes)");
   let header = false;
   for (const spec of values.profile.split(",")) {
-    const [size, count] = spec.split("x").map(Number);
-    backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
-    backend.setScene(sceneWith(startScene, count, size, count));
+    const dims = spec.split("x").map(Number);
+    if (dims.length === 3) {
+      const [width, height, count] = dims;
+      backend.setTarget({ data: syntheticTargetOf(width, height), width, height });
+      backend.setScene(scaleScene(startScene, count, width, height, count));
+    } else {
+      const [size, count] = dims;
+      backend.setTarget({ data: syntheticTarget(size), width: size, height: size });
+      backend.setScene(sceneWith(startScene, count, size, count));
+    }
     await backend.profileSteps(10);
     const us = await backend.profileSteps(50);
     const names = Object.keys(us);
     if (!header) {
-      console.log(`${"case".padEnd(10)}${names.map((n) => n.padStart(10)).join("")}${"sum".padStart(10)}`);
+      console.log(`${"case".padEnd(16)}${names.map((n) => n.padStart(14)).join("")}${"sum".padStart(10)}`);
       header = true;
     }
     const sum = names.reduce((a, n) => a + us[n], 0);
-    console.log(`${spec.padEnd(10)}${names.map((n) => us[n].toFixed(1).padStart(10)).join("")}${sum.toFixed(1).padStart(10)}`);
+    console.log(`${spec.padEnd(16)}${names.map((n) => us[n].toFixed(1).padStart(14)).join("")}${sum.toFixed(1).padStart(10)}`);
     result.push(`gpu_us_${spec}=${sum.toFixed(1)}`);
   }
   backend.dispose();
