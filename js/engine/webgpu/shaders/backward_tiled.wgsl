@@ -6,7 +6,8 @@
 //
 // Per listed shape the workgroup sums its pixels' gradient (subgroupAdd,
 // then the subgroups' rows in workgroup memory, two buffers so that one
-// barrier per shape suffices) into the shape's slot for this tile. The far
+// barrier per shape suffices) into the shape's slot for this tile, one
+// invocation per slot column. The far
 // shapes' fill gradient, lo T per pixel, is not walked shape by shape: T
 // changes only at listed shapes, so with E = sum g T over the tile, the
 // segment from listed shape k up to the next listed one gives every shape j
@@ -66,33 +67,29 @@ fn put(at: u32, v: vec4f, spill: bool) {
   }
 }
 
-// shape k's sums over tile t from the subgroups' rows in buffer buf
-fn writeSlot(k: u32, buf: u32, nsg: u32, lo: f32, t: vec2u) {
-  let a = sumParts(buf, 0u, nsg);
-  let b = sumParts(buf, 1u, nsg);
-  let c = sumParts(buf, 2u, nsg);
+// Column `col` of shape k's slot (vec4 `at`) from the subgroups' rows in
+// buffer buf, one invocation per column: ga; gb with the direct fill
+// F - lo E; in colour the G and B direct fills; the far-field term D.
+// m0, m1: aff[k].A, aff[k + 1].A.
+fn writeColumn(col: u32, buf: u32, nsg: u32, lo: f32, m0: f32, m1: f32, at: u32, spill: bool) {
+  if (col == 0u) {
+    put(at, sumParts(buf, 0u, nsg), spill);
+    return;
+  }
   let e = sumParts(buf, 3u, nsg).xyz;
-  let m0 = aff(k).x;
-  let m1 = aff(k + 1u).x;
-  let F = vec3f(b.w, c.xy);
-  let direct = F - lo * e;
-  let D = m0 * F - (m0 - m1) * e;
-  let sc = dims.shapeCols;
-  let off = bins[offAt(k)];
-  let spill = off == SPILL;
-  var at = spillAt(k);
-  if (!spill) {
-    let r = rectOf(k);
-    at = (off + (t.y - r.y) * (r.z - r.x) + (t.x - r.x)) * sc;
+  let b = sumParts(buf, 1u, nsg);
+  if (col == 1u) {
+    put(at + 1u, vec4f(b.xyz, b.w - lo * e.x), spill);
+    return;
   }
-  put(at, a, spill);
-  put(at + 1u, vec4f(b.xyz, direct.x), spill);
-  if (sc == 4u) {
-    put(at + 2u, vec4f(direct.yz, 0.0, 0.0), spill);
-    put(at + 3u, vec4f(D, 0.0), spill);
-  } else {
-    put(at + 2u, vec4f(D.x, 0.0, 0.0, 0.0), spill);
+  // the G and B sums are zero in grey
+  let c = sumParts(buf, 2u, nsg);
+  if (col == dims.shapeCols - 1u) {
+    let F = vec3f(b.w, c.xy);
+    put(at + col, vec4f(m0 * F - (m0 - m1) * e, 0.0), spill);
+    return;
   }
+  put(at + 2u, vec4f(c.xy - lo * e.yz, 0.0, 0.0), spill);
 }
 
 @compute @workgroup_size(16, 16)
@@ -114,6 +111,7 @@ fn main(
   let sg = li / sgSize;
   let nsg = 256u / sgSize;
   let colour = dims.nc == 3u;
+  let sc = dims.shapeCols;
   let N = dims.nPix;
   let x = gid.x;
   let y = gid.y;
@@ -152,6 +150,16 @@ fn main(
     acc2 += T * s.zw;
     T *= s.x;
     let t = bins[offAt(k) + 1u];
+    // where this tile's sums of shape k go (read before the barrier)
+    let m0 = aff(k).x;
+    let m1 = aff(k + 1u).x;
+    let off = bins[offAt(k)];
+    let spill = off == SPILL;
+    var at = spillAt(k);
+    if (!spill) {
+      let r = rectOf(k);
+      at = (off + (wid.y - r.y) * (r.z - r.x) + (wid.x - r.x)) * sc;
+    }
     let g0 = geo[GEO * k];
     let g1 = geo[GEO * k + 1u];
     let f = g1.w;
@@ -200,8 +208,8 @@ fn main(
       parts[buf][4u * sg + 3u] = re;
     }
     workgroupBarrier();
-    if (li == 0u) {
-      writeSlot(k, buf, nsg, lo, wid.xy);
+    if (li < sc) {
+      writeColumn(li, buf, nsg, lo, m0, m1, at, spill);
     }
     buf ^= 1u;
     above = k;
@@ -215,9 +223,7 @@ fn main(
     parts[buf][4u * sg + 1u] = ry;
   }
   workgroupBarrier();
-  if (li == 0u) {
-    let at = tileSumsAt(tile);
-    put(at, sumParts(buf, 0u, nsg), false);
-    put(at + 1u, sumParts(buf, 1u, nsg), false);
+  if (li < 2u) {
+    put(tileSumsAt(tile) + li, sumParts(buf, li, nsg), false);
   }
 }
