@@ -169,8 +169,9 @@ fn main(
     }
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
-    var gc = vec4f(0.0);
-    var ge = vec4f(0.0);
+    // G and B fill sums (colour), and E = g T per channel
+    var gc = vec2f(0.0);
+    var ge = vec3f(0.0);
     if (valid) {
       let sgr = shapeSdfGrad(t, g0, g1, pm);
       let cv = coverage(sgr.d, tau);
@@ -186,20 +187,24 @@ fn main(
         gb = dsdf * sgr.gb;
       }
       gb.w += gp * c * T;
-      ge = vec4f(gp * T, gp2 * T, 0.0);
+      ge = vec3f(gp * T, gp2 * T);
       if (colour) {
-        gc = vec4f(gp2 * c * T, 0.0, 0.0);
+        gc = gp2 * c * T;
         acc2 += c * f2 * T;
       }
       acc += cfT;
       T = T * (1.0 - c);
     }
+    // only the nonzero components: the subgroup sums are most of this loop's work
     let ra = subgroupAdd(ga);
     let rb = subgroupAdd(gb);
-    let re = subgroupAdd(ge);
     var rc = vec4f(0.0);
+    var re = vec4f(0.0);
     if (colour) {
-      rc = subgroupAdd(gc);
+      rc = vec4f(subgroupAdd(gc), 0.0, 0.0);
+      re = vec4f(subgroupAdd(ge), 0.0);
+    } else {
+      re.x = subgroupAdd(ge.x);
     }
     if (sgLane == 0u) {
       parts[buf][4u * sg] = ra;
