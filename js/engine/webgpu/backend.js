@@ -69,7 +69,7 @@ function fallbackError(message, scene, step) {
   return error;
 }
 
-/** Programs of one step on each path, in bind-group order. */
+/** The programs a run binds (bind groups made once per run size), on each path. */
 const STEP_PROGRAMS = {
   untiled: ["forward", "imageLoss", "backward", "reduce", "adam", "restore"],
   tiled: ["boxes", "bin", "forwardTiled", "imageLoss", "backwardTiled", "reduceTiled", "adam", "restore"],
