@@ -1,8 +1,9 @@
 // Tile lists: one workgroup per 16x16 tile tests every shape's tile
 // rectangle (boxes.wgsl), 256 shapes at a time, and appends the hits at
 // their rank (a subgroup scan, then the subgroups' totals), so each list
-// comes out in paint order. A list has room for every shape: a tile under
-// all of them is only slower.
+// comes out in paint order, given subgroups of consecutive invocation
+// indices with lanes in index order (docs/engine.md, "Assumption"). A list
+// has room for every shape: a tile under all of them is only slower.
 
 enable subgroups;
 
