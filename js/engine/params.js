@@ -6,9 +6,20 @@ import { fail, checkNumber } from "./shapes/common.js";
 import { KINDS, KIND_BY_NAME, KIND_NAMES } from "./shapes/index.js";
 
 /** Floats per shape in the raw parameter array. */
-export const STRIDE = 10;
+export const STRIDE = 11;
 /** Slot of the first fill channel: grey, or R with G and B in the next two. */
 export const FILL_SLOT = 7;
+/** Slot of the opacity (sigmoid; OPAQUE and above: exactly 1, fixed). */
+export const OPACITY_SLOT = 10;
+/**
+ * Raw opacity of an opaque shape (opacity exactly 1). From this value up the
+ * opacity decodes to exactly 1 with a zero derivative, so an opaque shape's
+ * slot gets no gradient and Adam never moves it: opaque scenes optimise as
+ * they did before opacity existed. Packed opacities below 1 stay below
+ * logit(1 - 1e-6) ~ 13.8 and are optimised through the sigmoid; one that
+ * Adam pushes up to OPAQUE becomes opaque for good.
+ */
+export const OPAQUE = 16;
 /** Type codes: each kind's index in the table of shapes/index.js. */
 export const CIRCLE = KIND_BY_NAME.circle.code;
 export const ELLIPSE = KIND_BY_NAME.ellipse.code;
@@ -21,9 +32,17 @@ export function fillSlots(channels = 1) {
   return Array.from({ length: channels }, (_, c) => FILL_SLOT + c);
 }
 
-/** Slots that carry a parameter for a type code (the others stay 0). */
-export function usedSlots(type, channels = 1) {
-  return [...KINDS[type].slots.keys(), ...fillSlots(channels)];
+/**
+ * Slots that carry a parameter for a type code (the others stay 0); with
+ * `translucent`, the opacity slot too (an opaque shape's is fixed at OPAQUE).
+ */
+export function usedSlots(type, channels = 1, translucent = false) {
+  return [...KINDS[type].slots.keys(), ...fillSlots(channels), ...(translucent ? [OPACITY_SLOT] : [])];
+}
+
+/** Whether a raw opacity is the fixed opaque one (decodes to exactly 1, no gradient). */
+export function isOpaque(rawOpacity) {
+  return !(rawOpacity < OPAQUE);
 }
 
 /** usedSlots of every type code in a grey pipeline. */
@@ -66,6 +85,8 @@ function checkShape(shape, i) {
   if (!kind) fail(`${at}.type`, `expected one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${JSON.stringify(shape.type)}`);
   kind.check(shape, at);
   checkColour(shape.fill, `${at}.fill`);
+  // in (0, 1]: 0 paints nothing and has no gradient to come back from
+  if (shape.opacity !== undefined) checkNumber(shape.opacity, `${at}.opacity`, { min: 0, max: 1, open: true });
 }
 
 /**
@@ -145,6 +166,18 @@ function encode(transform, value) {
   return logit(value);
 }
 
+/** Raw opacity: OPAQUE for exactly 1 (fixed), else the clamped logit (optimised). */
+export function encodeOpacity(opacity) {
+  return opacity >= 1 ? OPAQUE : logit(opacity);
+}
+
+/** Opacity of a raw value and its derivative: exactly 1 and 0 from OPAQUE up. */
+export function decodeOpacity(x) {
+  if (isOpaque(x)) return { a: 1, da: 0 };
+  const s = sigmoid(x);
+  return { a: s, da: s * (1 - s) };
+}
+
 /** The fill channels of a shape: [grey] or [r, g, b]. */
 export function fillChannels(fill) {
   return Array.isArray(fill) ? fill : [fill];
@@ -169,6 +202,7 @@ export function sceneToRaw(scene) {
     fillChannels(s.fill).forEach((v, c) => {
       raw[o + FILL_SLOT + c] = logit(v);
     });
+    raw[o + OPACITY_SLOT] = encodeOpacity(s.opacity ?? 1);
   });
   return { raw, types };
 }
@@ -178,7 +212,8 @@ export function sceneToRaw(scene) {
  * @param {ArrayLike<number>} raw
  * @param {number} i shape index
  * @param {number} type type code
- * @param {Float64Array} out STRIDE values; out[k] = transform_k(raw[k])
+ * @param {Float64Array} out STRIDE values; out[k] = transform_k(raw[k]); out[OPACITY_SLOT]
+ *   the opacity (1 for an opaque shape)
  * @param {Float64Array} [dout] STRIDE derivatives d out[k] / d raw[k] (0 for unused slots)
  * @param {number} [channels=1] fill channels to decode (1 grey, 3 RGB)
  */
@@ -207,6 +242,9 @@ export function decodeShape(raw, i, type, out, dout, channels = 1) {
     out[k] = s;
     if (dout) dout[k] = s * (1 - s);
   }
+  const { a, da } = decodeOpacity(raw[o + OPACITY_SLOT]);
+  out[OPACITY_SLOT] = a;
+  if (dout) dout[OPACITY_SLOT] = da;
 }
 
 function sameSlots(raw, i, ref) {
@@ -239,6 +277,9 @@ export function rawToShapes(raw, types, base, channels = 1) {
     const extra = original && original.type === kind.name ? structuredClone(original) : {};
     const shape = { ...extra, type: kind.name, ...kind.fromValues(v) };
     shape.fill = channels === 1 ? v[FILL_SLOT] : Array.from(v.subarray(FILL_SLOT, FILL_SLOT + channels));
+    // written only below 1 (DESIGN.md); an opaque result drops a copied field
+    if (v[OPACITY_SLOT] < 1) shape.opacity = v[OPACITY_SLOT];
+    else delete shape.opacity;
     shapes.push(shape);
   }
   return shapes;

@@ -3,7 +3,7 @@
 // parameters, in plain JS numbers (float64). It is the oracle every other
 // backend is tested against, so it favours clarity over speed.
 
-import { FILL_SLOT, STRIDE, decodeShape } from "./params.js";
+import { FILL_SLOT, OPACITY_SLOT, STRIDE, decodeShape } from "./params.js";
 import { KINDS } from "./shapes/index.js";
 
 const SOBEL_X = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
@@ -81,7 +81,7 @@ export function renderImage(shapes, width, height, L, tau, background = 1.0, cha
         const x = (i + 0.5) / L;
         let out = background;
         for (const s of shapes) {
-          const c = coverage(SDF[s.type](s.p, x, y), tau).c;
+          const c = s.p[OPACITY_SLOT] * coverage(SDF[s.type](s.p, x, y), tau).c;
           out = (1 - c) * out + c * s.p[FILL_SLOT];
         }
         img[j * width + i] = out;
@@ -98,7 +98,7 @@ export function renderImage(shapes, width, height, L, tau, background = 1.0, cha
       const x = (i + 0.5) / L;
       out.set(bg);
       for (const s of shapes) {
-        const c = coverage(SDF[s.type](s.p, x, y), tau).c;
+        const c = s.p[OPACITY_SLOT] * coverage(SDF[s.type](s.p, x, y), tau).c;
         for (let q = 0; q < channels; q++) out[q] = (1 - c) * out[q] + c * s.p[FILL_SLOT + q];
       }
       img.set(out, (j * width + i) * channels);
@@ -109,6 +109,9 @@ export function renderImage(shapes, width, height, L, tau, background = 1.0, cha
 
 /**
  * Back-propagates dLoss/dImage through compositing, coverage and the SDFs.
+ * A shape of opacity a and coverage c paints with alpha = a c, so the
+ * adjoint of alpha, sum_q g_q (fill_q - below_q), goes to the coverage
+ * times a and to the opacity times c.
  * @param {ArrayLike<number>} gradImage dLoss/dImage, laid out like renderImage's result
  * @param {number | number[]} [background] as in renderImage
  * @param {number} [channels=1]
@@ -137,22 +140,26 @@ export function backwardShapes(shapes, width, height, L, tau, gradImage, backgro
         const { c, dc } = coverage(SDF[s.type](s.p, x, y), tau);
         cov[k] = c;
         dcov[k] = dc;
+        const alpha = s.p[OPACITY_SLOT] * c;
         for (let q = 0; q < channels; q++) {
           before[k * channels + q] = out[q];
-          out[q] = (1 - c) * out[q] + c * s.p[FILL_SLOT + q];
+          out[q] = (1 - alpha) * out[q] + alpha * s.p[FILL_SLOT + q];
         }
       }
       for (let q = 0; q < channels; q++) g[q] = gradImage[p0 + q];
       for (let k = n - 1; k >= 0; k--) {
         const s = shapes[k];
-        // the coverage is shared by the channels: its adjoint sums over them
-        let gCov = 0;
+        const a = s.p[OPACITY_SLOT];
+        const alpha = a * cov[k];
+        // alpha is shared by the channels: its adjoint sums over them
+        let gAlpha = 0;
         for (let q = 0; q < channels; q++) {
-          gMetric[k][FILL_SLOT + q] += g[q] * cov[k];
-          gCov += g[q] * (s.p[FILL_SLOT + q] - before[k * channels + q]);
+          gMetric[k][FILL_SLOT + q] += g[q] * alpha;
+          gAlpha += g[q] * (s.p[FILL_SLOT + q] - before[k * channels + q]);
         }
-        if (dcov[k] !== 0) SDF_GRAD[s.type](s.p, x, y, gCov * dcov[k], gMetric[k]);
-        for (let q = 0; q < channels; q++) g[q] *= 1 - cov[k];
+        gMetric[k][OPACITY_SLOT] += gAlpha * cov[k];
+        if (dcov[k] !== 0) SDF_GRAD[s.type](s.p, x, y, gAlpha * a * dcov[k], gMetric[k]);
+        for (let q = 0; q < channels; q++) g[q] *= 1 - alpha;
       }
     }
   }

@@ -5,11 +5,12 @@
 //   await checkEvaluatorGradients(() => createMyEvaluator(), { rawType: Float32Array, h: 1e-3, rtol: 1e-2 });
 //
 // Each case compares d(loss)/d(raw) for every used raw slot of every shape
+// (the opacity slot of translucent shapes included; an opaque shape's must be 0)
 // with (f(raw + h) - f(raw - h)) / 2h, where f is the full weighted loss
 // (evaluator terms + priors) under one-hot or full weights.
 
 import assert from "node:assert/strict";
-import { DEFAULT_WEIGHTS, STRIDE, evaluateLoss, sceneBackground, sceneChannels, sceneToRaw, usedSlots } from "../build/engine.mjs";
+import { DEFAULT_WEIGHTS, OPACITY_SLOT, STRIDE, evaluateLoss, isOpaque, sceneBackground, sceneChannels, sceneToRaw, usedSlots } from "../build/engine.mjs";
 
 /**
  * A non-square scene with every shape type, where every prior is active:
@@ -80,6 +81,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
     await evaluator.setTypes(types);
     await evaluator.setBackground(sceneBackground(scene, channels));
     const raw = rawType.from(raw32);
+    const slotsOf = (i) => usedSlots(types[i], channels, !isOpaque(raw32[i * STRIDE + OPACITY_SLOT]));
     let checked = 0;
     let cases = 0;
     let worst = 0;
@@ -92,7 +94,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
         const { grad } = await evaluateLoss(evaluator, raw, types, tau, wc.weights, true);
         const maxAbs = Math.max(...Array.from(grad, Math.abs));
         for (let i = 0; i < types.length; i++) {
-          for (const k of usedSlots(types[i], channels)) {
+          for (const k of slotsOf(i)) {
             const q = i * STRIDE + k;
             const plus = rawType.from(raw);
             const minus = rawType.from(raw);
@@ -110,7 +112,7 @@ export async function checkEvaluatorGradients(makeEvaluator, options = {}) {
           }
         }
         for (let q = 0; q < grad.length; q++) {
-          if (!usedSlots(types[Math.floor(q / STRIDE)], channels).includes(q % STRIDE)) {
+          if (!slotsOf(Math.floor(q / STRIDE)).includes(q % STRIDE)) {
             assert.equal(grad[q], 0, `unused slot ${q} has gradient ${grad[q]}`);
           }
         }

@@ -82,20 +82,23 @@ def render64(scene: Scene, tau: float | None = None) -> np.ndarray:
     if scene.channels == 1:
         out = np.full((height, width), scene.background, dtype=np.float64)
         for shape in scene.shapes:
-            alpha = coverage(_sdf(shape, px, py, sx, sy), tau)
+            alpha = shape.opacity * coverage(_sdf(shape, px, py, sx, sy), tau)
             out = (1.0 - alpha) * out + alpha * shape.fill
         return out
     # colour: the same compositing per channel (a grey background is equal channels)
     out = np.empty((height, width, 3), dtype=np.float64)
     out[...] = np.broadcast_to(np.asarray(scene.background, dtype=np.float64), (3,))
     for shape in scene.shapes:
-        alpha = coverage(_sdf(shape, px, py, sx, sy), tau)[..., None]
+        alpha = shape.opacity * coverage(_sdf(shape, px, py, sx, sy), tau)[..., None]
         out = (1.0 - alpha) * out + alpha * np.asarray(shape.fill, dtype=np.float64)
     return out
 
 
 def render(scene: Scene, tau: float | None = None) -> np.ndarray:
     """Render a scene with soft SDF coverage and alpha-over compositing.
+
+    Each shape paints ``out = (1 - a*c)*out + a*c*fill`` with ``a`` its opacity and
+    ``c`` its coverage.
 
     Parameters
     ----------

@@ -25,6 +25,9 @@ Decisions
   can add fields without breaking this reader.
 * Top-level keys other than ``shapes`` are optional in ``from_dict`` and default to
   ``version=1, width=128, height=128, background=1.0``.
+* ``opacity`` in (0, 1] on any shape, default 1 and written only when below 1:
+  compositing is ``out = (1 - a*c)*out + a*c*fill`` (a the opacity, c the coverage).
+  0, values above 1, NaN and non-numbers are refused.
 * Colour values go through one function (``shapes._common.check_colour``): a grey
   number or three numbers, each in [0, 1]; 2 or 4 numbers are an error.
 * A scene is grey or colour throughout (``channels`` is 1 or 3): when any fill or the
@@ -102,7 +105,7 @@ def shape_from_dict(data: Any, index: int) -> Shape:
             raise ValueError(f"shape {index} ({kind}): missing field '{field}'")
     kwargs = {field: data[field] for field in cls.fields}
     try:
-        return cls(**kwargs, name=data.get("name"))
+        return cls(**kwargs, name=data.get("name"), opacity=data.get("opacity", 1.0))
     except ValueError as err:
         raise ValueError(f"shape {index} ({kind}): {err}") from None
 

@@ -19,6 +19,8 @@ Format written
   to 1e-6, so a round trip keeps the fill (an integer ``rgb(r,g,b)`` would lose up to
   0.002).
 * A shape's ``name`` goes into ``data-name``.
+* A shape's ``opacity`` below 1 goes into ``fill-opacity`` (``stroke-opacity`` for a
+  curve, which is a stroke); opaque shapes carry neither.
 
 Reading
 -------
@@ -114,10 +116,21 @@ def to_svg(scene: Scene, scale: float = 1.0) -> str:
     for shape in scene.shapes:
         colour = _colour(shape.fill)
         paint = f'fill="none" stroke="{colour}"' if _strokes(shape) else f'fill="{colour}"'
-        fill = f"{paint}{_name_attr(shape.name)}"
+        fill = f"{paint}{_opacity_attr(shape)}{_name_attr(shape.name)}"
         lines.append(f"  {shape.svg_element(width, height)} {fill}/>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
+
+
+def _opacity_key(kind: Any) -> str:
+    """Return the attribute that carries a kind's opacity (``stroke-opacity`` for strokes)."""
+    return "stroke-opacity" if _strokes(kind) else "fill-opacity"
+
+
+def _opacity_attr(shape: Any) -> str:
+    if shape.opacity >= 1.0:
+        return ""
+    return f' {_opacity_key(shape)}="{shape.opacity:.9g}"'
 
 
 def _strokes(kind: Any) -> bool:
@@ -310,6 +323,8 @@ def from_svg(text: str) -> Scene:
             raise ValueError(f"{where}: unsupported element")
         shape: dict[str, Any] = kind.from_svg(_Reader(attrs, where, kind.type), width, height)
         fills.append(_parse_colour(attrs, where, "stroke" if _strokes(kind) else "fill"))
+        if _opacity_key(kind) in attrs:
+            shape["opacity"] = _float(attrs, _opacity_key(kind), where)
         if "data-name" in attrs:
             shape["name"] = attrs["data-name"]
         shapes.append(shape)

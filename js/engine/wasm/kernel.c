@@ -270,12 +270,14 @@ static int prepare_rows(float tau) {
     shape_bbox(types[k], s, tau, MARGIN_PX * invL, boxes + 4 * k);
     shape_inner_prep(types[k], s, tau, MARGIN_PX * invL, inner + 10 * k);
     /* the same float32 sequence render_row used to run per row */
+    /* outside its box a shape of opacity a paints with alpha a * clo */
+    float lk = lo * s[OPACITY_SLOT];
     affA[k] = A;
     for (int c = 0; c < NC; c++) {
       affB[k * NC + c] = B[c];
-      B[c] = B[c] * (1.0f - lo) + lo * s[FILL_SLOT + c];
+      B[c] = B[c] * (1.0f - lk) + lk * s[FILL_SLOT + c];
     }
-    A *= 1.0f - lo;
+    A *= 1.0f - lk;
     int va, vb, ja, jb;
     vector_range(boxes + 4 * k, &va, &vb);
     row_range(boxes + 4 * k, &ja, &jb);
@@ -295,7 +297,7 @@ static int prepare_rows(float tau) {
   float scale = 1.0f;
   for (int k = K - 1; k >= 0; k--) {
     bscale[k] = scale;
-    scale *= 1.0f - lo;
+    scale *= 1.0f - lo * recs[k * REC + OPACITY_SLOT];
   }
   unsigned int entries = 0, widest = 0;
   int count = 0, width = 0;
@@ -381,6 +383,12 @@ static inline __attribute__((always_inline)) void render_row(int j, f4 invtau, f
     shape_cover(types[k], s, py, va, ia, invtau, px, cov);
     for (int v = ia; v < ib; v++) cov[v] = chi;
     shape_cover(types[k], s, py, ib, vb, invtau, px, cov);
+    /* cov becomes alpha = opacity * coverage; opaque shapes (the usual
+     * case) skip the pass and composite exactly as before opacity */
+    if (s[OPACITY_SLOT] != 1.0f) {
+      f4 op = SPLAT(s[OPACITY_SLOT]);
+      for (int v = va; v < vb; v++) cov[v] = MUL(cov[v], op);
+    }
     f4 a0 = SPLAT(affA[k]), ia1 = SPLAT(1.0f / affA[k + 1]);
     for (int c = 0; c < nc; c++) {
       f4 b0 = SPLAT(affB[k * nc + c]), b1 = SPLAT(affB[(k + 1) * nc + c]), fill = SPLAT(s[FILL_SLOT + c]);
@@ -512,8 +520,10 @@ static void image_adjoint_row(int c, int j, f4 kmse, f4 *out) {
  * g[c] is channel c's stored adjoint (true = scale * stored); total[c] keeps
  * its lane sums over the row, which the caller uses for the vectors outside;
  * below is the shape's composite-below rows (nc of them, vb - va apart,
- * indexed by v). fillsum[c] gains the sum of g (c - clo) over the range.
- * The coverage is shared by the channels, so its adjoint sums theirs. */
+ * indexed by v). cov holds alpha = a c (a the opacity, c the coverage;
+ * outside the box alpha is lo = a clo, in the deep interior hi = a chi).
+ * fillsum[c] gains the sum of g (alpha - lo) over the range. alpha is
+ * shared by the channels, so its adjoint sums theirs. */
 static inline __attribute__((always_inline)) int grad_range(int type, const float *s, float py,
                                                              int va, int vb, const f4 *cov,
                                                              const f4 *below, f4 **g, f4 *a,
@@ -526,18 +536,22 @@ static inline __attribute__((always_inline)) int grad_range(int type, const floa
     t[c] = total[c];
   }
   f4 one = SPLAT(1.0f), tiny = SPLAT(1e-20f);
-  f4 keep = DIV(one, SUB(one, clo));
+  /* with op = 1 (opaque) these are exactly clo, chi and invtau */
+  f4 op = SPLAT(s[OPACITY_SLOT]), lo = MUL(clo, op), hi = MUL(chi, op);
+  f4 itau = DIV(invtau, op);
+  f4 keep = DIV(one, SUB(one, lo));
   int touched = 0;
   for (int v = va; v < vb; v++) {
     f4 c = cov[v];
-    for (int ch = 0; ch < nc; ch++) fs[ch] = madd(g[ch][v], SUB(c, clo), fs[ch]);
-    v128_t active = wasm_v128_and(wasm_f32x4_gt(c, clo), wasm_f32x4_lt(c, chi));
+    for (int ch = 0; ch < nc; ch++) fs[ch] = madd(g[ch][v], SUB(c, lo), fs[ch]);
+    v128_t active = wasm_v128_and(wasm_f32x4_gt(c, lo), wasm_f32x4_lt(c, hi));
     if (wasm_v128_any_true(active)) {
-      /* dL/dsdf = sum_c g_c (fill_c - below_c) dc/dsdf, dc/dsdf = -c (1 - c) / tau */
+      /* dL/dsdf = sum_c g_c (fill_c - below_c) a dc/dsdf with dc/dsdf = -c (1 - c) / tau;
+       * in alpha = a c that is alpha (alpha - a) / (a tau) */
       f4 gf = MUL(MUL(g[0][v], scale), SUB(fill[0], below[v]));
       for (int ch = 1; ch < nc; ch++)
         gf = ADD(gf, MUL(MUL(g[ch][v], scale), SUB(fill[ch], below[ch * (vb - va) + v])));
-      f4 wz = MUL(MUL(gf, MUL(c, SUB(c, one))), invtau);
+      f4 wz = MUL(MUL(gf, MUL(c, SUB(c, op))), itau);
       shape_grad(type, s, py, px[v], wasm_v128_and(wz, active), a);
       touched = 1;
     }
@@ -555,6 +569,24 @@ static inline __attribute__((always_inline)) int grad_range(int type, const floa
     total[c] = t[c];
   }
   return touched;
+}
+
+/* The opacity's gradient from the vectors [va, vb) of a row (before
+ * grad_range moves g past the shape): dL/da = sum g (fill - below) c, with
+ * c = alpha / a and the true adjoint scale * g. Outside the box alpha is the
+ * constant a clo (4.5e-5 a); that part is left out (docs/engine.md). */
+static inline __attribute__((always_inline)) void opacity_range(const float *s, int va, int vb,
+                                                                const f4 *cov, const f4 *below,
+                                                                f4 **g, f4 *a, f4 scale,
+                                                                const int nc) {
+  f4 fill[MAXC], sum = SPLAT(0.0f);
+  for (int c = 0; c < nc; c++) fill[c] = SPLAT(s[FILL_SLOT + c]);
+  for (int v = va; v < vb; v++) {
+    f4 gf = MUL(g[0][v], SUB(fill[0], below[v]));
+    for (int ch = 1; ch < nc; ch++) gf = madd(g[ch][v], SUB(fill[ch], below[ch * (vb - va) + v]), gf);
+    sum = madd(gf, cov[v], sum);
+  }
+  a[ACC_OPACITY] = madd(sum, MUL(scale, SPLAT(1.0f / s[OPACITY_SLOT])), a[ACC_OPACITY]);
 }
 
 /* The backward pass of row j, its listed shapes in reverse order; drow
@@ -598,6 +630,7 @@ static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau,
     for (int c = 0; c < nc; c++) fillsum[c] = SPLAT(0.0f);
     const f4 *cov = cstore + off - va, *below = pstore + off * nc - va;
     int touched = 0;
+    if (s[OPACITY_SLOT] != 1.0f) opacity_range(s, va, vb, cov, below, g, a, sc, nc);
     /* one instance of grad_range per kind, its shape_grad inlined */
     switch (types[k]) {
 #define X(code, name)                                                                                  \
@@ -623,6 +656,10 @@ static inline __attribute__((always_inline)) void backward_row(int j, f4 invtau,
     for (int c = 0; c < nc; c++) {
       ga[ACC_FILL + c] += hsum_f64(a[ACC_FILL + c]);
       a[ACC_FILL + c] = SPLAT(0.0f);
+    }
+    if (recs[k * REC + OPACITY_SLOT] != 1.0f) {
+      ga[ACC_OPACITY] += hsum_f64(a[ACC_OPACITY]);
+      a[ACC_OPACITY] = SPLAT(0.0f);
     }
     if (dirty[k]) {
       for (int i = 0; i < ACC_FILL; i++) {
@@ -682,7 +719,7 @@ double *evaluate(float tau, float w_mse, float w_edge, float w_ssim, int grad) {
     double rowsums = 0.0;
     for (int k = 0; k < K; k++) {
       rowsums += fillT[k * NC + c];
-      gacc[k * ACC + ACC_FILL + c] += lo * (double)bscale[k] * rowsums;
+      gacc[k * ACC + ACC_FILL + c] += lo * (double)recs[k * REC + OPACITY_SLOT] * (double)bscale[k] * rowsums;
     }
   }
   for (int k = 0; k < K; k++)

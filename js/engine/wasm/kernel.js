@@ -4,17 +4,18 @@
 // inside each pool Worker, so both run the same code.
 
 import kernelBytes from "../../build/kernel.wasm";
-import { FILL_SLOT, STRIDE } from "../params.js";
+import { FILL_SLOT, OPACITY_SLOT, STRIDE } from "../params.js";
 import { prepareShapes } from "../reference.js";
 import { KINDS } from "../shapes/index.js";
 
 /** Rows of image a band renders beyond its own on each side (kernel.c HALO). */
 export const HALO = 6;
-/** Floats per shape record (shapes.h REC) and the record's fill slot. */
+/** Floats per shape record (shapes.h REC), the record's fill and opacity slots. */
 const REC = 20;
 const REC_FILL = 16;
-/** Doubles per shape in the kernel's gradient output (shapes.h GRAD: raw slots 0..9). */
-const GRAD = 10;
+const REC_OPACITY = 19;
+/** Doubles per shape in the kernel's gradient output (shapes.h GRAD: raw slots 0..10). */
+const GRAD = 11;
 
 let compiled = null;
 
@@ -29,11 +30,12 @@ export function haloRange(height, y0, y1) {
   return [Math.max(0, y0 - HALO), Math.min(height, y1 + HALO)];
 }
 
-/** One shape's record: the kind's own slots (shapes.h, its section), then the fill channels. */
+/** One shape's record: the kind's own slots (shapes.h, its section), the fill channels, the opacity. */
 function writeRecord(rec, type, p, channels) {
   rec.fill(0);
   KINDS[type].wasmRecord(rec, p);
   for (let c = 0; c < channels; c++) rec[REC_FILL + c] = p[FILL_SLOT + c];
+  rec[REC_OPACITY] = p[OPACITY_SLOT];
 }
 
 export class KernelBand {

@@ -19,13 +19,16 @@
 #define REC 20
 /* fill channel c (grey, or R G B) of a record is at FILL_SLOT + c */
 #define FILL_SLOT 16
+/* the shape's opacity in (0, 1]; exactly 1 for an opaque shape */
+#define OPACITY_SLOT 19
 /* per-shape accumulator slots (f4 each): 0..12 for a kind's geometry, then
- * the fill gradient of channel c at ACC_FILL + c */
-#define ACC 16
+ * the fill gradient of channel c at ACC_FILL + c, then the opacity's */
+#define ACC 17
 #define ACC_FILL 13
+#define ACC_OPACITY 16
 /* natural-parameter gradient layout, same slots as the raw layout (fill
- * channel c at 7 + c) */
-#define GRAD 10
+ * channel c at 7 + c, the opacity at 10) */
+#define GRAD 11
 
 /* X(code, name) for every kind */
 #define SHAPE_KINDS(X) \
@@ -814,6 +817,7 @@ static inline __attribute__((always_inline)) void shape_grad(int type, const flo
 static void shape_finalize(int type, const float *s, const double *a, double *g, int nc) {
   for (int i = 0; i < GRAD; i++) g[i] = 0.0;
   for (int c = 0; c < nc; c++) g[7 + c] = a[ACC_FILL + c];
+  g[10] = a[ACC_OPACITY];
   switch (type) {
 #define X(code, name) \
   case code:          \

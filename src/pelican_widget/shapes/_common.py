@@ -90,8 +90,21 @@ def check_points(value: Any, count: int) -> tuple[tuple[float, float], ...]:
     return tuple(points)
 
 
-def with_name(data: dict[str, Any], name: str | None) -> dict[str, Any]:
-    """Add ``name`` to a wire-format dict when it is set."""
+def check_opacity(value: Any) -> float:
+    """Return an opacity in (0, 1] or raise ``ValueError`` naming the field.
+
+    0 is refused: a shape that paints nothing has no gradient to come back from.
+    """
+    number = check_number(value, "opacity")
+    if not 0.0 < number <= 1.0:
+        raise ValueError(f"field 'opacity' must be in (0, 1], got {number!r}")
+    return number
+
+
+def with_optional(data: dict[str, Any], name: str | None, opacity: float) -> dict[str, Any]:
+    """Add ``name`` when it is set and ``opacity`` when below 1 to a wire-format dict."""
+    if opacity < 1.0:
+        data["opacity"] = opacity
     if name is not None:
         data["name"] = name
     return data

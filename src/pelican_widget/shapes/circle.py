@@ -10,11 +10,12 @@ from ._common import (
     check_colour,
     check_name,
     check_number,
+    check_opacity,
     check_positive,
     colour_json,
     fmt,
     outside,
-    with_name,
+    with_optional,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Circle:
     r: float
     fill: float | tuple[float, float, float]
     name: str | None = None
+    opacity: float = 1.0
 
     type: ClassVar[str] = "circle"
     fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "r", "fill")
@@ -41,6 +43,7 @@ class Circle:
         object.__setattr__(self, "r", check_positive(self.r, "r"))
         object.__setattr__(self, "fill", check_colour(self.fill, "fill"))
         object.__setattr__(self, "name", check_name(self.name))
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
 
     @classmethod
     def examples(cls) -> tuple[Circle, ...]:
@@ -56,7 +59,7 @@ class Circle:
             "r": self.r,
             "fill": colour_json(self.fill),
         }
-        return with_name(data, self.name)
+        return with_optional(data, self.name, self.opacity)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
         """Signed distance of metric points (px, py); ``sx, sy`` scale positions to the metric."""

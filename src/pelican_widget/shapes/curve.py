@@ -17,12 +17,13 @@ from ._common import (
     MIN_WIDTH,
     check_colour,
     check_name,
+    check_opacity,
     check_points,
     check_positive,
     colour_json,
     fmt,
     outside,
-    with_name,
+    with_optional,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class Curve:
     width: float
     fill: float | tuple[float, float, float]
     name: str | None = None
+    opacity: float = 1.0
 
     type: ClassVar[str] = "curve"
     fields: ClassVar[tuple[str, ...]] = ("points", "width", "fill")
@@ -138,6 +140,7 @@ class Curve:
         object.__setattr__(self, "width", check_positive(self.width, "width"))
         object.__setattr__(self, "fill", check_colour(self.fill, "fill"))
         object.__setattr__(self, "name", check_name(self.name))
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
 
     @classmethod
     def examples(cls) -> tuple[Curve, ...]:
@@ -155,7 +158,7 @@ class Curve:
             "width": self.width,
             "fill": colour_json(self.fill),
         }
-        return with_name(data, self.name)
+        return with_optional(data, self.name, self.opacity)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
         """Distance of metric points to the curve, less half the width."""

@@ -10,12 +10,13 @@ from ._common import (
     check_colour,
     check_name,
     check_number,
+    check_opacity,
     check_positive,
     colour_json,
     fmt,
     outside,
     ramanujan,
-    with_name,
+    with_optional,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Ellipse:
     angle: float
     fill: float | tuple[float, float, float]
     name: str | None = None
+    opacity: float = 1.0
 
     type: ClassVar[str] = "ellipse"
     fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "rx", "ry", "angle", "fill")
@@ -46,6 +48,7 @@ class Ellipse:
         object.__setattr__(self, "angle", check_number(self.angle, "angle"))
         object.__setattr__(self, "fill", check_colour(self.fill, "fill"))
         object.__setattr__(self, "name", check_name(self.name))
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
 
     @classmethod
     def examples(cls) -> tuple[Ellipse, ...]:
@@ -63,7 +66,7 @@ class Ellipse:
             "angle": self.angle,
             "fill": colour_json(self.fill),
         }
-        return with_name(data, self.name)
+        return with_optional(data, self.name, self.opacity)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
         """Signed distance of metric points (px, py); ``sx, sy`` scale positions to the metric."""

@@ -10,11 +10,12 @@ from ._common import (
     check_colour,
     check_name,
     check_number,
+    check_opacity,
     check_positive,
     colour_json,
     fmt,
     outside,
-    with_name,
+    with_optional,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Rect:
     angle: float
     fill: float | tuple[float, float, float]
     name: str | None = None
+    opacity: float = 1.0
 
     type: ClassVar[str] = "rect"
     fields: ClassVar[tuple[str, ...]] = ("cx", "cy", "w", "h", "angle", "fill")
@@ -45,6 +47,7 @@ class Rect:
         object.__setattr__(self, "angle", check_number(self.angle, "angle"))
         object.__setattr__(self, "fill", check_colour(self.fill, "fill"))
         object.__setattr__(self, "name", check_name(self.name))
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
 
     @classmethod
     def examples(cls) -> tuple[Rect, ...]:
@@ -62,7 +65,7 @@ class Rect:
             "angle": self.angle,
             "fill": colour_json(self.fill),
         }
-        return with_name(data, self.name)
+        return with_optional(data, self.name, self.opacity)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
         """Exact box distance of metric points; ``sx, sy`` scale positions to the metric."""

@@ -10,11 +10,12 @@ from ._common import (
     MIN_EDGE,
     check_colour,
     check_name,
+    check_opacity,
     check_points,
     colour_json,
     fmt,
     outside,
-    with_name,
+    with_optional,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Triangle:
     points: tuple[tuple[float, float], ...]
     fill: float | tuple[float, float, float]
     name: str | None = None
+    opacity: float = 1.0
 
     type: ClassVar[str] = "triangle"
     fields: ClassVar[tuple[str, ...]] = ("points", "fill")
@@ -37,6 +39,7 @@ class Triangle:
         object.__setattr__(self, "points", check_points(self.points, 3))
         object.__setattr__(self, "fill", check_colour(self.fill, "fill"))
         object.__setattr__(self, "name", check_name(self.name))
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
 
     @classmethod
     def examples(cls) -> tuple[Triangle, ...]:
@@ -53,7 +56,7 @@ class Triangle:
             "points": [list(p) for p in self.points],
             "fill": colour_json(self.fill),
         }
-        return with_name(data, self.name)
+        return with_optional(data, self.name, self.opacity)
 
     def sdf(self, px: np.ndarray, py: np.ndarray, sx: float, sy: float) -> np.ndarray:
         """Signed distance of metric points: to the nearest edge, negative inside."""
