@@ -332,3 +332,69 @@ test("webgpu on SwiftShader: rects and curves (bent, straight, collinear, thin) 
   const moved = Math.max(...ref.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => Math.abs(v - flat(scene.shapes[i])[j]))));
   assert.ok(moved > 1e-3, `the run moved the shapes by ${moved}`);
 });
+
+test("webgpu on SwiftShader: every kind with opacity < 1 (grey and colour, one shape opaque): render, loss and 12 steps match the reference", () => {
+  const grey = {
+    version: 1,
+    width: 30,
+    height: 22,
+    background: 0.95,
+    shapes: [
+      { type: "circle", cx: 0.22, cy: 0.3, r: 0.15, fill: 0.4, opacity: 0.6 },
+      { type: "ellipse", cx: 0.6, cy: 0.6, rx: 0.2, ry: 0.1, angle: 0.3, fill: 0.7, opacity: 0.8 },
+      { type: "triangle", points: [[0.5, 0.1], [0.9, 0.2], [0.7, 0.5]], fill: 0.25, opacity: 0.45 },
+      { type: "rect", cx: 0.35, cy: 0.6, w: 0.3, h: 0.15, angle: -0.6, fill: 0.15, opacity: 0.7 },
+      { type: "curve", points: [[0.1, 0.9], [0.5, 0.05], [0.9, 0.75]], width: 0.06, fill: 0.1, opacity: 0.5 },
+      { type: "circle", cx: 0.75, cy: 0.75, r: 0.12, fill: 0.9 },
+    ],
+  };
+  const colour = { ...grey, background: [0.95, 0.9, 0.8], shapes: grey.shapes.map((s, i) => ({ ...s, fill: [s.fill, 0.2 + 0.12 * i, 0.85 - 0.1 * i] })) };
+  const targetOf = (channels) => ({
+    width: 30,
+    height: 22,
+    channels,
+    data: Array.from({ length: 30 * 22 * channels }, (_, q) => 0.5 + 0.4 * Math.sin(0.37 * q) * Math.cos(0.11 * q)),
+  });
+  const out = onSwiftShader(
+    `
+    const run = async (backend, scene, target) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height, channels: target.channels });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
+      const start = await engine.loss();
+      const losses = [];
+      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
+      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
+      engine.dispose();
+      return out;
+    };
+    const cases = [];
+    for (const c of input.cases) cases.push({ gpu: await run("webgpu", c.scene, c.target), ref: await run("reference", c.scene, c.target) });
+    return cases;
+    `,
+    { cases: [{ scene: grey, target: targetOf(1) }, { scene: colour, target: targetOf(3) }] },
+  );
+  const flat = (s) => [s.cx, s.cy, s.r, s.rx, s.ry, s.w, s.h, s.angle, s.width, ...(s.points ?? []).flat(), s.fill, s.opacity].flat().filter((v) => v !== undefined);
+  out.forEach(({ gpu, ref }, c) => {
+    const what = c === 0 ? "grey" : "colour";
+    const scene = c === 0 ? grey : colour;
+    assert.equal(gpu.backend, "webgpu");
+    const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
+    assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
+    for (const key of Object.keys(ref.start)) {
+      assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+    }
+    gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `${what}: step ${k}: ${l} vs ${ref.losses[k]}`));
+    const diffs = gpu.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => [Math.abs(v - flat(ref.scene.shapes[i])[j]), i, j]));
+    const worst = Math.max(...diffs.map((d) => d[0]));
+    assert.ok(worst < 1e-3, `${what}: parameters differ by ${worst}: ${JSON.stringify(diffs.filter((d) => d[0] >= 1e-3))}`);
+    // the translucent shapes' opacities moved, and alike on both; the opaque one stayed opaque
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(ref.scene.shapes[i].opacity - scene.shapes[i].opacity) > 1e-3, `${what}: shape ${i} opacity did not move`);
+      assert.ok(Math.abs(gpu.scene.shapes[i].opacity - ref.scene.shapes[i].opacity) < 1e-3, `${what}: shape ${i} opacity ${gpu.scene.shapes[i].opacity} vs ${ref.scene.shapes[i].opacity}`);
+    }
+    assert.equal(gpu.scene.shapes[5].opacity, undefined);
+    assert.equal(ref.scene.shapes[5].opacity, undefined);
+  });
+});

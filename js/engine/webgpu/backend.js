@@ -3,7 +3,7 @@
 // the state, the parameters and one loss per chunk, a chunk or two behind the
 // GPU, so it never waits on the GPU per step.
 
-import { STRIDE, packScene, resolveSceneArgument, sceneFromRaw } from "../params.js";
+import { OPACITY_SLOT, STRIDE, isOpaque, packScene, resolveSceneArgument, sceneFromRaw } from "../params.js";
 import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
@@ -32,7 +32,7 @@ const B = Object.freeze({
 
 const DIMS_WORDS = 28;
 /** vec4s of geometry per shape (common.wgsl GEO). */
-const GEO = 5;
+const GEO = 6;
 const STATE_WORDS = 8;
 const FROZEN_BIT = 0x100;
 /** Chunks of steps in flight before the CPU waits for the oldest readback. */
@@ -153,29 +153,33 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
   /**
    * The work sizes of a step: the tiled path's (tiles.wgsl) where `tiling`
-   * asks for it and its buffers fit, else the untiled one's. The tiled
+   * asks for it, its buffers fit and every shape is opaque, else the untiled one's. The tiled
    * layout has one chunk of reduced columns, shapeCols = its slot columns.
    */
-  function stepLayout(S) {
+  function stepLayout(S, translucent) {
     const { width, height, channels } = target;
-    const wanted = tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES);
+    // the tiled passes composite opaque shapes only: a translucent scene runs untiled
+    const wanted = !translucent && (tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES));
     const tiles = wanted && S + 1 <= device.limits.maxComputeWorkgroupsPerDimension ? planTiles(width, height, S, channels, maxBinding) : null;
     if (tiles) {
       if (tileSlots !== undefined) tiles.slotCap = Math.min(tiles.slotCap, tileSlots);
       return { width, height, nShapes: S, channels, ...tiles, shapeCols: tiles.slotCols, tiled: true, pix: 1, backGroups: 0, rowsPerChunk: 0, chunks: 1, bytes: 16 };
     }
-    return planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels);
+    return planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels, translucent);
   }
 
   /** (Re)allocates the buffers for the current target and shape count. */
   async function ensureContext() {
     if (!target) throw new Error("setTarget() must be called before rendering or optimising");
     const S = types.length;
-    if (ctx && ctx.target === target && ctx.nShapes === S) return ctx;
+    // a translucent shape needs the third partial-sum column (its opacity's gradient)
+    let translucent = false;
+    for (let i = 0; i < S && !translucent; i++) translucent = !isOpaque(raw[i * STRIDE + OPACITY_SLOT]);
+    if (ctx && ctx.target === target && ctx.nShapes === S && ctx.translucent === translucent) return ctx;
     destroyContext();
     let layout;
     try {
-      layout = stepLayout(S);
+      layout = stepLayout(S, translucent);
     } catch (error) {
       throw fallbackError(error.message, makeScene(raw), 0);
     }
@@ -205,7 +209,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       [B.bins]: buffer(layout.binsBytes ?? 16, STORAGE, "bins"),
       [B.slots]: buffer(layout.slotsBytes ?? 16, STORAGE, "slots"),
     };
-    ctx = { target, nShapes: S, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
+    ctx = { target, nShapes: S, translucent, layout, progs, buffers: bufs, extra: [], schedSteps: -1, groups: null };
     device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background }));
     device.queue.writeBuffer(bufs[B.target], 0, planar(target.data, C));
     const enc = device.createCommandEncoder();

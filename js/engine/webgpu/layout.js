@@ -20,9 +20,11 @@ const PARTIALS_CAP = 256 * 1024 * 1024;
  * Work sizes for a width x height target with nShapes shapes.
  * pixelsPerThread: rows each backward invocation walks (fewer partial-sum rows).
  * channels: 1 grey, 3 RGB (a third vec4 column per shape for the G, B fills).
+ * translucent: some shape has opacity < 1 (the third column carries the
+ * opacity's gradient; an opaque grey scene keeps two).
  */
-export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread, channels = 1) {
-  const shapeCols = channels === 3 ? 3 : 2;
+export function planLayout(width, height, nShapes, minSubgroup, maxBinding, pixelsPerThread, channels = 1, translucent = false) {
+  const shapeCols = channels === 3 || translucent ? 3 : 2;
   const cols = shapeCols * nShapes + 1;
   const gx = Math.ceil(width / TILE);
   const gy = Math.ceil(height / TILE);

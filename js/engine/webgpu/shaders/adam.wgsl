@@ -72,14 +72,22 @@ fn main(@builtin(local_invocation_index) li: u32) {
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
     var gc = vec2f(0.0);
+    var go = 0.0;
     for (var c = 0u; c < dims.chunks; c++) {
       ga += partial2[c * dims.cols + sc * k];
       gb += partial2[c * dims.cols + sc * k + 1u];
     }
-    if (dims.nc == 3u) {
-      // the G and B fills (raw slots 8, 9)
+    let opacityCol = dims.tiled == 0u && sc == 3u;
+    if (dims.nc == 3u || opacityCol) {
+      // the G and B fills (raw slots 8, 9; 0 in grey) and, untiled, the opacity (slot 10)
+      var g3 = vec4f(0.0);
       for (var c = 0u; c < dims.chunks; c++) {
-        gc += partial2[c * dims.cols + sc * k + 2u].xy;
+        g3 += partial2[c * dims.cols + sc * k + 2u];
+      }
+      gc = g3.xy;
+      if (opacityCol) {
+        // an opaque shape's derivative is 0: its opacity never moves
+        go = g3.z * geo[GEO * k + 5u].y;
       }
     }
     if (dims.tiled == 1u) {
@@ -100,7 +108,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     terms[1u + k] = vec4f(pr.value, 0.0);
     part.x += dims.wPerim * pr.value.x + dims.wDegen * pr.value.y + dims.wCanvas * pr.value.z;
     if ((types[k] & FROZEN_BIT) == 0u) {
-      part.y += dot(ga, ga) + dot(gb, gb) + dot(gc, gc);
+      part.y += dot(ga, ga) + dot(gb, gb) + dot(gc, gc) + go * go;
     }
     let o = 3u * n + k * STRIDE;
     opt[o] = ga.x;
@@ -113,6 +121,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     opt[o + 7u] = gb.w;
     opt[o + 8u] = gc.x;
     opt[o + 9u] = gc.y;
+    opt[o + 10u] = go;
   }
   if (li == 0u) {
     var l = vec4f(0.0);

@@ -10,7 +10,14 @@
 //   d final / d sdf_k = dc_k * T * (f_k - out_{k-1})
 //                     = -c_k / tau * ((1 - c_k) * T * f_k - (final - A - c_k f_k T)).
 // The background enters only through `final` (the forward pass's image), so
-// this pass needs no background of its own. In colour the coverage is shared:
+// this pass needs no background of its own.
+// A shape of opacity a paints alpha_k = a c_k; with E = (1 - alpha_k) T f_k -
+// (final - A - alpha_k f_k T) = (1 - alpha_k) T (f_k - out_{k-1}),
+//   d final / d sdf_k = a dc_k E / (1 - alpha_k) = -a c_k (1 - c_k) / tau * E / (1 - alpha_k),
+//   d final / d a     = c_k E / (1 - alpha_k),
+// and for a = 1 the first is the opaque formula above, computed as before.
+// The opacity's gradient goes to the third vec4's z (shapeCols 3 when a shape
+// is translucent). In colour the coverage is shared:
 // d/d sdf_k sums the three channels' terms, and the G and B fill gradients go
 // to a third vec4 per shape; the grey path (dims.nc == 1) skips all of that.
 
@@ -43,6 +50,7 @@ fn main(
   let base = row * dims.cols;
   let sc = dims.shapeCols;
   let colour = dims.nc == 3u;
+  let third = sc == 3u;
   let N = dims.nPix;
 
   var valid: array<bool, PIX>;
@@ -97,6 +105,8 @@ fn main(
     if (colour) {
       f2 = geo[GEO * k + 4u].xy;
     }
+    let a = geo[GEO * k + 5u].x;
+    let opaque = a == 1.0;
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
     var gc = vec4f(0.0);
@@ -104,22 +114,35 @@ fn main(
       if (valid[r]) {
         let sg = shapeSdfGrad(t, g0, g1, pm[r]);
         let cv = coverage(sg.d, tau);
-        let c = cv.c;
+        let cc = cv.c;
+        let c = a * cc;
         let T = tr[r];
         let cfT = c * f * T;
         let g = gp[r];
-        if (cv.dc != 0.0) {
-          var dsdf = -g * c / tau * ((1.0 - c) * T * f - (fin[r] - acc[r] - cfT));
+        // 1 when opaque; else a (1 - c_k) / (1 - alpha_k), 1 - alpha_k >= 1 - a > 0
+        let w = select(a * (1.0 - cc) / (1.0 - c), 1.0, opaque);
+        if (cv.dc != 0.0 || !opaque) {
+          let e = (1.0 - c) * T * f - (fin[r] - acc[r] - cfT);
+          var dsdf = -g * c / tau * e;
+          var dop = g * e;
           if (colour) {
             let e2 = (1.0 - c) * T * f2 - (fin2[r] - acc2[r] - c * f2 * T);
             dsdf += -c / tau * dot(gp2[r], e2);
+            dop += dot(gp2[r], e2);
           }
-          ga += dsdf * sg.ga;
-          gb += dsdf * sg.gb;
+          if (cv.dc != 0.0) {
+            // written as the opaque pass wrote it, with alpha for c; w = 1 then
+            dsdf = dsdf * w / a;
+            ga += dsdf * sg.ga;
+            gb += dsdf * sg.gb;
+          }
+          if (!opaque) {
+            gc.z += dop * cc / (1.0 - c);
+          }
         }
         gb.w += g * c * T;
         if (colour) {
-          gc = vec4f(gc.xy + gp2[r] * c * T, 0.0, 0.0);
+          gc = vec4f(gc.xy + gp2[r] * c * T, gc.z, 0.0);
           acc2[r] += c * f2 * T;
         }
         acc[r] += cfT;
@@ -132,7 +155,7 @@ fn main(
       partials[base + sc * k] = ra;
       partials[base + sc * k + 1u] = rb;
     }
-    if (colour) {
+    if (third) {
       let rc = subgroupAdd(gc);
       if (sgLane == 0u) {
         partials[base + sc * k + 2u] = rc;

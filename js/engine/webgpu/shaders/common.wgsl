@@ -10,14 +10,15 @@ struct Dims {
   backGroupsX: u32,
   backGroups: u32,
   // vec4 columns of a partial-sum row: shapeCols per shape (slots 0..7, in colour
-  // then the G, B fill slots; on the tiled path one more, the far-field terms),
-  // then 1 for the loss sums (tiled: 2, then the far-field sums)
+  // or, untiled, with a translucent shape a third: G, B fills, opacity; on the
+  // tiled path one more, the far-field terms), then 1 for the loss sums (tiled:
+  // 2, then the far-field sums)
   cols: u32,
   rowsPerChunk: u32,
   chunks: u32,
   nSteps: u32,
   // colour channels (1 grey, 3 RGB) and vec4 columns per shape in a partial-sum row
-  // (2 grey, 3 RGB; tiled 3, 4)
+  // (untiled: 2 for an opaque grey scene, else 3; tiled 3, 4)
   nc: u32,
   shapeCols: u32,
   sx: f32,
@@ -42,7 +43,7 @@ struct Dims {
 }
 
 // vec4s of geometry per shape (params.wgsl)
-const GEO: u32 = 5u;
+const GEO: u32 = 6u;
 
 // Slots of the state buffer (u32 words).
 const ST_STEP: u32 = 0u;
@@ -52,7 +53,11 @@ const ST_BEST_STEP: u32 = 3u;
 const ST_SKIPPED: u32 = 4u;
 const ST_ADAM_T: u32 = 5u;
 
-const STRIDE: u32 = 10u;
+const STRIDE: u32 = 11u;
+// raw slot of the opacity, and its fixed opaque value (params.js OPAQUE):
+// from there up the opacity is exactly 1 and its derivative 0
+const OPACITY_SLOT: u32 = 10u;
+const OPAQUE: f32 = 16.0;
 const TYPE_MASK: u32 = 0xffu;
 const FROZEN_BIT: u32 = 0x100u;
 

@@ -1,6 +1,6 @@
 // Forward render: alpha-over compositing of all shapes onto the background,
-// one pixel per invocation (every channel: one coverage, composited per
-// channel), at the tau of the current step.
+// one pixel per invocation (every channel: one alpha = opacity * coverage,
+// composited per channel), at the tau of the current step.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> state: array<u32>;
@@ -21,7 +21,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (dims.nc == 1u) {
     for (var k = 0u; k < dims.nShapes; k++) {
       let g1 = geo[GEO * k + 1u];
-      let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
+      let c = geo[GEO * k + 5u].x * coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
       out = (1.0 - c) * out + c * g1.w;
     }
     img[q] = out;
@@ -30,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var gb = vec2f(dims.backgroundG, dims.backgroundB);
   for (var k = 0u; k < dims.nShapes; k++) {
     let g1 = geo[GEO * k + 1u];
-    let c = coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
+    let c = geo[GEO * k + 5u].x * coverage(shapeSdf(types[k] & TYPE_MASK, geo[GEO * k], g1, p), tau).c;
     out = (1.0 - c) * out + c * g1.w;
     gb = (1.0 - c) * gb + c * geo[GEO * k + 4u].xy;
   }

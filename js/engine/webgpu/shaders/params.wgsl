@@ -4,6 +4,7 @@
 //   its SDF needs there, e.g. the ellipse's cos a, sin a, a; then the fill)
 //   g2, g3 = d metric slot / d raw slot for slots 0..3 and 4..7
 //   g4 = (G fill, B fill, their d / d raw): slots 8 and 9, used in colour
+//   g5 = (opacity, its d / d raw, 0, 0): slot 10; (1, 0) for an opaque shape
 // The slot transforms come from kindSlots (js/engine/shapes/<kind>.js `slots`).
 // Needs bindings `raw`, `types` and `geo` in the including entry file.
 
@@ -38,4 +39,7 @@ fn decodeShape(k: u32, sx: f32, sy: f32) {
   geo[GEO * k + 2u] = vec4f(j[0], j[1], j[2], j[3]);
   geo[GEO * k + 3u] = vec4f(j[4], j[5], j[6], j[7]);
   geo[GEO * k + 4u] = vec4f(fg, fb, fg * (1.0 - fg), fb * (1.0 - fb));
+  let xa = raw[o + OPACITY_SLOT];
+  let a = sigm(xa);
+  geo[GEO * k + 5u] = select(vec4f(a, a * (1.0 - a), 0.0, 0.0), vec4f(1.0, 0.0, 0.0, 0.0), xa >= OPAQUE);
 }
