@@ -179,6 +179,28 @@ for _index, _kind in enumerate(SHAPE_TYPES.values()):
         (0.5,),
     )
 
+# every kind translucent (its first example), each at its own opacity, over an opaque
+# circle: the compositing out = (1 - a c) out + a c fill of DESIGN.md
+_TRANSLUCENT = (
+    Circle(0.5, 0.5, 0.3, 0.7),
+    *(
+        replace(kind.examples()[0], opacity=round(0.35 + 0.12 * index, 2))
+        for index, kind in enumerate(SHAPE_TYPES.values())
+    ),
+)
+CASES["opacity_30x22"] = (
+    "30x22, every kind with opacity < 1 over an opaque circle, grey background 0.9",
+    Scene(_TRANSLUCENT, width=30, height=22, background=0.9),
+    19.0,
+    (0.5, 1.0),
+)
+CASES["opacity_rgb_30x22"] = (
+    "30x22 in colour, every kind with opacity < 1 over an opaque circle",
+    Scene(coloured(_TRANSLUCENT, 9), width=30, height=22, background=(0.9, 0.85, 0.7)),
+    20.0,
+    (0.5,),
+)
+
 
 def float32_rows(image):
     """Rows of shortest decimals that read back as the float32 values (nested for RGB)."""

@@ -50,6 +50,8 @@ export function drawScene(canvas, scene) {
     if (!kind) continue;
     ctx.beginPath();
     kind.canvasPath(ctx, s, px);
+    // the shape's opacity (DESIGN.md): source-over with alpha is out = (1 - a) out + a fill
+    ctx.globalAlpha = s.opacity ?? 1;
     if (kind.paint === "stroke") {
       ctx.strokeStyle = fillColor(s.fill);
       ctx.stroke();
@@ -58,6 +60,7 @@ export function drawScene(canvas, scene) {
       ctx.fill();
     }
   }
+  ctx.globalAlpha = 1;
 }
 
 /**

@@ -55,7 +55,9 @@ export function sceneToSvg(scene, scale = 1) {
     const kind = KIND_BY_NAME[s.type];
     const colour = svgColour(s.fill);
     const paint = kind.paint === "stroke" ? `fill="none" stroke="${colour}"` : `fill="${colour}"`;
-    const fill = `${paint}${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
+    // opacity only below 1, in the attribute of what paints (src/pelican_widget/svg.py)
+    const opacity = s.opacity === undefined || s.opacity >= 1 ? "" : ` ${kind.paint === "stroke" ? "stroke" : "fill"}-opacity="${+s.opacity.toPrecision(9)}"`;
+    const fill = `${paint}${opacity}${s.name == null ? "" : ` data-name=${quoteAttr(s.name)}`}`;
     lines.push(`  ${kind.svg(s, { w, h, side, num })} ${fill}/>`);
   }
   lines.push("</svg>");
