@@ -54,8 +54,10 @@ except ImportError:
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 BUNDLE = REPO / "js" / "build" / "engine.mjs"
-STRIDE = 10
+STRIDE = 11
 FILL_SLOT = 7
+# the raw opacity of an opaque shape (params.js OPAQUE): exactly 1, never optimised
+OPACITY_SLOT, OPAQUE = 10, 16.0
 TYPE_CODES = {Circle: 0, Ellipse: 1, Triangle: 2}
 IMAGE_TERMS = ("mse", "edge", "ssim")
 PRIOR_TERMS = ("perimeter", "degeneracy", "canvas")
@@ -104,6 +106,7 @@ def scene_to_raw(scene: pw.Scene) -> tuple[np.ndarray, list[int]]:
                 raw[i, 3] = _softplus_inverse(shape.ry)
                 raw[i, 4] = shape.angle
         raw[i, FILL_SLOT] = _logit(shape.fill)
+        raw[i, OPACITY_SLOT] = OPAQUE
     return raw, types
 
 

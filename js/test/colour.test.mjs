@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEngine, createReferenceEvaluator, createWasmEvaluator, mulberry32, sceneToRaw, toTarget } from "../build/engine.mjs";
+import { STRIDE, createEngine, createReferenceEvaluator, createWasmEvaluator, mulberry32, sceneToRaw, toTarget } from "../build/engine.mjs";
 import { FD_SCENE_RGB, checkEvaluatorGradients } from "./fd.mjs";
 import { spawnNodeWorker } from "./node-worker.mjs";
 
@@ -68,7 +68,7 @@ test("colour: Wasm in-process, 3 bands and 2 Workers match the reference (render
       assert.equal(oracle.length, width * height * 3);
       const expected = await ref.evaluate(raw, tau, WEIGHTS, true);
       // the fill gradient reaches every channel
-      for (let i = 0; i < types.length; i++) for (const k of [7, 8, 9]) assert.notEqual(expected.grad[i * 10 + k], 0);
+      for (let i = 0; i < types.length; i++) for (const k of [7, 8, 9]) assert.notEqual(expected.grad[i * STRIDE + k], 0);
       for (const [name, ev] of [["in-process", local], ["3 bands", bands], ["pool", pool]]) {
         close(await ev.render(raw, tau), oracle, { atol: 1e-5, rtol: 0 }, `${name} render`);
         const actual = await ev.evaluate(raw, tau, WEIGHTS, true);
