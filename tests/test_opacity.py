@@ -206,3 +206,26 @@ def test_headless_fit_passes_opacity_through():
             assert after.opacity == pytest.approx(before.opacity, abs=0.1)
         else:
             assert after.opacity == 1.0
+
+
+def test_widget_refine_sends_a_start_opacity_below_1_only():
+    import pelican_widget as pw
+
+    y, x = np.mgrid[0:30, 0:40]
+    w = pw.PelicanWidget(np.clip(0.2 + 0.5 * x / 40 + 0.1 * np.sin(y / 3.0), 0.0, 1.0))
+    w.refine(max_shapes=10)
+    assert "opacity" not in w._run_request["refine"]
+    w.stop()
+    w.refine(max_shapes=10, opacity=0.6)
+    assert w._run_request["refine"]["opacity"] == 0.6
+
+
+@pytest.mark.parametrize("opacity", [0, -0.5, 1.5, float("nan"), True, "0.5"])
+def test_widget_refine_refuses_a_bad_start_opacity(opacity):
+    import traitlets
+
+    import pelican_widget as pw
+
+    w = pw.PelicanWidget(np.full((20, 20), 0.5))
+    with pytest.raises(traitlets.TraitError, match=r"opacity must be a number in \(0, 1\]"):
+        w.refine(opacity=opacity)

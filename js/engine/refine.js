@@ -71,6 +71,9 @@ import { climb, confine, errorSampler, paintDraft, randomDraft, residualMaps, sc
  * @property {number} [blobs=0]            drafts fitted to blobs of the blurred residual, per kind
  * @property {number} [trials=3]           with settling, the best climbed drafts settled; the best settled one is kept
  * @property {number} [maxRejects=8]       stop after this many rejections in a row (a plateau)
+ * @property {number} [opacity=1]          the opacity new shapes start at, in (0, 1]: drafts are
+ *   screened and painted at it, and below 1 the search then optimises it with the rest
+ *   (docs/engine.md, "Start opacity of new shapes")
  * @property {number} [seed=0]             seeds the drafts: the same seed gives the same rounds
  * @property {boolean} [backgroundFromTarget=false]  start a scene without shapes on the target's
  *   mean (its mean colour on an RGB target): the default start of a drawing, for callers that
@@ -118,6 +121,7 @@ export const REFINE_DEFAULTS = Object.freeze({
   blobs: 0,
   trials: 3,
   maxRejects: 8,
+  opacity: 1,
   seed: 0,
   backgroundFromTarget: false,
   lr: 0.01,
@@ -183,6 +187,9 @@ function checkOptions(opts) {
     if (opts[key] < 1) throw new Error(`refine: ${key} must be at least 1, got ${opts[key]}`);
   }
   if (!Number.isInteger(opts.seed)) throw new Error(`refine: seed must be an integer, got ${opts.seed}`);
+  if (typeof opts.opacity !== "number" || !(opts.opacity > 0 && opts.opacity <= 1)) {
+    throw new Error(`refine: opacity must be a number in (0, 1], got ${JSON.stringify(opts.opacity)}`);
+  }
   if (opts.batch !== "auto" && !(Number.isInteger(opts.batch) && opts.batch >= 1)) {
     throw new Error(`refine: batch must be "auto" or a positive integer, got ${JSON.stringify(opts.batch)}`);
   }
@@ -322,6 +329,8 @@ export async function refine(engine, options = {}) {
   const evalTau = 0.5 / L;
   const schedule = { tauStart: opts.tauStart ?? 1 / L, tauEnd: opts.tauEnd ?? evalTau };
   const rng = mulberry32(opts.seed);
+  // a new shape carries the start opacity only below 1 (the wire format's default)
+  const atOpacity = (shape) => (opts.opacity < 1 ? { ...shape, opacity: opts.opacity } : shape);
   const aborted = () => signal?.aborted === true;
   const lossOf = async (scene) => (await engine.loss(scene, { tau: evalTau, weights })).total;
 
@@ -401,10 +410,10 @@ export async function refine(engine, options = {}) {
     let batch = null;
     if (opts.proposal === "random") {
       const type = opts.types[(round - 1) % opts.types.length];
-      candidates = [{ shape: proposeRandom(type, rng, target.channels).shape, site: null }];
+      candidates = [{ shape: atOpacity(proposeRandom(type, rng, target.channels).shape), site: null }];
     } else {
       const image = await engine.render(current, { tau: evalTau });
-      const maps = residualMaps(image, target.data, width, height);
+      const maps = residualMaps(image, target.data, width, height, opts.opacity);
       if (size === 1) {
         const drafts = screenDrafts(maps, image, target.data, opts, rng, tabu);
         if (drafts.length === 0) {
@@ -412,7 +421,7 @@ export async function refine(engine, options = {}) {
           break;
         }
         candidates = drafts.slice(0, opts.settleSteps > 0 ? opts.trials : 1).map((d) => ({
-          shape: toScene(d.shape, width, height, d.fill),
+          shape: atOpacity(toScene(d.shape, width, height, d.fill)),
           site: { ...centre(d.shape), s: sizeOf(d.shape) },
         }));
       } else {
@@ -425,7 +434,7 @@ export async function refine(engine, options = {}) {
           const [best] = screenDrafts(maps, image, target.data, opts, rng, tabu);
           if (!best) break;
           paintDraft(maps, best.shape, best.fill);
-          batch.push({ shape: toScene(best.shape, width, height, best.fill), site: { ...centre(best.shape), s: sizeOf(best.shape) } });
+          batch.push({ shape: atOpacity(toScene(best.shape, width, height, best.fill)), site: { ...centre(best.shape), s: sizeOf(best.shape) } });
         }
         if (batch.length === 0) {
           stopped = "plateau";

@@ -12,6 +12,11 @@
 // pixel sums its channels, the closed-form fill is the target's mean colour
 // under the shape (per channel), and the gain sums over the channels.
 //
+// Translucent drafts (the search's `opacity` a < 1): a pixel o becomes
+// (1 - a) o + a f, so with u = t - (1 - a) o the best fill is mean(u) / a
+// (clamped) and the error after is sum (a f - u)^2; the maps then also keep
+// prefix sums of the render o, o^2 and o t (per channel, or summed over them).
+//
 // Shapes here are metric (docs/engine.md: lengths in units of the longer side
 // L, x in [0, W/L], y in [0, H/L]) and carry no fill; `toScene` in
 // proposals.js turns them into scene shapes.
@@ -41,6 +46,11 @@ const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
  * @property {Float64Array} sumT2  of the target squared, summed over the channels
  * @property {Float64Array} target  width*height*channels
  * @property {number} totalErr  the summed squared error of the render
+ * @property {number} opacity  the drafts' opacity (1: opaque, and none of the sums below)
+ * @property {Float64Array} [image]  with opacity < 1: the render (painted drafts included)
+ * @property {Float64Array[]} [sumOc]  ... its prefix sums per channel
+ * @property {Float64Array} [sumO2]  ... of its square, summed over the channels
+ * @property {Float64Array} [sumOT]  ... of render times target, summed over the channels
  */
 
 /**
@@ -49,9 +59,10 @@ const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
  *   (width*height*3, interleaved); the channel count follows from its length
  * @param {number} width
  * @param {number} height
+ * @param {number} [opacity=1] the opacity drafts are scored and painted at
  * @returns {ResidualMaps}
  */
-export function residualMaps(image, target, width, height) {
+export function residualMaps(image, target, width, height, opacity = 1) {
   const n = width * height;
   const channels = target.length === 3 * n ? 3 : 1;
   const err = new Float64Array(n);
@@ -71,7 +82,14 @@ export function residualMaps(image, target, width, height) {
     sumTc,
     sumT2: new Float64Array((width + 1) * height),
     totalErr: 0,
+    opacity,
   };
+  if (opacity < 1) {
+    maps.image = Float64Array.from(image);
+    maps.sumOc = Array.from({ length: channels }, () => new Float64Array((width + 1) * height));
+    maps.sumO2 = new Float64Array((width + 1) * height);
+    maps.sumOT = new Float64Array((width + 1) * height);
+  }
   for (let j = 0; j < height; j++) updateRow(maps, j);
   maps.totalErr = err.reduce((a, b) => a + b, 0);
   return maps;
@@ -81,6 +99,7 @@ function updateRow(maps, j) {
   const { width, err, target, sumErr, sumT, sumT2, channels, sumTc } = maps;
   const o = j * (width + 1);
   const p0 = j * width;
+  if (maps.image) updateRenderRow(maps, j);
   sumErr[o] = 0;
   sumT2[o] = 0;
   for (const sum of sumTc) sum[o] = 0;
@@ -103,6 +122,28 @@ function updateRow(maps, j) {
       t2 += t * t;
     }
     sumT2[o + i + 1] = sumT2[o + i] + t2;
+  }
+}
+
+/** The render's prefix sums of row j (translucent drafts only). */
+function updateRenderRow(maps, j) {
+  const { width, target, channels, image, sumOc, sumO2, sumOT } = maps;
+  const o = j * (width + 1);
+  sumO2[o] = 0;
+  sumOT[o] = 0;
+  for (const sum of sumOc) sum[o] = 0;
+  for (let i = 0; i < width; i++) {
+    const q = (j * width + i) * channels;
+    let o2 = 0;
+    let ot = 0;
+    for (let c = 0; c < channels; c++) {
+      const v = image[q + c];
+      sumOc[c][o + i + 1] = sumOc[c][o + i] + v;
+      o2 += v * v;
+      ot += v * target[q + c];
+    }
+    sumO2[o + i + 1] = sumO2[o + i] + o2;
+    sumOT[o + i + 1] = sumOT[o + i] + ot;
   }
 }
 
@@ -146,6 +187,7 @@ const spanFunction = (shape) => KIND_BY_NAME[shape.type].rowSpan(shape);
  * @returns {{gain: number, fill: number | number[], pixels: number}} fill: grey, or [r, g, b]
  */
 export function scoreDraft(maps, shape) {
+  if (maps.opacity < 1) return scoreTranslucentDraft(maps, shape);
   if (maps.channels !== 1) return scoreColourDraft(maps, shape);
   const { width, height, sumErr, sumT, sumT2 } = maps;
   let n = 0;
@@ -184,19 +226,67 @@ function scoreColourDraft(maps, shape) {
   return { gain: e - after, fill, pixels: n };
 }
 
+/** scoreDraft at the maps' opacity a < 1 (grey or colour): fill mean(u) / a with u = t - (1 - a) o. */
+function scoreTranslucentDraft(maps, shape) {
+  const { width, height, channels, sumErr, sumTc, sumT2, sumOc, sumO2, sumOT, opacity: a } = maps;
+  let n = 0;
+  let e = 0;
+  let t2 = 0;
+  let o2 = 0;
+  let ot = 0;
+  const t = new Float64Array(channels);
+  const so = new Float64Array(channels);
+  forEachSpan(shape, width, height, (j, i0, i1) => {
+    const o = j * (width + 1);
+    n += i1 - i0 + 1;
+    e += sumErr[o + i1 + 1] - sumErr[o + i0];
+    t2 += sumT2[o + i1 + 1] - sumT2[o + i0];
+    o2 += sumO2[o + i1 + 1] - sumO2[o + i0];
+    ot += sumOT[o + i1 + 1] - sumOT[o + i0];
+    for (let c = 0; c < channels; c++) {
+      t[c] += sumTc[c][o + i1 + 1] - sumTc[c][o + i0];
+      so[c] += sumOc[c][o + i1 + 1] - sumOc[c][o + i0];
+    }
+  });
+  if (n === 0) return { gain: -Infinity, fill: channels === 1 ? 0.5 : [0.5, 0.5, 0.5], pixels: 0 };
+  const b = 1 - a;
+  // sum u^2 over the pixels and channels, then a^2 f^2 n - 2 a f sum u per channel
+  let after = t2 - 2 * b * ot + b * b * o2;
+  const fill = [];
+  for (let c = 0; c < channels; c++) {
+    const u = t[c] - b * so[c];
+    const f = clamp(u / (a * n), FILL_MIN, FILL_MAX);
+    after += a * a * f * f * n - 2 * a * f * u;
+    fill.push(f);
+  }
+  return { gain: e - after, fill: channels === 1 ? fill[0] : fill, pixels: n };
+}
+
 /**
  * Paints a shape hard-edged into the maps (the error under it becomes that of
- * `fill`), so that the next draft is scored against the drawing with it.
+ * `fill`, over the render at the maps' opacity), so that the next draft is
+ * scored against the drawing with it.
  * @param {ResidualMaps} maps
  * @param {object} shape metric shape
  * @param {number | number[]} fill grey, or [r, g, b] on colour maps
  */
 export function paintDraft(maps, shape, fill) {
-  const { width, height, err, target, channels } = maps;
+  const { width, height, err, target, channels, image, opacity: a } = maps;
   const rgb = Array.isArray(fill) ? fill : [fill, fill, fill];
   forEachSpan(shape, width, height, (j, i0, i1) => {
     for (let i = i0; i <= i1; i++) {
       const p = j * width + i;
+      if (image) {
+        let e = 0;
+        for (let c = 0; c < channels; c++) {
+          const q = p * channels + c;
+          image[q] = (1 - a) * image[q] + a * rgb[c];
+          e += (image[q] - target[q]) ** 2;
+        }
+        maps.totalErr += e - err[p];
+        err[p] = e;
+        continue;
+      }
       let e = 0;
       if (channels === 1) e = (fill - target[p]) ** 2;
       else for (let c = 0; c < 3; c++) e += (rgb[c] - target[3 * p + c]) ** 2;

@@ -229,3 +229,117 @@ test("setScene refuses an opacity of 0, below 0, above 1, NaN or not a number, n
     engine.dispose();
   }
 });
+
+function blobTarget(width, height) {
+  return Float32Array.from({ length: width * height }, (_, q) => {
+    const i = q % width;
+    const j = Math.floor(q / width);
+    return 0.55 + 0.2 * Math.sin(i * 0.2) * Math.cos(j * 0.15) - (Math.hypot(i - 20, j - 25) < 10 ? 0.25 : 0);
+  });
+}
+
+test("refine: the opacity option starts new shapes translucent (then optimised); the default adds opaque shapes", async () => {
+  const width = 40;
+  const height = 40;
+  const results = {};
+  for (const opacity of [undefined, 0.5]) {
+    const engine = await createEngine({ backend: "wasm", workers: 0 });
+    try {
+      engine.setTarget({ data: blobTarget(width, height), width, height });
+      engine.setScene({ width, height, background: 0.5, shapes: [] });
+      results[opacity ?? 1] = await engine.refine({ maxShapes: 6, opacity, seed: 3 });
+    } finally {
+      engine.dispose();
+    }
+  }
+  assert.ok(results[1].scene.shapes.length > 0);
+  for (const s of results[1].scene.shapes) assert.equal(s.opacity, undefined);
+  assert.ok(results[0.5].scene.shapes.length > 0);
+  for (const s of results[0.5].scene.shapes) assert.ok(s.opacity > 0 && s.opacity < 1, `opacity ${s.opacity}`);
+  assert.ok(results[0.5].scene.shapes.some((s) => Math.abs(s.opacity - 0.5) > 1e-3), "the opacities were optimised");
+  assert.ok(results[0.5].loss < results[0.5].rounds[0].lossBefore, "the translucent search lowers the loss");
+});
+
+test("refine: a bad opacity option is refused", async () => {
+  const engine = await createEngine({ backend: "wasm", workers: 0 });
+  try {
+    engine.setTarget({ data: blobTarget(20, 20), width: 20, height: 20 });
+    engine.setScene({ width: 20, height: 20, background: 0.5, shapes: [] });
+    for (const bad of [0, -1, 1.5, NaN, "0.5"]) {
+      await assert.rejects(engine.refine({ maxShapes: 2, opacity: bad }), /refine: opacity must be a number in \(0, 1\]/, String(bad));
+    }
+  } finally {
+    engine.dispose();
+  }
+});
+
+test("screening at opacity a: the closed-form fill and gain equal a brute-force sum over the painted pixels", async () => {
+  const { residualMaps, scoreDraft, paintDraft, forEachSpan } = await import("../engine/screen.js");
+  const width = 24;
+  const height = 18;
+  const r = mulberry32(5);
+  for (const channels of [1, 3]) {
+    const image = Float64Array.from({ length: width * height * channels }, () => r());
+    const original = Float64Array.from(image);
+    const target = Float64Array.from({ length: width * height * channels }, () => r());
+    const a = 0.6;
+    const maps = residualMaps(image, target, width, height, a);
+    const shape = { type: "ellipse", cx: 0.4, cy: 0.35, rx: 0.2, ry: 0.12, angle: 0.3 };
+    const { gain, fill } = scoreDraft(maps, shape);
+    const rgb = channels === 1 ? [fill] : fill;
+    let before = 0;
+    let after = 0;
+    forEachSpan(shape, width, height, (j, i0, i1) => {
+      for (let i = i0; i <= i1; i++) {
+        for (let c = 0; c < channels; c++) {
+          const q = (j * width + i) * channels + c;
+          before += (image[q] - target[q]) ** 2;
+          after += ((1 - a) * image[q] + a * rgb[c] - target[q]) ** 2;
+        }
+      }
+    });
+    assert.ok(Math.abs(gain - (before - after)) < 1e-9, `${channels} channels: gain ${gain} vs ${before - after}`);
+    // the fill minimises the error: a small change of any channel does not lower it
+    for (let c = 0; c < channels; c++) {
+      for (const d of [-0.01, 0.01]) {
+        const moved = [...rgb];
+        moved[c] += d;
+        let e = 0;
+        forEachSpan(shape, width, height, (j, i0, i1) => {
+          for (let i = i0; i <= i1; i++) {
+            for (let k = 0; k < channels; k++) {
+              const q = (j * width + i) * channels + k;
+              e += ((1 - a) * image[q] + a * moved[k] - target[q]) ** 2;
+            }
+          }
+        });
+        assert.ok(e >= after - 1e-12);
+      }
+    }
+    // painting it leaves the maps' total error at the brute-force one
+    const total = maps.totalErr;
+    paintDraft(maps, shape, fill);
+    assert.ok(Math.abs(maps.totalErr - (total - gain)) < 1e-9);
+    forEachSpan(shape, width, height, (j, i0) => {
+      const q = (j * width + i0) * channels;
+      assert.ok(Math.abs(maps.image[q] - ((1 - a) * original[q] + a * rgb[0])) < 1e-12, "the render under the draft is painted");
+    });
+  }
+});
+
+test("the widget's runner passes opacity to engine.refine", async () => {
+  const { runRefine } = await import("../ui/refine_runner.js");
+  const seen = [];
+  const engine = {
+    refine: async (options) => {
+      seen.push(options);
+      return { scene: { shapes: [] }, steps: 0 };
+    },
+    getTarget: () => ({ width: 20, height: 20 }),
+    loss: async () => ({ total: 0 }),
+  };
+  const state = new Map([["scene", { shapes: [] }]]);
+  const model = { get: (k) => state.get(k), set: (k, v) => state.set(k, v), save_changes: () => {} };
+  await runRefine(engine, { maxShapes: 10, opacity: 0.6 }, {}, model);
+  assert.equal(seen[0].opacity, 0.6);
+});

@@ -8,7 +8,7 @@ import { plannedSteps, resolveRefineOptions } from "../engine/refine.js";
 
 // backgroundFromTarget: Python could not decode the target (Pyodide without
 // numpy), so the search starts an empty drawing on the target's mean here.
-const REFINE_KEYS = ["maxShapes", "batch", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types", "backgroundFromTarget"];
+const REFINE_KEYS = ["maxShapes", "batch", "initialSteps", "settleSteps", "reoptimizeSteps", "maxRejects", "seed", "proposal", "loss", "types", "backgroundFromTarget", "opacity"];
 
 /**
  * @param {any} engine an engine from createEngine

@@ -654,6 +654,7 @@ class PelicanWidget(anywidget.AnyWidget):
         max_rejects: int | None = None,
         seed: int | None = None,
         batch: int | str = "auto",
+        opacity: float = 1.0,
     ) -> None:
         """Grow the drawing shape by shape in the browser (greedy search); returns at once.
 
@@ -703,6 +704,11 @@ class PelicanWidget(anywidget.AnyWidget):
             a large budget in far fewer optimiser steps; 1 adds one shape per
             round. At the budget, shapes whose removal does not raise the loss
             are dropped once and the budget is filled again.
+        opacity : float
+            Opacity new shapes start at, in (0, 1]. Below 1 the drafts are
+            scored and painted translucent and each shape's opacity is then
+            optimised with the rest; 1 (default) adds opaque shapes, whose
+            opacity stays exactly 1.
 
         Raises
         ------
@@ -731,6 +737,14 @@ class PelicanWidget(anywidget.AnyWidget):
                     f"batch must be 'auto' or an integer in [1, {MAX_SHAPES}], got {batch!r}"
                 )
             options["batch"] = int(batch)
+        if (
+            isinstance(opacity, bool)
+            or not isinstance(opacity, (int, float))
+            or not 0.0 < opacity <= 1.0
+        ):
+            raise traitlets.TraitError(f"opacity must be a number in (0, 1], got {opacity!r}")
+        if opacity < 1.0:
+            options["opacity"] = float(opacity)
         checks = {
             "maxShapes": ("max_shapes", max_shapes, 1, MAX_SHAPES),
             "maxRejects": ("max_rejects", max_rejects, 1, MAX_SHAPES),
