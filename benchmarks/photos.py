@@ -41,6 +41,7 @@ Usage::
     python benchmarks/photos.py --primitive /tmp/primitive/primitive --images grace_hopper
     python benchmarks/photos.py --options '{"loss": "mse"}'
     python benchmarks/photos.py --colour --primitive /tmp/primitive/primitive
+    python benchmarks/photos.py --opacity 0.5      # new shapes start translucent
 """
 
 from __future__ import annotations
@@ -457,6 +458,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--primitive-workers", type=int, default=1, help="primitive's -j")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1, help="runs at a time")
     parser.add_argument(
+        "--opacity",
+        type=float,
+        default=None,
+        help="start opacity of new shapes, in (0, 1] (engine.refine's opacity; default 1)",
+    )
+    parser.add_argument(
         "--colour", action="store_true", help="every image in colour (RGB targets and drawings)"
     )
     args = parser.parse_args(argv)
@@ -473,6 +480,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"unknown primitive mode {mode!r} (known: {', '.join(PRIMITIVE_MODES)})")
     if not isinstance(json.loads(args.options), dict):
         parser.error("--options must be a JSON object")
+    if args.opacity is not None:
+        if not 0.0 < args.opacity <= 1.0:
+            parser.error(f"--opacity must be in (0, 1], got {args.opacity}")
+        args.options = json.dumps({**json.loads(args.options), "opacity": args.opacity})
     if args.primitive is not None and not args.primitive.is_file():
         parser.error(f"no primitive binary at {args.primitive}")
     return args

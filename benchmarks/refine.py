@@ -111,6 +111,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--batch", default="auto", help="shapes per round: auto (default) or a positive integer"
     )
     parser.add_argument("--workers", type=int, default=0, help="Wasm Workers (0: in-process)")
+    parser.add_argument(
+        "--opacity", type=float, default=1.0, help="start opacity of new shapes, in (0, 1]"
+    )
     for flag in ("--settle-steps", "--reoptimize-steps", "--initial-steps"):
         parser.add_argument(flag, type=int, default=None, help="the engine's default if omitted")
     args = parser.parse_args(argv)
@@ -124,6 +127,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if not args.batch.isdigit() or int(args.batch) < 1:
             parser.error(f"--batch must be auto or a positive integer, got {args.batch}")
         args.batch = int(args.batch)
+    if not 0.0 < args.opacity <= 1.0:
+        parser.error(f"--opacity must be in (0, 1], got {args.opacity}")
     return args
 
 
@@ -144,7 +149,14 @@ def driver_command(
         "--max-shapes",
         str(args.max_shapes),
         "--options",
-        json.dumps({"loss": args.loss, "types": list(args.kinds), "batch": args.batch}),
+        json.dumps(
+            {
+                "loss": args.loss,
+                "types": list(args.kinds),
+                "batch": args.batch,
+                "opacity": args.opacity,
+            }
+        ),
     ]
     for flag in ("settle_steps", "reoptimize_steps", "initial_steps"):
         value = getattr(args, flag)
@@ -226,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     where = f"{args.workers} Workers" if args.workers else "in-process kernel"
     print(f"backend              {done['backend']} ({where} under Node {node})")
     print(f"batch                {args.batch}")
+    translucent = sum(s.opacity < 1 for s in scene.shapes)
+    print(f"start opacity        {args.opacity} ({translucent} shapes translucent at the end)")
     print(f"proposal             {args.proposal} (seed {args.seed}), objective {args.loss}")
     print(f"start loss ({len(start.shapes)})       {start_loss:.5f}")
     print(f"final loss (python)  {final['total']:.5f}   engine objective {done['loss']:.5f}")
@@ -242,7 +256,8 @@ def main(argv: list[str] | None = None) -> None:
         f"wall (incl. Node start) {wall:.1f} s"
     )
     print(
-        f"RESULT types={args.types} loss={final['total']:.5f} mse={final['mse']:.5f} "
+        f"RESULT types={args.types} opacity={args.opacity} loss={final['total']:.5f} "
+        f"mse={final['mse']:.5f} "
         f"shapes={len(scene.shapes)} " + " ".join(f"{k}={n}" for k, n in per_kind.items()) + " "
         f"accepted={done['accepted']} "
         f"rejected={done['rejected']} seconds={wall:.1f} steps={done['steps']} svg={svg}"
