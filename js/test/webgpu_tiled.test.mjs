@@ -3,8 +3,10 @@
 // process (as webgpu.test.mjs): scenes of many small and some canvas-sized
 // overlapping shapes of every kind on a 45x37 canvas (3x3 tiles, the last
 // row and column partial), grey and colour, a scene with more than 256
-// shapes on every tile (more than one chunk of the bin pass), and a slot
-// cap so low that most shapes spill. Sizes stay small: SwiftShader is slow.
+// shapes on every tile (more than one chunk of the bin pass), a slot cap so
+// low that most shapes spill, and a colour scene with translucent shapes,
+// which runs untiled even with tiling "on" (the tiled passes are opaque
+// only). Sizes stay small: SwiftShader is slow.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -55,6 +57,12 @@ const cases = {
   grey: { scene: makeScene(40, false, 9, 7), target: makeTarget(false), steps: 8 },
   colour: { scene: makeScene(40, true, 9, 11), target: makeTarget(true), steps: 8 },
   deep: { scene: makeScene(300, false, 40, 5), target: makeTarget(false), steps: 2 },
+  // every third shape translucent
+  translucent: {
+    scene: (({ shapes, ...rest }) => ({ ...rest, shapes: shapes.map((s, i) => (i % 3 === 0 ? { ...s, opacity: 0.3 + 0.015 * i } : s)) }))(makeScene(40, true, 9, 13)),
+    target: makeTarget(true),
+    steps: 8,
+  },
 };
 
 /** Every case on the untiled path, the tiled path, the tiled path with 12 slots (spills), and Wasm. */
@@ -173,4 +181,11 @@ test("webgpu tiled on SwiftShader: 300 shapes on every tile (two bin chunks): eq
 test("webgpu tiled on SwiftShader: shapes past the slot cap spill into slots of their own and still equal untiled", () => {
   const { untiled, spill } = results_().grey;
   assertSame(spill, untiled, "spill vs untiled", { params: 1e-3 });
+});
+
+test("webgpu tiled on SwiftShader: a colour scene with translucent shapes runs untiled under tiling \"on\" and equals Wasm", () => {
+  const { untiled, tiled, wasm } = results_().translucent;
+  assertSame(tiled, wasm, "tiling on vs wasm", { params: 1e-3 });
+  assert.deepEqual(tiled.losses, untiled.losses, "tiling on runs the untiled passes");
+  assert.ok(tiled.scene.shapes.some((s) => s.opacity !== undefined && s.opacity < 1));
 });

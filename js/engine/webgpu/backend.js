@@ -455,8 +455,10 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.coef]: mk(N * C * 32, STORAGE, "evalCoef"),
       };
       // the tile lists are rebuilt before every use, so a scene of the step's
-      // shape count shares the step's buffer; others get their own or go untiled
+      // shape count shares the step's buffer; others get their own or go untiled,
+      // as a scene with a translucent shape does (the tiled passes are opaque only)
       let tiled = c.layout.tiled;
+      for (let i = 0; i < S && tiled; i++) tiled = isOpaque(r[i * STRIDE + OPACITY_SLOT]);
       if (tiled && S !== c.nShapes) {
         const plan = planTiles(target.width, target.height, S, C, maxBinding);
         if (plan) bufs[B.bins] = mk(plan.binsBytes, STORAGE, "evalBins");
