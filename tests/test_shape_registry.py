@@ -32,7 +32,7 @@ JS_MEMBERS = {
     "perimeter", "propose", "fits", "inside", "toScene", "canvasPath", "svg",
 }  # fmt: skip
 C_FUNCTIONS = ("bbox", "inner_prep", "inner_row", "cover", "grad", "finalize")
-WGSL_FUNCTIONS = ("Sdf", "Geo1", "Prior")
+WGSL_FUNCTIONS = ("Sdf", "Geo1", "Prior", "Box")
 
 
 def example_scene(kind) -> Scene:
