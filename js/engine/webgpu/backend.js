@@ -121,6 +121,8 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
   /** GPU resources of the current target and shape count */
   let ctx = null;
   let evalQueue = Promise.resolve();
+  /** the passes the last optimisation's steps and the last render/loss ran: "tiled" or "untiled" */
+  const paths = { step: null, evaluation: null };
 
   const buffer = (size, usage, label) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
   const taus = () => defaultTaus(target.width, target.height);
@@ -140,7 +142,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     u.set([layout.width, layout.height, layout.nShapes, layout.width * layout.height, layout.gx, layout.backGroups, layout.cols, layout.rowsPerChunk, layout.chunks, nSteps, nc, layout.shapeCols]);
     f.set([layout.width / L, layout.height / L, 1 / L, 1 / (layout.width * layout.height * nc)], 12);
     f.set([weights.mse, weights.edge, weights.ssim, weights.perimeter, weights.degeneracy, weights.canvas, ...rgb], 16);
-    u.set([layout.tiled ? 1 : 0, layout.slotCap ?? 0], 25);
+    u.set([layout.tiled ? 1 : 0, layout.slotCap ?? 0, layout.translucent ? 1 : 0], 25);
     return words;
   }
 
@@ -153,19 +155,20 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
   /**
    * The work sizes of a step: the tiled path's (tiles.wgsl) where `tiling`
-   * asks for it, its buffers fit and every shape is opaque, else the untiled one's. The tiled
+   * asks for it and its buffers fit, else the untiled one's. The tiled
    * layout has one chunk of reduced columns, shapeCols = its slot columns.
+   * translucent: some shape has opacity < 1 (an opacity column; the tiled
+   * passes read the opacities only then, through Dims.translucent).
    */
   function stepLayout(S, translucent) {
     const { width, height, channels } = target;
-    // the tiled passes composite opaque shapes only: a translucent scene runs untiled
-    const wanted = !translucent && (tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES));
-    const tiles = wanted && S + 1 <= device.limits.maxComputeWorkgroupsPerDimension ? planTiles(width, height, S, channels, maxBinding) : null;
+    const wanted = tiling === "on" || (tiling === "auto" && S >= TILED_MIN_SHAPES);
+    const tiles = wanted && S + 1 <= device.limits.maxComputeWorkgroupsPerDimension ? planTiles(width, height, S, channels, maxBinding, translucent) : null;
     if (tiles) {
       if (tileSlots !== undefined) tiles.slotCap = Math.min(tiles.slotCap, tileSlots);
-      return { width, height, nShapes: S, channels, ...tiles, shapeCols: tiles.slotCols, tiled: true, pix: 1, backGroups: 0, rowsPerChunk: 0, chunks: 1, bytes: 16 };
+      return { width, height, nShapes: S, channels, translucent, ...tiles, shapeCols: tiles.slotCols, tiled: true, pix: 1, backGroups: 0, rowsPerChunk: 0, chunks: 1, bytes: 16 };
     }
-    return planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels, translucent);
+    return { ...planLayout(width, height, S, minSubgroup, maxBinding, pixelsPerThread, channels, translucent), translucent };
   }
 
   /** (Re)allocates the buffers for the current target and shape count. */
@@ -436,7 +439,10 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
       const S = t.length;
       const C = target.channels;
       const N = target.width * target.height;
-      const layout = { ...c.layout, nShapes: S, cols: c.layout.shapeCols * S + (c.layout.tiled ? 2 : 1) };
+      // Dims.translucent of this scene, not the step's: the tiled forward reads opacities under it
+      let translucent = false;
+      for (let i = 0; i < S && !translucent; i++) translucent = !isOpaque(r[i * STRIDE + OPACITY_SLOT]);
+      const layout = { ...c.layout, nShapes: S, cols: c.layout.shapeCols * S + (c.layout.tiled ? 2 : 1), translucent };
       const own = [];
       const mk = (size, usage, label) => {
         const b = buffer(size, usage, label);
@@ -455,15 +461,14 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
         [B.coef]: mk(N * C * 32, STORAGE, "evalCoef"),
       };
       // the tile lists are rebuilt before every use, so a scene of the step's
-      // shape count shares the step's buffer; others get their own or go untiled,
-      // as a scene with a translucent shape does (the tiled passes are opaque only)
+      // shape count shares the step's buffer; others get their own or go untiled
       let tiled = c.layout.tiled;
-      for (let i = 0; i < S && tiled; i++) tiled = isOpaque(r[i * STRIDE + OPACITY_SLOT]);
       if (tiled && S !== c.nShapes) {
         const plan = planTiles(target.width, target.height, S, C, maxBinding);
         if (plan) bufs[B.bins] = mk(plan.binsBytes, STORAGE, "evalBins");
         else tiled = false;
       }
+      paths.evaluation = tiled ? "tiled" : "untiled";
       try {
         device.queue.writeBuffer(bufs[B.dims], 0, dimsWords(layout, { weights: resolveWeights(), background: bg }));
         device.queue.writeBuffer(bufs[B.sched], 0, new Float32Array([0, tau, 0, 0]));
@@ -549,6 +554,7 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     let lastGood = { raw: Float32Array.from(raw), step: 0 };
     try {
       await ensureContext();
+      paths.step = ctx.layout.tiled ? "tiled" : "untiled";
       startRun({ steps, lr, tau0, tau1, weights: w, frozen: frozenSet, scheduleOffset, total });
 
       const chunk = onProgress ? progressEvery : QUIET_CHUNK;
@@ -681,6 +687,15 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
 
     optimize,
     profileSteps,
+
+    /**
+     * Tests and benchmarks: which passes ran, "tiled" or "untiled" (null before any).
+     * @returns {{step: string|null, evaluation: string|null}} the last optimisation's
+     *   steps and the last render/loss/getFrame
+     */
+    paths() {
+      return { ...paths };
+    },
 
     dispose() {
       if (disposed) return;

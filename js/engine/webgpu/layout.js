@@ -69,16 +69,18 @@ const SLOTS_CAP = 256 * 1024 * 1024;
  * @param {number} nShapes
  * @param {1|3} channels
  * @param {number} maxBinding the device's maxStorageBufferBindingSize
+ * @param {boolean} [translucent] some shape has opacity < 1 (grey slots then
+ *   carry a third column, as planLayout's, for the opacity's gradient)
  * @returns {{gx: number, gy: number, tiles: number, slotCols: number, cols: number,
  *   binsBytes: number, slotCap: number, slotsBytes: number} | null}
- *   slotCols: vec4 columns per slot (3 grey, 4 colour); cols: of the reduced row
+ *   slotCols: vec4 columns per slot (3 opaque grey, else 4); cols: of the reduced row
  *   (slotCols per shape, loss sums, far-field sums); slotCap: (shape, tile) slots
  */
-export function planTiles(width, height, nShapes, channels, maxBinding) {
+export function planTiles(width, height, nShapes, channels, maxBinding, translucent = false) {
   const gx = Math.ceil(width / TILE);
   const gy = Math.ceil(height / TILE);
   const tiles = gx * gy;
-  const slotCols = channels === 3 ? 4 : 3;
+  const slotCols = channels === 3 || translucent ? 4 : 3;
   const binsBytes = 4 * (8 + 10 * nShapes + tiles + tiles * nShapes);
   if (binsBytes > Math.min(maxBinding, BINS_CAP)) return null;
   // tile sums and spill slots, in vec4s

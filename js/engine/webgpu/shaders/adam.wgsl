@@ -77,9 +77,10 @@ fn main(@builtin(local_invocation_index) li: u32) {
       ga += partial2[c * dims.cols + sc * k];
       gb += partial2[c * dims.cols + sc * k + 1u];
     }
-    let opacityCol = dims.tiled == 0u && sc == 3u;
+    // a third column (colour, or a translucent shape; the tiled path's far terms come after it)
+    let opacityCol = sc == 3u + dims.tiled;
     if (dims.nc == 3u || opacityCol) {
-      // the G and B fills (raw slots 8, 9; 0 in grey) and, untiled, the opacity (slot 10)
+      // the G and B fills (raw slots 8, 9; 0 in grey) and the opacity (slot 10)
       var g3 = vec4f(0.0);
       for (var c = 0u; c < dims.chunks; c++) {
         g3 += partial2[c * dims.cols + sc * k + 2u];
@@ -91,7 +92,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
       }
     }
     if (dims.tiled == 1u) {
-      // the fill gradient where shape k has the far-field coverage: lo / aff[k + 1].A in w
+      // the fill gradient where shape k has the far-field coverage: a lo / aff[k + 1].A in w
       let d = partial2[sc * k + sc - 1u];
       far += d.xyz;
       gb.w += d.w * far.x;

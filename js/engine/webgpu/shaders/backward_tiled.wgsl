@@ -19,6 +19,13 @@
 // keeps F - lo E, so that with the far part it is F.
 // A shape whose slots did not fit (SPILL) adds into a slot of its own with
 // compare-and-swap float additions: right, slower, and its sum's order varies.
+// Opacity (dims.translucent; an opaque scene never reads it): a listed shape
+// paints alpha = a c and its d/d sdf, d/d a are backward.wgsl's; its far
+// field paints a lo (the maps of boxes.wgsl), so its direct fill keeps
+// F - a lo E. The opacity's gradient goes to the third column's z (shapeCols
+// then 4 in grey too); it is summed over the tiles of the shape's rectangle
+// only: the part from the tiles outside, where alpha is a lo, is left out (at
+// most lo = 4.5e-5 of sum |g (fill - below)|, as the Wasm kernel does).
 
 enable subgroups;
 
@@ -69,9 +76,10 @@ fn put(at: u32, v: vec4f, spill: bool) {
 
 // Column `col` of shape k's slot (vec4 `at`) from the subgroups' rows in
 // buffer buf, one invocation per column: ga; gb with the direct fill
-// F - lo E; in colour the G and B direct fills; the far-field term D.
+// F - alo E; in colour the G and B direct fills, and the opacity's gradient;
+// the far-field term D. alo: a lo, shape k's far-field alpha;
 // m0, m1: aff[k].A, aff[k + 1].A.
-fn writeColumn(col: u32, buf: u32, nsg: u32, lo: f32, m0: f32, m1: f32, at: u32, spill: bool) {
+fn writeColumn(col: u32, buf: u32, nsg: u32, alo: f32, m0: f32, m1: f32, at: u32, spill: bool) {
   if (col == 0u) {
     put(at, sumParts(buf, 0u, nsg), spill);
     return;
@@ -79,17 +87,17 @@ fn writeColumn(col: u32, buf: u32, nsg: u32, lo: f32, m0: f32, m1: f32, at: u32,
   let e = sumParts(buf, 3u, nsg).xyz;
   let b = sumParts(buf, 1u, nsg);
   if (col == 1u) {
-    put(at + 1u, vec4f(b.xyz, b.w - lo * e.x), spill);
+    put(at + 1u, vec4f(b.xyz, b.w - alo * e.x), spill);
     return;
   }
-  // the G and B sums are zero in grey
+  // the G and B sums are zero in grey, the opacity's where all shapes are opaque
   let c = sumParts(buf, 2u, nsg);
   if (col == dims.shapeCols - 1u) {
     let F = vec3f(b.w, c.xy);
     put(at + col, vec4f(m0 * F - (m0 - m1) * e, 0.0), spill);
     return;
   }
-  put(at + 2u, vec4f(c.xy - lo * e.yz, 0.0, 0.0), spill);
+  put(at + 2u, vec4f(c.xy - alo * e.yz, c.z, 0.0), spill);
 }
 
 @compute @workgroup_size(16, 16)
@@ -167,24 +175,43 @@ fn main(
     if (colour) {
       f2 = geo[GEO * k + 4u].xy;
     }
+    var a = 1.0;
+    if (dims.translucent == 1u) {
+      a = geo[GEO * k + 5u].x;
+    }
+    let opaque = a == 1.0;
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
-    // G and B fill sums (colour), and E = g T per channel
+    // G and B fill sums (colour), E = g T per channel, the opacity's gradient
     var gc = vec2f(0.0);
     var ge = vec3f(0.0);
+    var go = 0.0;
     if (valid) {
       let sgr = shapeSdfGrad(t, g0, g1, pm);
       let cv = coverage(sgr.d, tau);
-      let c = cv.c;
+      let cc = cv.c;
+      let c = a * cc;
       let cfT = c * f * T;
-      if (cv.dc != 0.0) {
-        var dsdf = -gp * c / tau * ((1.0 - c) * T * f - (fin - acc - cfT));
+      if (cv.dc != 0.0 || !opaque) {
+        let e = (1.0 - c) * T * f - (fin - acc - cfT);
+        var dsdf = -gp * c / tau * e;
+        var dop = gp * e;
         if (colour) {
           let e2 = (1.0 - c) * T * f2 - (fin2 - acc2 - c * f2 * T);
           dsdf += -c / tau * dot(gp2, e2);
+          dop += dot(gp2, e2);
         }
-        ga = dsdf * sgr.ga;
-        gb = dsdf * sgr.gb;
+        if (cv.dc != 0.0) {
+          if (!opaque) {
+            // backward.wgsl's a (1 - c_k) / (1 - alpha_k), over a
+            dsdf *= (1.0 - cc) / (1.0 - c);
+          }
+          ga = dsdf * sgr.ga;
+          gb = dsdf * sgr.gb;
+        }
+        if (!opaque) {
+          go = dop * cc / (1.0 - c);
+        }
       }
       gb.w += gp * c * T;
       ge = vec3f(gp * T, gp2 * T);
@@ -201,10 +228,17 @@ fn main(
     var rc = vec4f(0.0);
     var re = vec4f(0.0);
     if (colour) {
-      rc = vec4f(subgroupAdd(gc), 0.0, 0.0);
+      if (dims.translucent == 1u) {
+        rc = vec4f(subgroupAdd(vec3f(gc, go)), 0.0);
+      } else {
+        rc = vec4f(subgroupAdd(gc), 0.0, 0.0);
+      }
       re = vec4f(subgroupAdd(ge), 0.0);
     } else {
       re.x = subgroupAdd(ge.x);
+      if (dims.translucent == 1u) {
+        rc.z = subgroupAdd(go);
+      }
     }
     if (sgLane == 0u) {
       parts[buf][4u * sg] = ra;
@@ -214,7 +248,7 @@ fn main(
     }
     workgroupBarrier();
     if (li < sc) {
-      writeColumn(li, buf, nsg, lo, m0, m1, at, spill);
+      writeColumn(li, buf, nsg, a * lo, m0, m1, at, spill);
     }
     buf ^= 1u;
     above = k;

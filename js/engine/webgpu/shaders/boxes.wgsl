@@ -45,10 +45,11 @@ fn tileRect(b: vec4f) -> vec4u {
   return vec4u(a / TILE, c / TILE + 1u);
 }
 
-// shape k's map where its coverage is lo
+// shape k's map where its coverage is lo: it paints alpha = a lo (a = 1 when opaque)
 fn farMap(k: u32, lo: f32) -> vec4f {
   let f = vec3f(geo[GEO * k + 1u].w, geo[GEO * k + 4u].xy);
-  return vec4f(1.0 - lo, lo * f);
+  let alpha = geo[GEO * k + 5u].x * lo;
+  return vec4f(1.0 - alpha, alpha * f);
 }
 
 @compute @workgroup_size(256)

@@ -10,15 +10,15 @@ struct Dims {
   backGroupsX: u32,
   backGroups: u32,
   // vec4 columns of a partial-sum row: shapeCols per shape (slots 0..7, in colour
-  // or, untiled, with a translucent shape a third: G, B fills, opacity; on the
-  // tiled path one more, the far-field terms), then 1 for the loss sums (tiled:
-  // 2, then the far-field sums)
+  // or with a translucent shape a third: G, B fills, opacity; on the tiled path
+  // one more, the far-field terms), then 1 for the loss sums (tiled: 2, then
+  // the far-field sums)
   cols: u32,
   rowsPerChunk: u32,
   chunks: u32,
   nSteps: u32,
   // colour channels (1 grey, 3 RGB) and vec4 columns per shape in a partial-sum row
-  // (untiled: 2 for an opaque grey scene, else 3; tiled 3, 4)
+  // (untiled: 2 for an opaque grey scene, else 3; tiled one more)
   nc: u32,
   shapeCols: u32,
   sx: f32,
@@ -39,7 +39,9 @@ struct Dims {
   tiled: u32,
   // (shape, tile) gradient slots of the tiled path; shapes past them spill
   slotCap: u32,
-  _pad: u32,
+  // 1 when some shape has opacity < 1: the tiled passes then read each shape's
+  // opacity (an opaque scene runs their code of before)
+  translucent: u32,
 }
 
 // vec4s of geometry per shape (params.wgsl)

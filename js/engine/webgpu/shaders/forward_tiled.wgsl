@@ -4,6 +4,8 @@
 // coverage lo at every pixel of the tile, so each such stretch [a, b) is
 // one affine step, aff[b] after the inverse of aff[a] (tiles.wgsl): the
 // result is the untiled one up to rounding, for any number of shapes.
+// A translucent shape paints alpha = a c (its far field a lo, in the maps);
+// an opaque scene (dims.translucent 0) skips reading a.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(6) var<storage, read_write> img: array<f32>;
@@ -29,7 +31,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
       let s = stretch(next, k);
       out = s.x * out + s.y;
       let g1 = geo[GEO * k + 1u];
-      let c = coverage(shapeSdf(bins[offAt(k) + 1u], geo[GEO * k], g1, p), tau).c;
+      var c = coverage(shapeSdf(bins[offAt(k) + 1u], geo[GEO * k], g1, p), tau).c;
+      if (dims.translucent == 1u) {
+        c *= geo[GEO * k + 5u].x;
+      }
       out = (1.0 - c) * out + c * g1.w;
       next = k + 1u;
     }
@@ -43,7 +48,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     let s = stretch(next, k);
     out = s.x * out + s.yzw;
     let g1 = geo[GEO * k + 1u];
-    let c = coverage(shapeSdf(bins[offAt(k) + 1u], geo[GEO * k], g1, p), tau).c;
+    var c = coverage(shapeSdf(bins[offAt(k) + 1u], geo[GEO * k], g1, p), tau).c;
+    if (dims.translucent == 1u) {
+      c *= geo[GEO * k + 5u].x;
+    }
     out = (1.0 - c) * out + c * vec3f(g1.w, geo[GEO * k + 4u].xy);
     next = k + 1u;
   }

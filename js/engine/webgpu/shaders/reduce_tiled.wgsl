@@ -2,11 +2,13 @@
 // slots over the tiles of its rectangle (or takes its spill slot and clears
 // it for the next step), workgroup S sums the tiles' loss and far-field
 // sums. Output in partial2 as one chunk of reduce.wgsl's layout, so adam.wgsl
-// reads it alike: shapeCols columns per shape (ga, gb, [G, B fills,] far
-// terms D with lo / aff[k + 1].A in w), then loss sums, then far-field sums.
+// reads it alike: shapeCols columns per shape (ga, gb, [G, B fills and the
+// opacity's gradient,] far terms D with a lo / aff[k + 1].A in w, a the
+// shape's opacity), then loss sums, then far-field sums.
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(11) var<storage, read_write> partial2: array<vec4f>;
+@group(0) @binding(16) var<storage, read> geo: array<vec4f>;
 @group(0) @binding(17) var<storage, read> bins: array<u32>;
 @group(0) @binding(18) var<storage, read_write> slots: array<vec4f>;
 
@@ -57,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
     if (li == 0u) {
       var v = red[0];
       if (k < S && i == sc - 1u) {
-        v.w = binF(BIN_LO) / aff(k + 1u).x;
+        v.w = geo[GEO * k + 5u].x * binF(BIN_LO) / aff(k + 1u).x;
       }
       partial2[base + i] = v;
     }
