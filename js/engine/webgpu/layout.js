@@ -74,7 +74,8 @@ const SLOTS_CAP = 256 * 1024 * 1024;
  * @returns {{gx: number, gy: number, tiles: number, slotCols: number, cols: number,
  *   binsBytes: number, slotCap: number, slotsBytes: number} | null}
  *   slotCols: vec4 columns per slot (3 opaque grey, else 4); cols: of the reduced row
- *   (slotCols per shape, loss sums, far-field sums); slotCap: (shape, tile) slots
+ *   (slotCols per shape, loss sums, far-field sums, with a translucent shape the
+ *   far-field maps, one per shape); slotCap: (shape, tile) slots
  */
 export function planTiles(width, height, nShapes, channels, maxBinding, translucent = false) {
   const gx = Math.ceil(width / TILE);
@@ -88,5 +89,6 @@ export function planTiles(width, height, nShapes, channels, maxBinding, transluc
   const room = Math.floor((Math.min(maxBinding, SLOTS_CAP) / 16 - fixed) / slotCols);
   if (room < 1) return null;
   const slotCap = Math.min(nShapes * tiles, room);
-  return { gx, gy, tiles, slotCols, cols: slotCols * nShapes + 2, binsBytes, slotCap, slotsBytes: 16 * (slotCap * slotCols + fixed) };
+  const cols = slotCols * nShapes + 2 + (translucent ? nShapes : 0);
+  return { gx, gy, tiles, slotCols, cols, binsBytes, slotCap, slotsBytes: 16 * (slotCap * slotCols + fixed) };
 }

@@ -26,6 +26,17 @@ const CLIP_NORM: f32 = 1.0;
 var<workgroup> red: array<vec2f, 256>;
 var<workgroup> imageSums: vec4f;
 var<workgroup> farScan: array<vec4f, 256>;
+var<workgroup> farScanZ: array<vec4f, 256>;
+
+// tiled path with a translucent shape (backward_tiled.wgsl): shape i's change
+// of Z, (f_i - B_i)(F - a lo E) per channel, from its direct fills and aff[i]
+// (after the shape columns, loss and far-field sums: reduce_tiled.wgsl)
+fn farDeltaZ(i: u32) -> vec3f {
+  let sc = dims.shapeCols;
+  let f = vec3f(geo[GEO * i + 1u].w, geo[GEO * i + 4u].xy);
+  let direct = vec3f(partial2[sc * i + 1u].w, partial2[sc * i + 2u].xy);
+  return (f - partial2[sc * dims.nShapes + 2u + i].yzw) * direct;
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) li: u32) {
@@ -68,6 +79,31 @@ fn main(@builtin(local_invocation_index) li: u32) {
     }
     far += partial2[sc * S + 1u].xyz;
   }
+  // and the Z sums of the far-field opacity gradient, the same way (the
+  // bottom segments' Z is the background times their Y)
+  var farZ = vec3f(0.0);
+  if (dims.tiled == 1u && dims.translucent == 1u) {
+    var run = vec3f(0.0);
+    for (var k = k0; k < k1; k++) {
+      run += farDeltaZ(k);
+    }
+    farScanZ[li] = vec4f(run, 0.0);
+    for (var w = 1u; w < 256u; w <<= 1u) {
+      workgroupBarrier();
+      var before = vec3f(0.0);
+      if (li >= w) {
+        before = farScanZ[li - w].xyz;
+      }
+      workgroupBarrier();
+      run += before;
+      farScanZ[li] = vec4f(run, 0.0);
+    }
+    workgroupBarrier();
+    if (li > 0u) {
+      farZ = farScanZ[li - 1u].xyz;
+    }
+    farZ += vec3f(dims.background, dims.backgroundG, dims.backgroundB) * partial2[sc * S + 1u].xyz;
+  }
   for (var k = k0; k < k1; k++) {
     var ga = vec4f(0.0);
     var gb = vec4f(0.0);
@@ -87,8 +123,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
       }
       gc = g3.xy;
       if (opacityCol) {
-        // an opaque shape's derivative is 0: its opacity never moves
-        go = g3.z * geo[GEO * k + 5u].y;
+        go = g3.z;
       }
     }
     if (dims.tiled == 1u) {
@@ -99,7 +134,17 @@ fn main(@builtin(local_invocation_index) li: u32) {
       if (dims.nc == 3u) {
         gc += d.w * far.yz;
       }
+      if (dims.translucent == 1u) {
+        // the opacity's gradient where shape k is far: lo / aff[k + 1].A ((f_k - B_k) Y - aff[k].A Z),
+        // lo / aff[k + 1].A being d.w over a
+        let ab = partial2[sc * S + 2u + k];
+        let f = vec3f(geo[GEO * k + 1u].w, geo[GEO * k + 4u].xy);
+        farZ += farDeltaZ(k);
+        go += d.w / geo[GEO * k + 5u].x * (dot(f - ab.yzw, far) - ab.x * (farZ.x + farZ.y + farZ.z));
+      }
     }
+    // an opaque shape's derivative is 0: its opacity never moves
+    go *= geo[GEO * k + 5u].y;
     if (dims.nc == 3u) {
       gc *= geo[GEO * k + 4u].zw;
     }

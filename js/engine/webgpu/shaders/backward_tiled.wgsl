@@ -23,9 +23,16 @@
 // paints alpha = a c and its d/d sdf, d/d a are backward.wgsl's; its far
 // field paints a lo (the maps of boxes.wgsl), so its direct fill keeps
 // F - a lo E. The opacity's gradient goes to the third column's z (shapeCols
-// then 4 in grey too); it is summed over the tiles of the shape's rectangle
-// only: the part from the tiles outside, where alpha is a lo, is left out (at
-// most lo = 4.5e-5 of sum |g (fill - below)|, as the Wasm kernel does).
+// then 4 in grey too). Where shape j is far, d out / d a_j = lo T_j (f_j -
+// out_{j-1}); within a segment up to the listed shape `top` above it that is
+// lo / aff[j + 1].A ((f_j - B_j) Y - aff[j].A Z) summed over the tile, Y as
+// above and Z = sum g T_top (out_{top-1} - B_top) (B: aff's offsets), which
+// at listed shape k is sum g (final - A - T B_{k+1}) (T, A in front of k). Z
+// changes at k by sum g T (c - a lo) (f_k - B_k) = (f_k - B_k)(F - a lo E),
+// the direct fill, and the bottom segment's Z is background * Y, so adam.wgsl
+// gets every shape's Z by a prefix sum as Y's, with no more sums here; the
+// listed shape's own pixels subtract what that formula gives it, so that
+// with the far part its gradient is that of its pixels.
 
 enable subgroups;
 
@@ -210,7 +217,12 @@ fn main(
           gb = dsdf * sgr.gb;
         }
         if (!opaque) {
-          go = dop * cc / (1.0 - c);
+          // less what the far formula (adam.wgsl) gives this pixel
+          let ak = aff(k);
+          let ak1 = aff(k + 1u);
+          let gT = vec3f(gp, gp2) * T;
+          let z = vec3f(gp, gp2) * (vec3f(fin, fin2) - vec3f(acc, acc2) - T * ak1.yzw);
+          go = dop * cc / (1.0 - c) - lo * (dot(vec3f(f, f2) - ak.yzw, gT) - ak.x / ak1.x * (z.x + z.y + z.z));
         }
       }
       gb.w += gp * c * T;

@@ -4,7 +4,8 @@
 // sums. Output in partial2 as one chunk of reduce.wgsl's layout, so adam.wgsl
 // reads it alike: shapeCols columns per shape (ga, gb, [G, B fills and the
 // opacity's gradient,] far terms D with a lo / aff[k + 1].A in w, a the
-// shape's opacity), then loss sums, then far-field sums.
+// shape's opacity), then loss sums, then far-field sums; with a translucent
+// shape then aff[k] per shape (the far-field opacity gradient, adam.wgsl).
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(11) var<storage, read_write> partial2: array<vec4f>;
@@ -64,5 +65,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
       partial2[base + i] = v;
     }
     workgroupBarrier();
+  }
+  if (dims.translucent == 1u && k < S && li == 0u) {
+    partial2[sc * S + 2u + k] = aff(k);
   }
 }
