@@ -142,6 +142,30 @@ def shape_numbers(shape: dict) -> list[float]:
     return [shape[k] for k in keys] + fill
 
 
+def assert_losses_agree(gpu: list[float], wasm: list[float]) -> None:
+    """Assert two loss trajectories agree step by step to 1e-3 relative."""
+    rel = [abs(a - b) / abs(b) for a, b in zip(gpu, wasm, strict=True)]
+    worst = max(rel)
+    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+
+
+def assert_final_terms_agree(gpu: dict, wasm: dict) -> None:
+    """Assert the final evaluations' loss terms agree to 1e-3 relative."""
+    for key in ("mse", "edge", "ssim", "perimeter", "total"):
+        assert gpu[key] == pytest.approx(wasm[key], rel=1e-3), key
+
+
+def assert_parameters_agree(gpu: list[dict], wasm: list[dict]) -> None:
+    """Assert two runs end on the same shapes, every parameter within 5e-4."""
+    assert [s["type"] for s in gpu] == [s["type"] for s in wasm]
+    diff = max(
+        abs(a - b)
+        for sg, sw in zip(gpu, wasm, strict=True)
+        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
+    )
+    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+
+
 @pytest.fixture(scope="module")
 def gpu_page(launch_chromium):
     """Return a page of a Chromium with WebGPU on, its console errors collected."""
@@ -292,26 +316,16 @@ def test_webgpu_loss_trajectory_matches_wasm(runs):
     gpu, wasm = runs["webgpu"], runs["wasm"]
     assert wasm["backend"] == "wasm", wasm["reason"]
     assert len(gpu["losses"]) == len(wasm["losses"]) == STEPS
-    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
-    worst = max(rel)
-    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert_losses_agree(gpu["losses"], wasm["losses"])
     # the run moved the loss, so agreeing trajectories mean agreeing gradients
     assert wasm["losses"][-1] < 0.9 * wasm["losses"][0]
-    for key in ("mse", "edge", "ssim", "perimeter", "total"):
-        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert_final_terms_agree(gpu["final"], wasm["final"])
     assert gpu["bestStep"] == wasm["bestStep"]
     assert gpu["frameMean"] == pytest.approx(wasm["frameMean"], abs=1e-3)
 
 
 def test_webgpu_final_parameters_match_wasm(runs):
-    gpu, wasm = runs["webgpu"]["shapes"], runs["wasm"]["shapes"]
-    assert [s["type"] for s in gpu] == [s["type"] for s in wasm]
-    worst = max(
-        abs(a - b)
-        for sg, sw in zip(gpu, wasm, strict=True)
-        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
-    )
-    assert worst <= 5e-4, f"largest parameter difference {worst:.2e}"
+    assert_parameters_agree(runs["webgpu"]["shapes"], runs["wasm"]["shapes"])
 
 
 def test_webgpu_grey_background_matches_wasm(grey_runs, runs):
@@ -324,22 +338,14 @@ def test_webgpu_grey_background_matches_wasm(grey_runs, runs):
     assert wasm["corner"] == pytest.approx(GREY, abs=2e-3)
     assert runs["webgpu"]["corner"] == pytest.approx(1.0, abs=2e-3)
     assert len(gpu["losses"]) == len(wasm["losses"]) == GREY_STEPS
-    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
-    worst = max(rel)
-    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert_losses_agree(gpu["losses"], wasm["losses"])
     # over grey the same start scene has another loss than over white
     assert abs(gpu["losses"][0] - runs["webgpu"]["losses"][0]) > 1e-3 * runs["webgpu"]["losses"][0]
     # the run moved the loss, so agreeing trajectories mean agreeing gradients
     assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
-    for key in ("mse", "edge", "ssim", "perimeter", "total"):
-        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert_final_terms_agree(gpu["final"], wasm["final"])
     assert gpu["frameMean"] == pytest.approx(wasm["frameMean"], abs=1e-3)
-    diff = max(
-        abs(a - b)
-        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
-        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
-    )
-    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+    assert_parameters_agree(gpu["shapes"], wasm["shapes"])
 
 
 def test_webgpu_colour_matches_wasm(colour_runs):
@@ -350,19 +356,11 @@ def test_webgpu_colour_matches_wasm(colour_runs):
     # the corner pixel shows the background's red channel
     assert gpu["corner"] == pytest.approx(0.95, abs=2e-3)
     assert len(gpu["losses"]) == len(wasm["losses"]) == GREY_STEPS
-    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
-    worst = max(rel)
-    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert_losses_agree(gpu["losses"], wasm["losses"])
     assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
-    for key in ("mse", "edge", "ssim", "perimeter", "total"):
-        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
+    assert_final_terms_agree(gpu["final"], wasm["final"])
     assert all(len(s["fill"]) == 3 for s in gpu["shapes"])
-    diff = max(
-        abs(a - b)
-        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
-        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
-    )
-    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+    assert_parameters_agree(gpu["shapes"], wasm["shapes"])
 
 
 def test_webgpu_rect_and_curve_match_wasm(kinds_runs):
@@ -370,18 +368,10 @@ def test_webgpu_rect_and_curve_match_wasm(kinds_runs):
     assert gpu["backend"] == gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
     assert wasm["backend"] == "wasm", wasm["reason"]
     assert [s["type"] for s in gpu["shapes"]][-4:] == ["rect", "rect", "curve", "curve"]
-    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
-    worst = max(rel)
-    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert_losses_agree(gpu["losses"], wasm["losses"])
     assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
-    for key in ("mse", "edge", "ssim", "perimeter", "total"):
-        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
-    diff = max(
-        abs(a - b)
-        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
-        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
-    )
-    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+    assert_final_terms_agree(gpu["final"], wasm["final"])
+    assert_parameters_agree(gpu["shapes"], wasm["shapes"])
 
 
 OPACITY_SHAPES = [
@@ -459,18 +449,10 @@ def test_webgpu_opacity_matches_wasm(opacity_runs):
     gpu, wasm = opacity_runs["webgpu"], opacity_runs["wasm"]
     assert gpu["backend"] == gpu["after"]["backend"] == "webgpu", gpu["after"]["reason"]
     assert wasm["backend"] == "wasm", wasm["reason"]
-    rel = [abs(a - b) / abs(b) for a, b in zip(gpu["losses"], wasm["losses"], strict=True)]
-    worst = max(rel)
-    assert worst <= 1e-3, f"worst relative loss difference {worst:.2e} at step {rel.index(worst)}"
+    assert_losses_agree(gpu["losses"], wasm["losses"])
     assert wasm["losses"][-1] < 0.98 * wasm["losses"][0]
-    for key in ("mse", "edge", "ssim", "perimeter", "total"):
-        assert gpu["final"][key] == pytest.approx(wasm["final"][key], rel=1e-3), key
-    diff = max(
-        abs(a - b)
-        for sg, sw in zip(gpu["shapes"], wasm["shapes"], strict=True)
-        for a, b in zip(shape_numbers(sg), shape_numbers(sw), strict=True)
-    )
-    assert diff <= 5e-4, f"largest parameter difference {diff:.2e}"
+    assert_final_terms_agree(gpu["final"], wasm["final"])
+    assert_parameters_agree(gpu["shapes"], wasm["shapes"])
     # the translucent shapes' opacities were optimised; the opaque ellipse stays opaque
     for k, shape in enumerate(OPACITY_SHAPES):
         if "opacity" in shape:
