@@ -396,6 +396,28 @@ def test_run_state_also_arrives_as_a_custom_message(w):
     assert w.status == "running"
 
 
+def test_direct_state_is_not_echoed_back_to_the_page(w, monkeypatch):
+    # The page that sent it holds newer values by the time an echo would
+    # arrive (a short run ends first): an echo would take its view back.
+    sent = []
+    monkeypatch.setattr(w, "_send", lambda msg, buffers=None: sent.append(msg))
+    w.run()
+    state = {
+        "_heartbeat": {"frontend": "tab-a", "request": w._run_request["id"], "beat": 1},
+        "status": "running",
+        "step": 3,
+        "loss_history": [],
+    }
+    sent.clear()
+    w._handle_custom_msg({"pelican": "state", "state": state, "buffers": []}, [])
+    assert (w.status, w.step) == ("running", 3)
+    assert [m for m in sent if "step" in m.get("state", {})] == []
+    # a state update through ipywidgets' own path is echoed to every frontend
+    w.set_state({**state, "step": 4})
+    assert w.step == 4
+    assert [m["method"] for m in sent if "step" in m.get("state", {})] == ["echo_update"]
+
+
 def test_wait_says_why_when_no_browser_runs_the_request(w, monkeypatch):
     monkeypatch.setattr(pw.widget, "WAIT_START_S", 0.1)
     monkeypatch.setattr(pw.widget, "OWNER_SILENT_S", 0.1)

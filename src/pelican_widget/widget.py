@@ -433,8 +433,12 @@ class PelicanWidget(anywidget.AnyWidget):
 
     # ---------------------------------------------------------------- observers
 
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Apply a browser update; drop the run state of an older run's messages."""
+    def set_state(self, sync_data: dict[str, Any], *, echo: bool = True) -> None:
+        """Apply a browser update; drop the run state of an older run's messages.
+
+        ``echo=False`` applies it without ipywidgets' echo to the frontends
+        (see ``_on_direct_state``).
+        """
         self._liveness.message()
         if sys.platform == "emscripten":
             sync_data = _json_nulls(sync_data)
@@ -445,7 +449,10 @@ class PelicanWidget(anywidget.AnyWidget):
                 sync_data = {k: v for k, v in sync_data.items() if k not in RUN_STATE}
         self._running_before_message: bool | None = self._running()
         try:
-            super().set_state(sync_data)
+            if echo:
+                super().set_state(sync_data)
+            else:
+                self._apply_state(sync_data)
         except traitlets.TraitError:
             if "_run_request" in sync_data:
                 # A refused Run button: its page started already. Send the
@@ -454,6 +461,15 @@ class PelicanWidget(anywidget.AnyWidget):
             raise
         finally:
             self._running_before_message = None
+
+    def _apply_state(self, sync_data: dict[str, Any]) -> None:
+        # ipywidgets' set_state less its echo: the properties stay locked while
+        # the notifications fire, so nothing is sent back either
+        state = {k: v for k, v in sync_data.items() if k in self.keys}
+        with self._lock_property(**state), self.hold_trait_notifications():
+            for name, value in state.items():
+                from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
+                self.set_trait(name, from_json(value, self))
 
     @traitlets.observe("_heartbeat")
     def _on_heartbeat(self, change: dict[str, Any]) -> None:
@@ -988,8 +1004,15 @@ def _on_direct_state(widget: PelicanWidget, content: Any, buffers: list[Any]) ->
     and until then the page holds every later update of the widget, so
     ``wait()`` saw nothing (the hangs of issue 15). Custom messages are not
     held back: the runner sends its heartbeats, claims and run results this
-    way too, and they go through the same validation (``set_state``, which
-    also echoes them to the other frontends).
+    way too, and they go through the same validation as ``set_state``.
+
+    They are applied without ``set_state``'s echo: the page that sent them
+    already holds newer values by the time an echo came back (a short run
+    ends before the echo of its start arrives), and ipywidgets applies an
+    echo it did not ask for, so the view went back to the run's start (an
+    empty loss chart after a finished run). The runner writes the same values
+    through the widget's normal sync too, whose echo the other frontends get
+    and the sender filters.
     """
     if not isinstance(content, dict) or content.get("pelican") != "state":
         return
@@ -1002,7 +1025,7 @@ def _on_direct_state(widget: PelicanWidget, content: Any, buffers: list[Any]) ->
         if key in DIRECT_STATE:
             state[key] = buffer
     if state:
-        widget.set_state(state)
+        widget.set_state(state, echo=False)
 
 
 class _Liveness:
