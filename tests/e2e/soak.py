@@ -40,9 +40,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.e2e.jupyter_server import JupyterServer, wait_for_marker
+    from tests.e2e.notebook_ui import accept_kernel_dialog, run_all, run_cell
 else:
     from .conftest import CHROMIUM, CHROMIUM_ARGS
     from .jupyter_server import JupyterServer, wait_for_marker
+    from .notebook_ui import accept_kernel_dialog, run_all, run_cell
 
 STEPS = 200
 RUN_LIMIT_S = 150  # one run of a path, page load included
@@ -77,27 +79,7 @@ def _open(page, server: JupyterServer, name: str) -> None:
     # ?reset: a fresh workspace, or JupyterLab reopens the earlier runs' notebooks
     page.goto(server.notebook_url(name) + "?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    _accept_kernel_dialog(page)
-
-
-def _accept_kernel_dialog(page) -> None:
-    # JupyterLab may ask for the kernel when the kernel specs load late
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=2_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no dialog is the usual case
-        pass
-
-
-def _run_all(page) -> None:
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
-
-
-def _run_cell(page, index: int) -> None:
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
+    accept_kernel_dialog(page, 2_000)
 
 
 def _marker(page, name: str, timeout: float) -> dict:
@@ -171,7 +153,7 @@ def path_display_run(page, server, root: Path, name: str) -> str:
         ],
     )
     _open(page, server, name)
-    _run_all(page)
+    run_all(page)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     _check(result == {"status": "done", "step": STEPS, "error": ""}, result)
     return "done"
@@ -188,7 +170,7 @@ def path_display_refine(page, server, root: Path, name: str) -> str:
         ],
     )
     _open(page, server, name)
-    _run_all(page)
+    run_all(page)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     _check(result["status"] == "done" and result["rounds"] >= 1, result)
     return f"done, {result['rounds']} rounds"
@@ -210,7 +192,7 @@ ORDER_CELLS = [
 
 def run_all_in_order(page) -> dict:
     """Run All over cells that wait(); return the result and the execution counts."""
-    _run_all(page)
+    run_all(page)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     page.wait_for_timeout(300)
     result["counts"] = _execution_counts(page)
@@ -243,7 +225,7 @@ def path_run_stop_run(page, server, root: Path, name: str) -> str:
         ],
     )
     _open(page, server, name)
-    _run_all(page)
+    run_all(page)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     _check(result["first"] == "stopped" and result["stopped_at"] > 0, result)
     _check(result["second"] == "done" and result["step"] == 150, result)
@@ -263,14 +245,14 @@ def path_reload_mid_run(page, server, root: Path, name: str) -> str:
         ],
     )
     _open(page, server, name)
-    _run_cell(page, 0)
+    run_cell(page, 0)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
-    _run_cell(page, 1)
+    run_cell(page, 1)
     _wait_running(page)
     page.reload()
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    _accept_kernel_dialog(page)
-    _run_cell(page, 2)
+    accept_kernel_dialog(page, 2_000)
+    run_cell(page, 2)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     # the new page reports the vanished owner ("stopped"); without one, wait()
     # says why and ends the run itself
@@ -297,9 +279,9 @@ def path_restart_mid_run(page, server, root: Path, name: str) -> str:
     logs: list[str] = []
     page.on("console", lambda msg: logs.append(msg.text))
     _open(page, server, name)
-    _run_cell(page, 0)
+    run_cell(page, 0)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
-    _run_cell(page, 1)
+    run_cell(page, 1)
     _wait_running(page)
     # as a user does: Kernel > Restart Kernel..., confirmed
     page.click(".lm-MenuBar-itemLabel:text-is('Kernel')", timeout=30_000)
@@ -314,11 +296,11 @@ def path_restart_mid_run(page, server, root: Path, name: str) -> str:
     page.wait_for_timeout(1500)
     _check(_shown_step(page) == frozen, "the old view still optimises")
     page.wait_for_timeout(2000)  # the new kernel connects
-    _run_cell(page, 2)
+    run_cell(page, 2)
     page.wait_for_function(
         "() => document.querySelectorAll('.pelican-widget').length >= 2", timeout=90_000
     )
-    _run_cell(page, 3)
+    run_cell(page, 3)
     result = _marker(page, "SOAK_DONE", RUN_LIMIT_S)
     _check(result == {"status": "done", "step": 150}, result)
     return "old engine stopped, new run done"

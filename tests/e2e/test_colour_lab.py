@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .jupyter_server import wait_for_marker
+from .notebook_ui import accept_kernel_dialog, run_all, run_cell
 
 BUDGET = 25
 GROW_BUDGET = 6
@@ -102,23 +103,12 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
     return notebook, photo
 
 
-def _run_cell(page, index: int) -> None:
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-
-
 def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=_files(tmp_path))
     page.goto(server.notebook_url("colour.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=3_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
-        pass
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    accept_kernel_dialog(page)
+    run_all(page)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
     try:
         result = wait_for_marker(page, "PELICAN_COLOUR", timeout=300)
@@ -176,7 +166,7 @@ def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, t
     )
     page.screenshot(path=str(artifacts / "colour-lab-grow.png"))
     assert grow.is_enabled()
-    _run_cell(page, 3)
+    run_cell(page, 3)
     grown = wait_for_marker(page, "PELICAN_GROW", timeout=60)
     assert grown["status"] == "done" and grown["error"] == "", grown
     assert grown["budget"] == GROW_BUDGET

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from .jupyter_server import wait_for_marker
+from .notebook_ui import accept_kernel_dialog, run_all
 
 CELLS = [
     """
@@ -59,13 +60,8 @@ def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=(_notebook(tmp_path),))
     page.goto(server.notebook_url("refine.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=3_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
-        pass
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    accept_kernel_dialog(page)
+    run_all(page)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
     try:
         # mid-search: the round list is on screen and growing

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .jupyter_server import wait_for_marker
+from .notebook_ui import accept_kernel_dialog, run_all
 
 BUDGET = 30
 
@@ -80,13 +81,8 @@ def test_refine_fills_budget_on_photo_like_target(jupyter_server, page, artifact
     server = jupyter_server("lab", files=_files(tmp_path))
     page.goto(server.notebook_url("photo.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=3_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no kernel dialog is the usual case
-        pass
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+    accept_kernel_dialog(page)
+    run_all(page)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
     try:
         result = wait_for_marker(page, "PELICAN_PHOTO", timeout=300)

@@ -3,6 +3,9 @@
 Also the layout faults of issue 16 that only a browser shows: the empty
 chart's placeholder, the steps box, targets of extreme aspect, the title, the
 loss line and the progress after a search. Screenshot: test-artifacts/widget-lab-dark.png.
+
+The search cell runs only once the run's look has been checked: run by
+"Run All", it starts a new run at once, whose empty chart the check then saw.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from pathlib import Path
 
 from .jupyter_server import wait_for_marker
+from .notebook_ui import accept_kernel_dialog, run_cell, run_menu, select_cell
 from .widget_look import CONTRAST_JS, LAYOUT_JS
 
 CELLS = [
@@ -50,16 +54,6 @@ def _notebook(tmp_path: Path) -> Path:
     return path
 
 
-def _run_all(page) -> None:
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=3_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no dialog is the usual case
-        pass
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
-
-
 def _dark_theme(page) -> None:
     # as a user does: Settings > Theme > JupyterLab Dark
     page.click(".lm-MenuBar-itemLabel:text-is('Settings')", timeout=30_000)
@@ -73,19 +67,24 @@ def test_widget_dark_theme_and_layout(jupyter_server, page, artifacts, tmp_path)
     page.goto(server.notebook_url("look.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     _dark_theme(page)
-    _run_all(page)
+    accept_kernel_dialog(page)
+    search_cell = len(CELLS) - 1
+    select_cell(page, search_cell)
+    run_menu(page, "Run All Above Selected Cell")
     page.wait_for_function(
         "() => document.querySelectorAll('.pelican-widget').length === 3", timeout=120_000
     )
     widgets = page.locator(".pelican-widget")
     main, tall, wide = widgets.nth(0), widgets.nth(1), widgets.nth(2)
     try:
-        _check(page, main, tall, wide)
+        _check_before_search(page, main, tall, wide)
+        run_cell(page, search_cell)
+        _check_search(page, main)
     finally:
         main.screenshot(path=str(artifacts / "widget-lab-dark.png"))
 
 
-def _check(page, main, tall, wide):
+def _check_before_search(page, main, tall, wide):
     assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
 
     # before any run: the chart's placeholder is whole, inside the chart
@@ -125,6 +124,8 @@ def _check(page, main, tall, wide):
     low = [r for r in contrast["rows"] if r["ratio"] < 4.5 and not r["disabled"]]
     assert len(contrast["rows"]) >= 10 and not low, low
 
+
+def _check_search(page, main):
     search = wait_for_marker(page, "PELICAN_SEARCH", timeout=300)
     assert search["status"] == "done" and search["step"] == search["total"] > 0, search
     progress = main.locator(".pelican-progress-text").text_content()

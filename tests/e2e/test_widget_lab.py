@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .jupyter_server import REPO, wait_for_marker
+from .notebook_ui import accept_kernel_dialog, run_all, run_cell
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
 STEPS = 1000
@@ -148,17 +149,6 @@ def _widget_state(page) -> dict:
     )
 
 
-def _run_all(page) -> None:
-    # JupyterLab may ask for the kernel when the kernel specs load late
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=3_000)
-        page.click(".jp-Dialog .jp-mod-accept")
-    except Exception:  # noqa: BLE001 - no dialog is the usual case
-        pass
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
-
-
 @pytest.mark.parametrize("app", ["lab", "notebook"])
 def test_widget_demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     try:
@@ -178,7 +168,8 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
     page.goto(server.notebook_url("pelican.ipynb"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    _run_all(page)
+    accept_kernel_dialog(page)
+    run_all(page)
     page.wait_for_selector(".pelican-widget", timeout=90_000)
 
     # the first run: sample the loss the widget shows (in the page, every
@@ -276,12 +267,6 @@ TWO_TAB_CELLS = [
 ]
 
 
-def _run_cell(page, index: int) -> None:
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-
-
 def test_widget_second_tab_shows_the_run_but_does_not_optimise(
     jupyter_server, browser, artifacts, tmp_path
 ):
@@ -313,15 +298,15 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
             tab.on("console", log)
         tab_a.goto(server.notebook_url("two.ipynb"))
         tab_a.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        _run_cell(tab_a, 0)
+        run_cell(tab_a, 0)
         tab_a.wait_for_selector(".pelican-widget", timeout=90_000)
 
         tab_b.goto(server.notebook_url("two.ipynb"))
         tab_b.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        _run_cell(tab_b, 1)
+        run_cell(tab_b, 1)
         tab_b.wait_for_selector(".pelican-widget", timeout=90_000)
 
-        _run_cell(tab_a, 2)
+        run_cell(tab_a, 2)
         result = wait_for_marker(tab_a, "PELICAN_TWO", timeout=180)
         assert result == ["done", 400], result
         for tab in (tab_a, tab_b):
@@ -414,7 +399,7 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
             timeout=60_000,
         )
         assert sum("runs request 4" in m for m in logs["a"]) == 1, logs
-        _run_cell(tab_a, 3)
+        run_cell(tab_a, 3)
         assert wait_for_marker(tab_a, "PELICAN_AGAIN", timeout=120) == ["done", 5]
     finally:
         context.close()
