@@ -93,21 +93,23 @@ def _grey_from_pil(image: Image.Image) -> Image.Image | np.ndarray:
     return image.convert("RGB").convert("L")
 
 
-def _grey_from_array(array: np.ndarray) -> Image.Image | np.ndarray:
-    import numpy as np
-    from PIL import Image
-
+def _check_shape(array: np.ndarray) -> None:
+    """Refuse an empty target array or one of a shape no image has."""
     if array.size == 0:
         raise ValueError(f"target array is empty (shape {array.shape})")
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
         raise ValueError(
             f"target array must have shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
         )
-    if array.dtype == np.uint8:
-        return _grey_from_pil(Image.fromarray(np.ascontiguousarray(array)))
+
+
+def _unit_values(array: np.ndarray) -> np.ndarray:
+    """Float64 values in [0, 1] of a uint16 or float target array, validated."""
+    import numpy as np
+
     if array.dtype == np.uint16:
-        values = array.astype(np.float64) / 65535.0
-    elif np.issubdtype(array.dtype, np.floating):
+        return array.astype(np.float64) / 65535.0
+    if np.issubdtype(array.dtype, np.floating):
         values = array.astype(np.float64)
         if not np.all(np.isfinite(values)):
             raise ValueError("target array contains NaN or infinite values")
@@ -115,10 +117,20 @@ def _grey_from_array(array: np.ndarray) -> Image.Image | np.ndarray:
             raise ValueError(
                 f"float target values must lie in [0, 1], got [{values.min()}, {values.max()}]"
             )
-    else:
-        raise TypeError(
-            f"unsupported target array dtype {array.dtype}; expected uint8, uint16 or float"
-        )
+        return values
+    raise TypeError(
+        f"unsupported target array dtype {array.dtype}; expected uint8, uint16 or float"
+    )
+
+
+def _grey_from_array(array: np.ndarray) -> Image.Image | np.ndarray:
+    import numpy as np
+    from PIL import Image
+
+    _check_shape(array)
+    if array.dtype == np.uint8:
+        return _grey_from_pil(Image.fromarray(np.ascontiguousarray(array)))
+    values = _unit_values(array)
     if values.ndim == 2:
         return values
     grey = 0.299 * values[..., 0] + 0.587 * values[..., 1] + 0.114 * values[..., 2]
@@ -151,30 +163,12 @@ def _rgb_from_array(array: np.ndarray) -> Image.Image | np.ndarray | None:
     import numpy as np
     from PIL import Image
 
-    if array.size == 0:
-        raise ValueError(f"target array is empty (shape {array.shape})")
-    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
-        raise ValueError(
-            f"target array must have shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
-        )
+    _check_shape(array)
     if array.ndim == 2:
         return None
     if array.dtype == np.uint8:
         return _rgb_from_pil(Image.fromarray(np.ascontiguousarray(array)))
-    if array.dtype == np.uint16:
-        values = array.astype(np.float64) / 65535.0
-    elif np.issubdtype(array.dtype, np.floating):
-        values = array.astype(np.float64)
-        if not np.all(np.isfinite(values)):
-            raise ValueError("target array contains NaN or infinite values")
-        if values.min() < 0.0 or values.max() > 1.0:
-            raise ValueError(
-                f"float target values must lie in [0, 1], got [{values.min()}, {values.max()}]"
-            )
-    else:
-        raise TypeError(
-            f"unsupported target array dtype {array.dtype}; expected uint8, uint16 or float"
-        )
+    values = _unit_values(array)
     rgb = values[..., :3]
     if values.shape[2] == 4:
         alpha = values[..., 3:4]
