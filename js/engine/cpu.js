@@ -2,7 +2,7 @@
 // Worker pool): holds target and scene, serialises evaluator access, and runs
 // the shared optimiser.
 
-import { packScene, resolveSceneArgument, sceneFromRaw } from "./params.js";
+import { packScene, repackForChannels, resolveSceneArgument, sceneFromRaw } from "./params.js";
 import { defaultTaus, evaluateLoss, resolveOptimizeOptions, resolveWeights, runAdam } from "./optimizer.js";
 
 /** Backgrounds are grey numbers or [r, g, b] arrays. */
@@ -76,21 +76,13 @@ export function createCpuEngine(evaluator, info) {
 
     /**
      * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t
-     *   grey or RGB target (see target.js). When the channel count changes, the
-     *   current scene is packed again: a grey scene becomes its equal colour
-     *   scene; a colour scene on a grey target is dropped (setScene again).
+     *   grey or RGB target (see target.js); when the channel count changes the
+     *   current scene is packed again (params.js, repackForChannels)
      */
     setTarget(t) {
       notBusy("setTarget");
       const channels = t.channels ?? 1;
-      if (base && base.channels !== channels) {
-        const current = makeScene(raw);
-        try {
-          ({ raw, types, background, base } = packScene(current, channels));
-        } catch {
-          ({ raw, types, background, base } = { raw: new Float32Array(0), types: new Uint8Array(0), background: 1.0, base: null });
-        }
-      }
+      ({ raw, types, background, base } = repackForChannels({ raw, types, background, base }, channels, makeScene));
       target = { ...t, channels };
     },
 

@@ -316,6 +316,24 @@ export function packScene(scene, channels = null) {
 }
 
 /**
+ * The packed scene for a target of `channels` channels: `packed` itself when
+ * nothing is packed or its channels match; else packed again, so a grey scene
+ * becomes its equal colour scene, while a colour scene on a grey target is
+ * dropped (the caller sets a scene again).
+ * @param {{raw: Float32Array, types: Uint8Array, background: number | number[], base: {channels: 1 | 3} | null}} packed
+ * @param {1 | 3} channels
+ * @param {(raw: Float32Array) => any} toScene the backend's scene of raw parameters
+ */
+export function repackForChannels(packed, channels, toScene) {
+  if (!packed.base || packed.base.channels === channels) return packed;
+  try {
+    return packScene(toScene(packed.raw), channels);
+  } catch {
+    return { raw: new Float32Array(0), types: new Uint8Array(0), background: 1.0, base: null };
+  }
+}
+
+/**
  * Raw parameters, type codes and background of a scene argument of
  * `render`/`loss` (validated), or `current` when the argument is omitted.
  * @param {any} scene

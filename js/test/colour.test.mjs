@@ -124,6 +124,30 @@ for (const backend of ["reference", "wasm"]) {
   });
 }
 
+test("colour: a new target of other channels repacks the scene (grey to its equal colour scene; colour on grey dropped)", async () => {
+  const width = 20;
+  const height = 16;
+  const grey = new Float32Array(width * height).fill(0.4);
+  const rgb = new Float32Array(3 * width * height).fill(0.4);
+  const scene = rgbScene(width, height, 3, 5, 0.9);
+  scene.shapes = scene.shapes.map((s) => ({ ...s, fill: s.fill[1] }));
+  const engine = await createEngine({ backend: "reference" });
+  engine.setTarget({ data: grey, width, height });
+  engine.setScene(scene);
+  engine.setTarget({ data: rgb, width, height, channels: 3 });
+  const promoted = engine.getScene();
+  assert.deepEqual(promoted.background, [0.9, 0.9, 0.9]);
+  assert.equal(promoted.shapes.length, 3);
+  promoted.shapes.forEach((shape, i) => {
+    for (const v of shape.fill) assert.ok(Math.abs(v - scene.shapes[i].fill) < 1e-6, `shape ${i}: ${shape.fill}`);
+  });
+  engine.setTarget({ data: rgb, width, height, channels: 3 }); // same channels: the scene as it is
+  assert.deepEqual(engine.getScene(), promoted);
+  engine.setTarget({ data: grey, width, height });
+  assert.equal(engine.getScene().shapes.length, 0);
+  engine.dispose();
+});
+
 test("colour: the engine optimises RGB fills towards a colour target and reports colour scenes", async () => {
   const width = 32;
   const height = 24;

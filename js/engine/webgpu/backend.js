@@ -3,7 +3,7 @@
 // the state, the parameters and one loss per chunk, a chunk or two behind the
 // GPU, so it never waits on the GPU per step.
 
-import { OPACITY_SLOT, STRIDE, isOpaque, packScene, resolveSceneArgument, sceneFromRaw } from "../params.js";
+import { OPACITY_SLOT, STRIDE, isOpaque, packScene, repackForChannels, resolveSceneArgument, sceneFromRaw } from "../params.js";
 import { defaultTaus, lrAt, resolveOptimizeOptions, resolveWeights, tauAt } from "../optimizer.js";
 import { computePriors } from "../priors.js";
 import { MAP_READ, USAGE, bindGroup, compilePrograms, openDevice } from "./device.js";
@@ -648,19 +648,12 @@ export async function createWebGPUBackend({ gpu = globalThis.navigator?.gpu, for
     /**
      * @param {{data: Float32Array, width: number, height: number, channels?: 1 | 3}} t grey or RGB
      *   target (interleaved, as target.js gives it); when the channel count changes the current
-     *   scene is packed again as in cpu.js
+     *   scene is packed again (params.js, repackForChannels)
      */
     setTarget(t) {
       notBusy("setTarget");
       const channels = t.channels ?? 1;
-      if (base && base.channels !== channels) {
-        const current = makeScene(raw);
-        try {
-          ({ raw, types, background, base } = packScene(current, channels));
-        } catch {
-          ({ raw, types, background, base } = { raw: new Float32Array(0), types: new Uint8Array(0), background: 1.0, base: null });
-        }
-      }
+      ({ raw, types, background, base } = repackForChannels({ raw, types, background, base }, channels, makeScene));
       target = { ...t, channels };
     },
 
