@@ -66,7 +66,7 @@ def test_cli_fit_bad_image_exits_1(tmp_path, capsys):
     assert not (tmp_path / "x.svg").exists()
 
 
-def test_cli_bad_arguments_exit_2(photo, tmp_path):
+def test_cli_bad_arguments_exit_2(photo, tmp_path, capsys):
     for args in (
         ["fit", photo],  # no -o
         ["fit", photo, "-o", "x.svg", "--types", "hexagon"],
@@ -75,6 +75,25 @@ def test_cli_bad_arguments_exit_2(photo, tmp_path):
         with pytest.raises(SystemExit) as exit_info:
             main(args)
         assert exit_info.value.code == 2
+    for command, source in (("fit", photo), ("batch", str(tmp_path))):
+        for value in ("0", "-0.5", "1.5", "nan", "half"):
+            with pytest.raises(SystemExit) as exit_info:
+                main([command, source, "-o", "x", "--opacity", value])
+            assert exit_info.value.code == 2
+            assert "opacity must be a number in (0, 1]" in capsys.readouterr().err
+
+
+def test_cli_opacity_starts_new_shapes_translucent(tmp_path, capsys):
+    images = tmp_path / "in"
+    images.mkdir()
+    image = busy_photo(images / "a.png", 5)
+    options = ["--shapes", "4", "--resolution", "32", "--opacity", "0.5", "--no-progress"]
+    one = tmp_path / "one.svg"
+    assert main(["fit", image, "-o", str(one), *options]) == 0
+    assert main(["batch", str(images), "-o", str(tmp_path / "many"), *options]) == 0
+    for svg in (one, tmp_path / "many" / "a.svg"):
+        scene = pw.Scene.from_svg(svg.read_text())
+        assert scene.shapes and any(s.opacity < 1 for s in scene.shapes)
 
 
 def test_cli_batch_bad_image_fails_alone(tmp_path, capsys):

@@ -22,6 +22,7 @@ from pelican_widget.headless.fit import build_job
 from pelican_widget.headless.process import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
+BAD_OPACITY = r"opacity must be a number in \(0, 1\]"
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +155,16 @@ def test_headless_snapshots_follow_the_kept_shapes(photo):
     assert fit_result(photo, FitOptions(shapes=3, resolution=24)).snapshots == ()
 
 
+def test_headless_fit_starts_new_shapes_at_the_given_opacity(photo):
+    translucent = pw.fit(photo, shapes=4, resolution=32, opacity=0.5, progress=False)
+    assert translucent.shapes and any(s.opacity < 1 for s in translucent.shapes)
+    # 1 is the widget's default: the option is left out and the shapes carry no opacity field
+    assert "opacity" not in build_job(photo, FitOptions(resolution=32, opacity=1))["options"]
+    opaque = pw.fit(photo, shapes=4, resolution=32, opacity=1, progress=False)
+    assert opaque.shapes
+    assert not any("opacity" in shape for shape in opaque.to_dict()["shapes"])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -166,6 +177,13 @@ def test_headless_snapshots_follow_the_kept_shapes(photo):
         ({"colour": "blue"}, ValueError, "colour must be one of"),
         ({"seed": -1}, ValueError, "seed must be in"),
         ({"resolution": 4}, ValueError, "resolution"),
+        *[({"opacity": v}, ValueError, BAD_OPACITY) for v in (0, -0.5, 1.5, float("nan"))],
+        *[({"opacity": v}, TypeError, BAD_OPACITY) for v in (True, "0.5")],
+        (
+            {"opacity": 0.5, "steps": 10, "scene": pw.Scene.pelican()},
+            ValueError,
+            r"a plain optimisation \(steps=\) adds none",
+        ),
     ],
 )
 def test_headless_fit_rejects_bad_options(photo, kwargs, error, match):

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { growRequest, parseBudget } from "../ui/grow.js";
+import { growRequest, parseBudget, parseOpacity } from "../ui/grow.js";
 
 const fakeModel = (state) => ({ get: (key) => state[key] });
 
@@ -48,4 +48,20 @@ test("growRequest: a choice of kinds goes to the search as refine()'s types, in 
   assert.deepEqual(growRequest(fakeModel(STATE), 9, "p", ["curve", "rect"]).refine.types, ["rect", "curve"]);
   assert.equal("types" in growRequest(fakeModel(STATE), 9, "p", ["circle", "ellipse", "triangle", "rect", "curve"]).refine, false);
   assert.equal("types" in growRequest(fakeModel(STATE), 9, "p").refine, false);
+});
+
+test("growRequest: a start opacity below 1 goes to the search as refine()'s opacity; 1 (the default) is left out", () => {
+  assert.equal(growRequest(fakeModel(STATE), 9, "p", undefined, 0.5).refine.opacity, 0.5);
+  assert.equal(growRequest(fakeModel(STATE), 9, "p", ["rect"], 0.05).refine.opacity, 0.05);
+  assert.equal("opacity" in growRequest(fakeModel(STATE), 9, "p", undefined, 1).refine, false);
+  assert.equal("opacity" in growRequest(fakeModel(STATE), 9, "p").refine, false);
+});
+
+test("an invalid start opacity is never sent", () => {
+  for (const bad of ["0", "-0.5", "1.5", "0.01", "", " ", "abc", "NaN"]) assert.equal(parseOpacity(bad), null, bad);
+  assert.equal(parseOpacity("0.35"), 0.35);
+  assert.equal(parseOpacity("1"), 1);
+  for (const bad of [0, -0.5, 1.5, Number.NaN, "0.5"]) {
+    assert.equal("opacity" in growRequest(fakeModel(STATE), 9, "p", undefined, bad).refine, false, String(bad));
+  }
 });

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..animation import save_gif
 from ..scene import SHAPE_TYPES, Scene
 from ..target import COLOURS
-from .fit import BACKENDS, FitOptions, fit_result
+from .fit import BACKENDS, FitOptions, check_opacity, fit_result
 from .many import ImageResult, fit_many
 from .progress import image_bar, note, step_bar
 
@@ -37,6 +37,18 @@ def _kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
+def _opacity(text: str) -> float:
+    value: float | str
+    try:
+        value = float(text)
+    except ValueError:
+        value = text  # refused below, by a message that names what was typed
+    try:
+        return check_opacity(value)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shapes", type=int, default=100, help="shape budget (default 100)")
     parser.add_argument(
@@ -49,6 +61,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help="default auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--loss", choices=("mse", "reference"), default="mse")
+    parser.add_argument(
+        "--opacity", type=_opacity, default=1.0, help="start opacity of new shapes (default 1)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -97,6 +112,7 @@ def _fit_command(args: argparse.Namespace) -> int:
             resolution=args.resolution,
             loss=args.loss,
             workers=args.workers,
+            opacity=args.opacity,
         )
         scene = _load_scene(args.scene) if args.scene else None
         with step_bar(not args.no_progress) as on_event:
@@ -181,6 +197,7 @@ def _batch_command(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 resolution=args.resolution,
                 loss=args.loss,
+                opacity=args.opacity,
                 on_result=on_result,
                 stop=stop,
             )

@@ -46,9 +46,11 @@ class FitOptions:
     resolution: int = 128
     loss: str = "mse"
     workers: int | None = None
+    opacity: float = 1.0
 
     def __post_init__(self) -> None:
         _check_int("shapes", self.shapes, 1, MAX_SHAPES)
+        object.__setattr__(self, "opacity", check_opacity(self.opacity))
         if self.steps is not None:
             _check_int("steps", self.steps, 1, MAX_STEPS)
         _check_choice("colour", self.colour, COLOURS)
@@ -113,6 +115,26 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
 
 
+def check_opacity(value: Any) -> float:
+    """Return a start opacity of new shapes as a float, checked as ``PelicanWidget.refine`` does.
+
+    Raises
+    ------
+    TypeError
+        For a value that is not a number (booleans included).
+    ValueError
+        For a number outside (0, 1], NaN included.
+
+    """
+    message = f"opacity must be a number in (0, 1], got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    number = float(value)
+    if not 0.0 < number <= 1.0:
+        raise ValueError(message)
+    return number
+
+
 def kinds(types: Sequence[str] | None) -> tuple[str, ...] | None:
     """Return ``types`` as a tuple (None stays None); a single string is refused."""
     if types is None:
@@ -170,6 +192,9 @@ def refine_options(options: FitOptions) -> dict[str, Any]:
     }
     if options.types is not None:
         result["types"] = list(options.types)
+    # Omitted at 1, as the widget does: opaque shapes are the engine's default.
+    if options.opacity < 1.0:
+        result["opacity"] = options.opacity
     return result
 
 
@@ -209,6 +234,11 @@ def build_job(
                 "(or 'auto' on a colour image), or a grey scene"
             )
     if options.steps is not None:
+        if options.opacity < 1.0:
+            raise ValueError(
+                "opacity sets the start opacity of the shapes a search adds; "
+                "a plain optimisation (steps=) adds none"
+            )
         mode = "optimize"
         engine_options: dict[str, Any] = {
             "steps": options.steps,
@@ -311,6 +341,7 @@ def fit(
     resolution: int = 128,
     loss: str = "mse",
     workers: int | None = None,
+    opacity: float = 1.0,
 ) -> Scene:
     """Fit a drawing to an image with no browser: the widget's engine, run by Node.
 
@@ -350,6 +381,11 @@ def fit(
     workers : int, optional
         Worker threads of the Wasm kernel (0: Node's main thread); default one
         per core, at most four.
+    opacity : float
+        Opacity the search's new shapes start at, in (0, 1] (as
+        ``PelicanWidget.refine``'s ``opacity``): below 1 each shape's opacity
+        is optimised with the rest; 1 (default) adds opaque shapes. Below 1
+        it needs a search (no ``steps``).
 
     Returns
     -------
@@ -376,6 +412,7 @@ def fit(
         resolution=resolution,
         loss=loss,
         workers=workers,
+        opacity=opacity,
     )
     with step_bar(progress) as on_event:
         return fit_result(target, options, scene=scene, on_event=on_event).scene

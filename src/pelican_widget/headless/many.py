@@ -111,6 +111,7 @@ def fit_many(
     seed: int = 0,
     resolution: int = 128,
     loss: str = "mse",
+    opacity: float = 1.0,
     on_result: Callable[[ImageResult], None] | None = None,
     stop: threading.Event | None = None,
 ) -> list[ImageResult]:
@@ -128,7 +129,7 @@ def fit_many(
         Engine processes at once on this machine (default: one per core).
         Each runs the Wasm kernel on one thread. Ignored with a client (the
         cluster's worker threads decide).
-    shapes, colour, types, backend, seed, resolution, loss
+    shapes, colour, types, backend, seed, resolution, loss, opacity
         As for :func:`fit`, the same for every image.
     on_result : callable, optional
         Called with each :class:`ImageResult` as soon as it is ready (in the
@@ -155,6 +156,7 @@ def fit_many(
         resolution=resolution,
         loss=loss,
         workers=0,
+        opacity=opacity,
     )
     items = _named(paths)
     report = on_result or (lambda _result: None)
