@@ -109,6 +109,7 @@ def _check_before_search(page, main, tall, wide):
     assert run["status"] == "done", run
     main_look = main.evaluate(LAYOUT_JS)
     assert main_look["title"] == "pelican"
+    assert main_look["overflowX"] <= 1, main_look
     assert not main_look["empty"]["shown"]
     # the loss line names every weighted term, and their sum is the total
     line = main.locator(".pelican-loss").text_content()

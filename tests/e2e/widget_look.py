@@ -74,6 +74,8 @@ LAYOUT_JS = """(root) => {
     const empty = root.querySelector('.pelican-chart-empty');
     return {
         widget: box(root),
+        // a control row wider than the widget scrolls it sideways, cutting its left edge
+        overflowX: root.scrollWidth - root.clientWidth,
         panels: box(root.querySelector('.pelican-panels')),
         target: box(root.querySelector('canvas.pelican-target')),
         drawing: box(root.querySelector('canvas.pelican-drawing')),
