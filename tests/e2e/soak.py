@@ -41,10 +41,12 @@ if __package__ in (None, ""):
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.e2e.jupyter_server import JupyterServer, wait_for_marker
     from tests.e2e.notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from tests.e2e.notebooks import write_notebook
 else:
     from .conftest import CHROMIUM, CHROMIUM_ARGS
     from .jupyter_server import JupyterServer, wait_for_marker
     from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from .notebooks import write_notebook
 
 STEPS = 200
 RUN_LIMIT_S = 150  # one run of a path, page load included
@@ -53,26 +55,6 @@ HEAD = "import json, time\nimport pelican_widget as pw\nw = pw.PelicanWidget(ste
 
 class Hang(Exception):
     """A run that did not finish in time."""
-
-
-def _notebook(path: Path, cells: list[str]) -> None:
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"soak-{i}",
-                "metadata": {},
-                "execution_count": None,
-                "outputs": [],
-                "source": source,
-            }
-            for i, source in enumerate(cells)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb))
 
 
 def _open(page, server: JupyterServer, name: str) -> None:
@@ -144,13 +126,14 @@ DONE = "print('SOAK' + '_DONE ' + json.dumps({{{fields}}}))"
 
 
 def path_display_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
             "w.run()\nstatus = w.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'step': w.step, 'error': w.error"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -160,7 +143,7 @@ def path_display_run(page, server, root: Path, name: str) -> str:
 
 
 def path_display_refine(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -168,6 +151,7 @@ def path_display_refine(page, server, root: Path, name: str) -> str:
             " seed=1)\nstatus = w.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'rounds': len(w.rounds), 'error': w.error"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -200,7 +184,7 @@ def run_all_in_order(page) -> dict:
 
 
 def path_run_all_order(page, server, root: Path, name: str) -> str:
-    _notebook(root / name, ORDER_CELLS)
+    write_notebook(root / name, ORDER_CELLS, "soak-")
     _open(page, server, name)
     result = run_all_in_order(page)
     counts = result["counts"]
@@ -212,7 +196,7 @@ def path_run_all_order(page, server, root: Path, name: str) -> str:
 
 
 def path_run_stop_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -223,6 +207,7 @@ def path_run_stop_run(page, server, root: Path, name: str) -> str:
                 fields="'first': first, 'stopped_at': stopped_at, 'second': second, 'step': w.step"
             ),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -233,7 +218,7 @@ def path_run_stop_run(page, server, root: Path, name: str) -> str:
 
 
 def path_reload_mid_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -243,6 +228,7 @@ def path_reload_mid_run(page, server, root: Path, name: str) -> str:
             "w.run(150)\nsecond = w.wait(timeout=120)\n"
             + DONE.format(fields="'first': first, 'second': second, 'step': w.step"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_cell(page, 0)
@@ -266,7 +252,7 @@ def path_reload_mid_run(page, server, root: Path, name: str) -> str:
 
 
 def path_restart_mid_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -275,6 +261,7 @@ def path_restart_mid_run(page, server, root: Path, name: str) -> str:
             "w2.run()\nstatus = w2.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'step': w2.step"),
         ],
+        "soak-",
     )
     logs: list[str] = []
     page.on("console", lambda msg: logs.append(msg.text))

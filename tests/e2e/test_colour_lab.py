@@ -10,7 +10,6 @@ search with the budget typed next to it, with no Python call.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from PIL import Image
 
 from .jupyter_server import wait_for_marker
 from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+from .notebooks import write_notebook
 
 BUDGET = 25
 GROW_BUDGET = 6
@@ -81,25 +81,7 @@ def photo_like(width: int = 120, height: int = 90, seed: int = 7) -> np.ndarray:
 def _files(tmp_path: Path) -> tuple[Path, Path]:
     photo = tmp_path / "photo.png"
     Image.fromarray((photo_like() * 255 + 0.5).astype(np.uint8), mode="RGB").save(photo)
-    cells = [
-        {
-            "cell_type": "code",
-            "id": f"colour-{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": source.strip(),
-        }
-        for i, source in enumerate(CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    notebook = tmp_path / "colour.ipynb"
-    notebook.write_text(json.dumps(nb))
+    notebook = write_notebook(tmp_path / "colour.ipynb", [c.strip() for c in CELLS], "colour-")
     return notebook, photo
 
 
