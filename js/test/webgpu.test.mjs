@@ -42,6 +42,33 @@ function onSwiftShader(body, input) {
   return JSON.parse(stdout);
 }
 
+/** Child-process source defining `run(backend, scene, target)`: a render, the loss and 12 steps (tau 0.03 to 0.02) on a fresh engine. */
+const RUN_12_STEPS = `
+    const run = async (backend, scene, target) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height, channels: target.channels });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
+      const start = await engine.loss();
+      const losses = [];
+      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
+      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
+      engine.dispose();
+      return out;
+    };
+`;
+
+/** Asserts that a WebGPU run of RUN_12_STEPS matches the reference's: frame, starting loss terms and the loss at every step. */
+function assertRunsAgree(gpu, ref, what) {
+  assert.equal(gpu.backend, "webgpu");
+  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
+  assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
+  for (const key of Object.keys(ref.start)) {
+    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+  }
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `${what}: step ${k}: ${l} vs ${ref.losses[k]}`));
+}
+
 const numbers = (shape) =>
   shape.type === "triangle"
     ? [...shape.points.flat(), shape.fill].flat()
@@ -296,33 +323,16 @@ test("webgpu on SwiftShader: rects and curves (bent, straight, collinear, thin) 
   const target = { width: 30, height: 22, data: Array.from({ length: 30 * 22 }, (_, q) => 0.5 + 0.4 * Math.sin(0.37 * q) * Math.cos(0.11 * q)) };
   const out = onSwiftShader(
     `
+    ${RUN_12_STEPS}
     const { scene, target } = input;
-    const run = async (backend) => {
-      const engine = await E.createEngine({ backend, gpu });
-      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height });
-      engine.setScene(scene);
-      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
-      const start = await engine.loss();
-      const losses = [];
-      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
-      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
-      engine.dispose();
-      return out;
-    };
-    return { gpu: await run("webgpu"), ref: await run("reference") };
+    return { gpu: await run("webgpu", scene, target), ref: await run("reference", scene, target) };
     `,
     { scene, target },
   );
   const { gpu, ref } = out;
-  assert.equal(gpu.backend, "webgpu");
-  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
-  for (const key of Object.keys(ref.start)) {
-    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-  }
+  assertRunsAgree(gpu, ref, "mixed kinds");
   // every prior is active in this scene
   for (const key of ["perimeter", "degeneracy", "canvas"]) assert.ok(ref.start[key] > 0, key);
-  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
   const flat = (s) => [s.cx, s.cy, s.r, s.rx, s.ry, s.w, s.h, s.angle, s.width, ...(s.points ?? []).flat(), s.fill].filter((v) => v !== undefined);
   // the collinear curve's control point moves along its line without changing the
   // stroke: a zero gradient, which Adam turns into steps of about lr of float32 noise's sign
@@ -357,18 +367,7 @@ test("webgpu on SwiftShader: every kind with opacity < 1 (grey and colour, one s
   });
   const out = onSwiftShader(
     `
-    const run = async (backend, scene, target) => {
-      const engine = await E.createEngine({ backend, gpu });
-      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height, channels: target.channels });
-      engine.setScene(scene);
-      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
-      const start = await engine.loss();
-      const losses = [];
-      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
-      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
-      engine.dispose();
-      return out;
-    };
+    ${RUN_12_STEPS}
     const cases = [];
     for (const c of input.cases) cases.push({ gpu: await run("webgpu", c.scene, c.target), ref: await run("reference", c.scene, c.target) });
     return cases;
@@ -379,13 +378,7 @@ test("webgpu on SwiftShader: every kind with opacity < 1 (grey and colour, one s
   out.forEach(({ gpu, ref }, c) => {
     const what = c === 0 ? "grey" : "colour";
     const scene = c === 0 ? grey : colour;
-    assert.equal(gpu.backend, "webgpu");
-    const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-    assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
-    for (const key of Object.keys(ref.start)) {
-      assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-    }
-    gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `${what}: step ${k}: ${l} vs ${ref.losses[k]}`));
+    assertRunsAgree(gpu, ref, what);
     const diffs = gpu.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => [Math.abs(v - flat(ref.scene.shapes[i])[j]), i, j]));
     const worst = Math.max(...diffs.map((d) => d[0]));
     assert.ok(worst < 1e-3, `${what}: parameters differ by ${worst}: ${JSON.stringify(diffs.filter((d) => d[0] >= 1e-3))}`);
