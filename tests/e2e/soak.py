@@ -40,12 +40,12 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.e2e.jupyter_server import JupyterServer, wait_for_marker
-    from tests.e2e.notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from tests.e2e.notebook_ui import accept_kernel_dialog, open_notebook, run_all, run_cell
     from tests.e2e.notebooks import write_notebook
 else:
     from .conftest import CHROMIUM, CHROMIUM_ARGS
     from .jupyter_server import JupyterServer, wait_for_marker
-    from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from .notebook_ui import accept_kernel_dialog, open_notebook, run_all, run_cell
     from .notebooks import write_notebook
 
 STEPS = 200
@@ -59,9 +59,7 @@ class Hang(Exception):
 
 def _open(page, server: JupyterServer, name: str) -> None:
     # ?reset: a fresh workspace, or JupyterLab reopens the earlier runs' notebooks
-    page.goto(server.notebook_url(name) + "?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page, 2_000)
+    open_notebook(page, server.notebook_url(name) + "?reset", 2_000)
 
 
 def _marker(page, name: str, timeout: float) -> dict:

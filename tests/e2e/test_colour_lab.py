@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from .jupyter_server import wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+from .notebook_ui import open_and_run_all, run_cell
 from .notebooks import write_notebook
 
 BUDGET = 25
@@ -87,11 +87,7 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=_files(tmp_path))
-    page.goto(server.notebook_url("colour.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("colour.ipynb"))
     try:
         result = wait_for_marker(page, "PELICAN_COLOUR", timeout=300)
     finally:

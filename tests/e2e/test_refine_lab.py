@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .jupyter_server import wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all
+from .notebook_ui import open_and_run_all
 from .notebooks import write_notebook
 
 CELLS = [
@@ -39,11 +39,7 @@ def _notebook(tmp_path: Path) -> Path:
 
 def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=(_notebook(tmp_path),))
-    page.goto(server.notebook_url("refine.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("refine.ipynb"))
     try:
         # mid-search: the round list is on screen and growing
         page.wait_for_selector(".pelican-widget .pelican-round", timeout=180_000)

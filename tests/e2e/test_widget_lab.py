@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .jupyter_server import REPO, wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+from .notebook_ui import open_and_run_all, run_cell
 from .notebooks import code_cells
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
@@ -157,11 +157,7 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     )
     console_errors = []
     page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
-    page.goto(server.notebook_url("pelican.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("pelican.ipynb"))
 
     # the first run: sample the loss the widget shows (in the page, every
     # 20 ms), screenshot the widget mid-run
