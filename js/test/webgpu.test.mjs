@@ -58,10 +58,10 @@ const RUN_12_STEPS = `
     };
 `;
 
-/** Asserts that a WebGPU run of RUN_12_STEPS matches the reference's: frame, starting loss terms and the loss at every step. */
+/** Asserts that a WebGPU run matches the reference run: its frame, starting loss terms and the loss at every report. */
 function assertRunsAgree(gpu, ref, what) {
   assert.equal(gpu.backend, "webgpu");
-  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
+  const frameDiff = maxDiff(gpu.frame, ref.frame);
   assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
   for (const key of Object.keys(ref.start)) {
     assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
@@ -73,6 +73,12 @@ const numbers = (shape) =>
   shape.type === "triangle"
     ? [...shape.points.flat(), shape.fill].flat()
     : [shape.cx, shape.cy, ...(shape.type === "circle" ? [shape.r] : [shape.rx, shape.ry, shape.angle]), shape.fill].flat();
+
+/** The largest difference between two arrays of numbers, element by element. */
+const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+/** The largest difference between the circles', ellipses' and triangles' parameters in two lists of shapes. */
+const parameterDiff = (shapes, others) => Math.max(...shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(others[i])[j]))));
 
 test("webgpu layout: 512x512 with 200 shapes fits the default binding limit, taking more pixels per invocation if needed", () => {
   const small = planLayout(512, 512, 200, 32, 2 ** 31 - 4);
@@ -125,19 +131,13 @@ test("webgpu on SwiftShader: non-square target, all shape types, frozen shape: r
     { scene: fixture.scene, target: fixture.target },
   );
   const { gpu, ref } = out;
-  assert.equal(gpu.backend, "webgpu");
-  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
-  for (const key of Object.keys(ref.start)) {
-    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-  }
+  assertRunsAgree(gpu, ref, "non-square");
   assert.equal(gpu.losses.length, 12);
-  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
   // the run moved the free shapes, so agreeing parameters mean agreeing gradients
   const moved = Math.max(...numbers(ref.scene.shapes[0]).map((v, j) => Math.abs(v - numbers(fixture.scene.shapes[0])[j])));
   assert.ok(moved > 1e-3, `shape 0 moved by ${moved}`);
   assert.deepEqual(gpu.scene.shapes[1], fixture.scene.shapes[1]);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   // Adam moves a parameter with a near-zero gradient by about lr whatever its sign: float32 noise shows there
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
   assert.equal(gpu.bestStep, ref.bestStep);
@@ -178,7 +178,6 @@ test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame an
   );
   const { gpu, ref } = out;
   assert.equal(gpu.backend, "webgpu");
-  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
   const oracle = greyFixture.cases[0].render.flat();
   assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
   assert.ok(maxDiff(gpu.frame, ref.frame) < 1e-5, `render differs by ${maxDiff(gpu.frame, ref.frame)}`);
@@ -198,7 +197,7 @@ test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame an
   assert.ok(Math.abs(gpu.lastFrame[0] - 0.37) < 2e-3, `progress frame corner ${gpu.lastFrame[0]}`);
   assert.equal(gpu.background, 0.37);
   assert.equal(gpu.scene.background, 0.37);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });
 
@@ -229,7 +228,6 @@ test("webgpu on SwiftShader: colour (RGB fills over an RGB background): render, 
   );
   const { gpu, ref } = out;
   assert.equal(gpu.backend, "webgpu");
-  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
   const oracle = cases[0].render.flat(2);
   assert.equal(gpu.frame.length, oracle.length);
   assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
@@ -245,7 +243,7 @@ test("webgpu on SwiftShader: colour (RGB fills over an RGB background): render, 
   const moved = Math.max(...ref.scene.shapes[0].fill.map((v, c) => Math.abs(v - scene.shapes[0].fill[c])));
   assert.ok(moved > 1e-3, `fill moved by ${moved}`);
   assert.deepEqual(gpu.scene.shapes[2], scene.shapes[2]);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });
 
