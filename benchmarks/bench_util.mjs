@@ -1,8 +1,31 @@
 // Workloads shared by the engine benchmarks: a start scene padded with
 // seeded random shapes, and a smooth synthetic grey target (the cost of a
-// step does not depend on the target's content).
+// step does not depend on the target's content); the drivers' target input.
 
+import { readFileSync } from "node:fs";
 import { mulberry32 } from "../js/build/engine.mjs";
+
+/** The drivers' parseArgs options for the target and the start scene: --target T.f32 --width --height --scene [--channels]. */
+export const TARGET_OPTIONS = {
+  target: { type: "string" },
+  width: { type: "string" },
+  height: { type: "string" },
+  scene: { type: "string" },
+  channels: { type: "string", default: "1" },
+};
+
+/** The target of parsed TARGET_OPTIONS, for engine.setTarget: width*height*channels little-endian float32 values. */
+export function readTarget(values) {
+  const width = Number(values.width);
+  const height = Number(values.height);
+  const channels = Number(values.channels);
+  const bytes = readFileSync(values.target);
+  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (data.length !== width * height * channels) {
+    throw new Error(`target has ${data.length} values, expected ${width * height * channels}`);
+  }
+  return { data, width, height, channels };
+}
 
 /**
  * The first `count` shapes of the start scene plus seeded random ones, as a greedy run would add them.

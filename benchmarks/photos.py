@@ -170,14 +170,19 @@ def shapes_image(rng: np.random.Generator) -> np.ndarray:
     return _paint_shapes(rng, np.full((SIZE, SIZE), 0.55), 12, (0.05, 0.95))
 
 
-def texture_image(rng: np.random.Generator) -> np.ndarray:
-    """Fine texture: band-limited noise (wavelengths about 3-16 px) over a few large regions."""
+def _band_noise(rng: np.random.Generator) -> np.ndarray:
+    """SIZE x SIZE noise of unit variance, band-limited to wavelengths about 3-16 px."""
     noise = rng.standard_normal((SIZE, SIZE))
     fx = np.fft.fftfreq(SIZE)
     f = np.hypot(*np.meshgrid(fx, fx))
     band = np.exp(-(((np.log(np.maximum(f, 1e-6)) - np.log(1 / 6)) / 0.5) ** 2))
     texture = np.real(np.fft.ifft2(np.fft.fft2(noise) * band))
-    texture /= texture.std()
+    return texture / texture.std()
+
+
+def texture_image(rng: np.random.Generator) -> np.ndarray:
+    """Fine texture: band-limited noise (wavelengths about 3-16 px) over a few large regions."""
+    texture = _band_noise(rng)
     _, y = _grid(SIZE)
     regions = _blur(_paint_shapes(rng, 0.3 + 0.35 * y, 5, (0.15, 0.85)), 1.5)
     return regions + 0.08 * texture
@@ -230,12 +235,7 @@ def shapes_rgb(rng: np.random.Generator) -> np.ndarray:
 
 def texture_rgb(rng: np.random.Generator) -> np.ndarray:
     """Fine texture: the grey image's band-limited noise over a few large coloured regions."""
-    noise = rng.standard_normal((SIZE, SIZE))
-    fx = np.fft.fftfreq(SIZE)
-    f = np.hypot(*np.meshgrid(fx, fx))
-    band = np.exp(-(((np.log(np.maximum(f, 1e-6)) - np.log(1 / 6)) / 0.5) ** 2))
-    texture = np.real(np.fft.ifft2(np.fft.fft2(noise) * band))
-    texture /= texture.std()
+    texture = _band_noise(rng)
     _, y = _grid(SIZE)
     base = _rgb(0.3 + 0.35 * y, 0.4 + 0.2 * y, 0.6 - 0.3 * y)
     regions = _blur(_paint_shapes(rng, base, 5, (0.15, 0.85)), 1.5)

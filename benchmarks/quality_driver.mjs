@@ -10,33 +10,23 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createEngine } from "../js/build/engine.mjs";
+import { readTarget, TARGET_OPTIONS } from "./bench_util.mjs";
 
 const { values } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
-    target: { type: "string" },
-    width: { type: "string" },
-    height: { type: "string" },
-    scene: { type: "string" },
-    channels: { type: "string", default: "1" },
+    ...TARGET_OPTIONS,
     steps: { type: "string", default: "500" },
   },
 });
 
-const width = Number(values.width);
-const height = Number(values.height);
-const channels = Number(values.channels);
-const bytes = readFileSync(values.target);
-const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-if (data.length !== width * height * channels) {
-  throw new Error(`target has ${data.length} values, expected ${width * height * channels}`);
-}
+const target = readTarget(values);
 
 const engine = await createEngine({ backend: values.backend, workers: 0 });
 if (engine.backend !== values.backend) {
   throw new Error(`asked for the ${values.backend} backend, got ${engine.backend}: ${engine.backendReason}`);
 }
-await engine.setTarget({ data, width, height, channels });
+await engine.setTarget(target);
 await engine.setScene(JSON.parse(readFileSync(values.scene, "utf8")));
 const started = performance.now();
 const result = await engine.optimize({ steps: Number(values.steps) });

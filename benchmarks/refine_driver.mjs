@@ -15,14 +15,11 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createCpuEngine, createEngine, createWasmEvaluator, wrapBackend } from "../js/build/engine.mjs";
 import { spawnNodeWorker } from "../js/test/node-worker.mjs";
+import { readTarget, TARGET_OPTIONS } from "./bench_util.mjs";
 
 const { values } = parseArgs({
   options: {
-    target: { type: "string" },
-    width: { type: "string" },
-    height: { type: "string" },
-    scene: { type: "string" },
-    channels: { type: "string", default: "1" },
+    ...TARGET_OPTIONS,
     workers: { type: "string", default: "0" },
     proposal: { type: "string", default: "error" },
     seed: { type: "string", default: "0" },
@@ -34,14 +31,7 @@ const { values } = parseArgs({
   },
 });
 
-const width = Number(values.width);
-const height = Number(values.height);
-const channels = Number(values.channels);
-const bytes = readFileSync(values.target);
-const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-if (data.length !== width * height * channels) {
-  throw new Error(`target has ${data.length} values, expected ${width * height * channels}`);
-}
+const target = readTarget(values);
 const scene = JSON.parse(readFileSync(values.scene, "utf8"));
 
 const extra = JSON.parse(values.options);
@@ -62,7 +52,7 @@ const engine =
         null,
       )
     : await createEngine({ backend: "wasm", workers: 0 });
-await engine.setTarget({ data, width, height, channels });
+await engine.setTarget(target);
 await engine.setScene(scene);
 const started = performance.now();
 const result = await engine.refine({

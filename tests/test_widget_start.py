@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import traitlets
+from without_numpy import assert_runs_without_numpy
 
 import pelican_widget as pw
 from pelican_widget._traits import OBJECTIVES
@@ -124,15 +122,10 @@ def test_without_numpy_the_browser_is_asked_for_the_mean(tmp_path):
 
     path = tmp_path / "photo.png"
     Image.fromarray((photo() * 255).astype(np.uint8), mode="L").save(path)
-    code = (
-        "import sys; sys.modules['numpy'] = None; sys.modules['PIL'] = None\n"
+    assert_runs_without_numpy(
         "import pelican_widget as pw\n"
         f"w = pw.PelicanWidget({str(path)!r})\n"
         "assert w.scene.shapes == () and w.objective == 'mse', w.scene\n"
         "w.refine(max_shapes=5)\n"
         "assert w._run_request['refine']['backgroundFromTarget'] is True\n"
-        "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"

@@ -20,6 +20,7 @@ import {
   rawToShapes,
   sceneToRaw,
 } from "../build/engine.mjs";
+import { mapModel, recordingEngine } from "./fake_engine.mjs";
 import { checkEvaluatorGradients } from "./fd.mjs";
 import { spawnNodeWorker } from "./node-worker.mjs";
 
@@ -329,17 +330,8 @@ test("screening at opacity a: the closed-form fill and gain equal a brute-force 
 
 test("the widget's runner passes opacity to engine.refine", async () => {
   const { runRefine } = await import("../ui/refine_runner.js");
-  const seen = [];
-  const engine = {
-    refine: async (options) => {
-      seen.push(options);
-      return { scene: { shapes: [] }, steps: 0 };
-    },
-    getTarget: () => ({ width: 20, height: 20 }),
-    loss: async () => ({ total: 0 }),
-  };
-  const state = new Map([["scene", { shapes: [] }]]);
-  const model = { get: (k) => state.get(k), set: (k, v) => state.set(k, v), save_changes: () => {} };
+  const { engine, seen } = recordingEngine(20, 20);
+  const { model } = mapModel();
   await runRefine(engine, { maxShapes: 10, opacity: 0.6 }, {}, model);
   assert.equal(seen[0].opacity, 0.6);
 });

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { createEngine, mulberry32 } from "../build/engine.mjs";
 import { MAX_BATCH, batchSize } from "../engine/batch.js";
 import { plannedSteps, resolveRefineOptions } from "../engine/refine.js";
+import { mapModel, recordingEngine } from "./fake_engine.mjs";
 
 const SIZE = 64;
 const CLASSIC = ["circle", "ellipse", "triangle"];
@@ -134,17 +135,8 @@ test("pruning drops shapes that do not help once the budget is reached, and the 
 
 test("the widget's runner passes batch to engine.refine and plans the progress bar by it", async () => {
   const { runRefine } = await import("../ui/refine_runner.js");
-  const seen = [];
-  const engine = {
-    refine: async (options) => {
-      seen.push(options);
-      return { scene: { shapes: [] }, steps: 0 };
-    },
-    getTarget: () => ({ width: SIZE, height: SIZE }),
-    loss: async () => ({ total: 0 }),
-  };
-  const state = new Map([["scene", { shapes: [] }]]);
-  const model = { get: (k) => state.get(k), set: (k, v) => state.set(k, v), save_changes: () => {} };
+  const { engine, seen } = recordingEngine(SIZE, SIZE);
+  const { model, state } = mapModel();
   await runRefine(engine, { maxShapes: 300, batch: 1 }, {}, model);
   assert.equal(seen[0].batch, 1);
   const one = state.get("total_steps");

@@ -42,10 +42,43 @@ function onSwiftShader(body, input) {
   return JSON.parse(stdout);
 }
 
+/** Child-process source defining `run(backend, scene, target)`: a render, the loss and 12 steps (tau 0.03 to 0.02) on a fresh engine. */
+const RUN_12_STEPS = `
+    const run = async (backend, scene, target) => {
+      const engine = await E.createEngine({ backend, gpu });
+      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height, channels: target.channels });
+      engine.setScene(scene);
+      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
+      const start = await engine.loss();
+      const losses = [];
+      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
+      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
+      engine.dispose();
+      return out;
+    };
+`;
+
+/** Asserts that a WebGPU run matches the reference run: its frame, starting loss terms and the loss at every report. */
+function assertRunsAgree(gpu, ref, what) {
+  assert.equal(gpu.backend, "webgpu");
+  const frameDiff = maxDiff(gpu.frame, ref.frame);
+  assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
+  for (const key of Object.keys(ref.start)) {
+    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
+  }
+  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `${what}: step ${k}: ${l} vs ${ref.losses[k]}`));
+}
+
 const numbers = (shape) =>
   shape.type === "triangle"
     ? [...shape.points.flat(), shape.fill].flat()
     : [shape.cx, shape.cy, ...(shape.type === "circle" ? [shape.r] : [shape.rx, shape.ry, shape.angle]), shape.fill].flat();
+
+/** The largest difference between two arrays of numbers, element by element. */
+const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+/** The largest difference between the circles', ellipses' and triangles' parameters in two lists of shapes. */
+const parameterDiff = (shapes, others) => Math.max(...shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(others[i])[j]))));
 
 test("webgpu layout: 512x512 with 200 shapes fits the default binding limit, taking more pixels per invocation if needed", () => {
   const small = planLayout(512, 512, 200, 32, 2 ** 31 - 4);
@@ -98,19 +131,13 @@ test("webgpu on SwiftShader: non-square target, all shape types, frozen shape: r
     { scene: fixture.scene, target: fixture.target },
   );
   const { gpu, ref } = out;
-  assert.equal(gpu.backend, "webgpu");
-  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
-  for (const key of Object.keys(ref.start)) {
-    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-  }
+  assertRunsAgree(gpu, ref, "non-square");
   assert.equal(gpu.losses.length, 12);
-  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
   // the run moved the free shapes, so agreeing parameters mean agreeing gradients
   const moved = Math.max(...numbers(ref.scene.shapes[0]).map((v, j) => Math.abs(v - numbers(fixture.scene.shapes[0])[j])));
   assert.ok(moved > 1e-3, `shape 0 moved by ${moved}`);
   assert.deepEqual(gpu.scene.shapes[1], fixture.scene.shapes[1]);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   // Adam moves a parameter with a near-zero gradient by about lr whatever its sign: float32 noise shows there
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
   assert.equal(gpu.bestStep, ref.bestStep);
@@ -151,7 +178,6 @@ test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame an
   );
   const { gpu, ref } = out;
   assert.equal(gpu.backend, "webgpu");
-  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
   const oracle = greyFixture.cases[0].render.flat();
   assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
   assert.ok(maxDiff(gpu.frame, ref.frame) < 1e-5, `render differs by ${maxDiff(gpu.frame, ref.frame)}`);
@@ -171,7 +197,7 @@ test("webgpu on SwiftShader: a grey background (0.37): render, loss, getFrame an
   assert.ok(Math.abs(gpu.lastFrame[0] - 0.37) < 2e-3, `progress frame corner ${gpu.lastFrame[0]}`);
   assert.equal(gpu.background, 0.37);
   assert.equal(gpu.scene.background, 0.37);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });
 
@@ -202,7 +228,6 @@ test("webgpu on SwiftShader: colour (RGB fills over an RGB background): render, 
   );
   const { gpu, ref } = out;
   assert.equal(gpu.backend, "webgpu");
-  const maxDiff = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
   const oracle = cases[0].render.flat(2);
   assert.equal(gpu.frame.length, oracle.length);
   assert.ok(maxDiff(gpu.frame, oracle) < 1e-5, `render differs from the oracle by ${maxDiff(gpu.frame, oracle)}`);
@@ -218,7 +243,7 @@ test("webgpu on SwiftShader: colour (RGB fills over an RGB background): render, 
   const moved = Math.max(...ref.scene.shapes[0].fill.map((v, c) => Math.abs(v - scene.shapes[0].fill[c])));
   assert.ok(moved > 1e-3, `fill moved by ${moved}`);
   assert.deepEqual(gpu.scene.shapes[2], scene.shapes[2]);
-  const worst = Math.max(...gpu.scene.shapes.flatMap((s, i) => numbers(s).map((v, j) => Math.abs(v - numbers(ref.scene.shapes[i])[j]))));
+  const worst = parameterDiff(gpu.scene.shapes, ref.scene.shapes);
   assert.ok(worst < 1e-3, `parameters differ by ${worst}`);
 });
 
@@ -296,33 +321,16 @@ test("webgpu on SwiftShader: rects and curves (bent, straight, collinear, thin) 
   const target = { width: 30, height: 22, data: Array.from({ length: 30 * 22 }, (_, q) => 0.5 + 0.4 * Math.sin(0.37 * q) * Math.cos(0.11 * q)) };
   const out = onSwiftShader(
     `
+    ${RUN_12_STEPS}
     const { scene, target } = input;
-    const run = async (backend) => {
-      const engine = await E.createEngine({ backend, gpu });
-      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height });
-      engine.setScene(scene);
-      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
-      const start = await engine.loss();
-      const losses = [];
-      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
-      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
-      engine.dispose();
-      return out;
-    };
-    return { gpu: await run("webgpu"), ref: await run("reference") };
+    return { gpu: await run("webgpu", scene, target), ref: await run("reference", scene, target) };
     `,
     { scene, target },
   );
   const { gpu, ref } = out;
-  assert.equal(gpu.backend, "webgpu");
-  const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-  assert.ok(frameDiff < 1e-5, `render differs by ${frameDiff}`);
-  for (const key of Object.keys(ref.start)) {
-    assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-  }
+  assertRunsAgree(gpu, ref, "mixed kinds");
   // every prior is active in this scene
   for (const key of ["perimeter", "degeneracy", "canvas"]) assert.ok(ref.start[key] > 0, key);
-  gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `step ${k}: ${l} vs ${ref.losses[k]}`));
   const flat = (s) => [s.cx, s.cy, s.r, s.rx, s.ry, s.w, s.h, s.angle, s.width, ...(s.points ?? []).flat(), s.fill].filter((v) => v !== undefined);
   // the collinear curve's control point moves along its line without changing the
   // stroke: a zero gradient, which Adam turns into steps of about lr of float32 noise's sign
@@ -357,18 +365,7 @@ test("webgpu on SwiftShader: every kind with opacity < 1 (grey and colour, one s
   });
   const out = onSwiftShader(
     `
-    const run = async (backend, scene, target) => {
-      const engine = await E.createEngine({ backend, gpu });
-      engine.setTarget({ data: Float32Array.from(target.data), width: target.width, height: target.height, channels: target.channels });
-      engine.setScene(scene);
-      const frame = Array.from(await engine.render(scene, { tau: 0.02 }));
-      const start = await engine.loss();
-      const losses = [];
-      const result = await engine.optimize({ steps: 12, tauStart: 0.03, tauEnd: 0.02, progressEvery: 1, onProgress: (p) => losses.push(p.loss) });
-      const out = { backend: engine.backend, frame, start, losses, scene: result.scene };
-      engine.dispose();
-      return out;
-    };
+    ${RUN_12_STEPS}
     const cases = [];
     for (const c of input.cases) cases.push({ gpu: await run("webgpu", c.scene, c.target), ref: await run("reference", c.scene, c.target) });
     return cases;
@@ -379,13 +376,7 @@ test("webgpu on SwiftShader: every kind with opacity < 1 (grey and colour, one s
   out.forEach(({ gpu, ref }, c) => {
     const what = c === 0 ? "grey" : "colour";
     const scene = c === 0 ? grey : colour;
-    assert.equal(gpu.backend, "webgpu");
-    const frameDiff = Math.max(...gpu.frame.map((v, i) => Math.abs(v - ref.frame[i])));
-    assert.ok(frameDiff < 1e-5, `${what}: render differs by ${frameDiff}`);
-    for (const key of Object.keys(ref.start)) {
-      assert.ok(Math.abs(gpu.start[key] - ref.start[key]) <= 1e-4 * Math.abs(ref.start[key]) + 1e-7, `${what}: loss ${key}: ${gpu.start[key]} vs ${ref.start[key]}`);
-    }
-    gpu.losses.forEach((l, k) => assert.ok(Math.abs(l - ref.losses[k]) <= 5e-4 * ref.losses[k], `${what}: step ${k}: ${l} vs ${ref.losses[k]}`));
+    assertRunsAgree(gpu, ref, what);
     const diffs = gpu.scene.shapes.flatMap((s, i) => flat(s).map((v, j) => [Math.abs(v - flat(ref.scene.shapes[i])[j]), i, j]));
     const worst = Math.max(...diffs.map((d) => d[0]));
     assert.ok(worst < 1e-3, `${what}: parameters differ by ${worst}: ${JSON.stringify(diffs.filter((d) => d[0] >= 1e-3))}`);

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +25,41 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def source_first(env: dict[str, str]) -> None:
+    """Put the package source (src/) first on ``env``'s PYTHONPATH."""
+    path = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(REPO / "src") + (os.pathsep + path if path else "")
+
+
+def wait_serving(
+    proc: subprocess.Popen, url: str, name: str, log: Callable[[], str], timeout: float
+) -> None:
+    """Wait until ``url`` answers 200; fail if ``proc`` exits first or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{name} did not start in {timeout} s:\n{log()}")
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session``: SIGTERM, then SIGKILL after 15 s."""
+    if proc.poll() is None:
+        # the server's own process group: it and its kernels, nothing else
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
 
 
 class JupyterServer:
@@ -41,9 +77,7 @@ class JupyterServer:
         self._proc: subprocess.Popen | None = None
 
     def __enter__(self) -> JupyterServer:
-        src = str(REPO / "src")
-        path = self.env.get("PYTHONPATH", "")
-        self.env["PYTHONPATH"] = src + (os.pathsep + path if path else "")
+        source_first(self.env)
         self.env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
         cmd = [
             sys.executable,
@@ -74,21 +108,8 @@ class JupyterServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._wait_ready(timeout=90)
+        wait_serving(self._proc, f"{self.url}/api/status", f"jupyter {self.app}", self.log, 90)
         return self
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"jupyter {self.app} exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"jupyter {self.app} did not start in {timeout} s:\n{self.log()}")
 
     def log(self) -> str:
         try:
@@ -102,14 +123,8 @@ class JupyterServer:
         return f"{self.url}/notebooks/{name}"
 
     def __exit__(self, *exc: object) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            # the server's own process group: it and its kernels, nothing else
-            os.killpg(self._proc.pid, signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=5)
+        if self._proc is not None:
+            stop_group(self._proc)
         self._log.close()
 
 

@@ -12,6 +12,20 @@ def accept_kernel_dialog(page, timeout_ms: int = 3_000) -> None:
         pass
 
 
+def open_notebook(page, url: str, kernel_dialog_ms: int = 3_000) -> None:
+    """Go to the notebook at ``url`` and wait for its cells, accepting a kernel dialog."""
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    accept_kernel_dialog(page, kernel_dialog_ms)
+
+
+def open_and_run_all(page, url: str) -> None:
+    """Open the notebook at ``url``, Run All, and wait for its first widget on the page."""
+    open_notebook(page, url)
+    run_all(page)
+    page.wait_for_selector(".pelican-widget", timeout=90_000)
+
+
 def run_menu(page, item: str) -> None:
     """Click ``item`` in the Run menu (e.g. "Run All Cells")."""
     page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)

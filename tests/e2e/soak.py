@@ -40,11 +40,13 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.e2e.jupyter_server import JupyterServer, wait_for_marker
-    from tests.e2e.notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from tests.e2e.notebook_ui import accept_kernel_dialog, open_notebook, run_all, run_cell
+    from tests.e2e.notebooks import write_notebook
 else:
     from .conftest import CHROMIUM, CHROMIUM_ARGS
     from .jupyter_server import JupyterServer, wait_for_marker
-    from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+    from .notebook_ui import accept_kernel_dialog, open_notebook, run_all, run_cell
+    from .notebooks import write_notebook
 
 STEPS = 200
 RUN_LIMIT_S = 150  # one run of a path, page load included
@@ -55,31 +57,9 @@ class Hang(Exception):
     """A run that did not finish in time."""
 
 
-def _notebook(path: Path, cells: list[str]) -> None:
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"soak-{i}",
-                "metadata": {},
-                "execution_count": None,
-                "outputs": [],
-                "source": source,
-            }
-            for i, source in enumerate(cells)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb))
-
-
 def _open(page, server: JupyterServer, name: str) -> None:
     # ?reset: a fresh workspace, or JupyterLab reopens the earlier runs' notebooks
-    page.goto(server.notebook_url(name) + "?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page, 2_000)
+    open_notebook(page, server.notebook_url(name) + "?reset", 2_000)
 
 
 def _marker(page, name: str, timeout: float) -> dict:
@@ -144,13 +124,14 @@ DONE = "print('SOAK' + '_DONE ' + json.dumps({{{fields}}}))"
 
 
 def path_display_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
             "w.run()\nstatus = w.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'step': w.step, 'error': w.error"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -160,7 +141,7 @@ def path_display_run(page, server, root: Path, name: str) -> str:
 
 
 def path_display_refine(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -168,6 +149,7 @@ def path_display_refine(page, server, root: Path, name: str) -> str:
             " seed=1)\nstatus = w.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'rounds': len(w.rounds), 'error': w.error"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -200,7 +182,7 @@ def run_all_in_order(page) -> dict:
 
 
 def path_run_all_order(page, server, root: Path, name: str) -> str:
-    _notebook(root / name, ORDER_CELLS)
+    write_notebook(root / name, ORDER_CELLS, "soak-")
     _open(page, server, name)
     result = run_all_in_order(page)
     counts = result["counts"]
@@ -212,7 +194,7 @@ def path_run_all_order(page, server, root: Path, name: str) -> str:
 
 
 def path_run_stop_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -223,6 +205,7 @@ def path_run_stop_run(page, server, root: Path, name: str) -> str:
                 fields="'first': first, 'stopped_at': stopped_at, 'second': second, 'step': w.step"
             ),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_all(page)
@@ -233,7 +216,7 @@ def path_run_stop_run(page, server, root: Path, name: str) -> str:
 
 
 def path_reload_mid_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -243,6 +226,7 @@ def path_reload_mid_run(page, server, root: Path, name: str) -> str:
             "w.run(150)\nsecond = w.wait(timeout=120)\n"
             + DONE.format(fields="'first': first, 'second': second, 'step': w.step"),
         ],
+        "soak-",
     )
     _open(page, server, name)
     run_cell(page, 0)
@@ -266,7 +250,7 @@ def path_reload_mid_run(page, server, root: Path, name: str) -> str:
 
 
 def path_restart_mid_run(page, server, root: Path, name: str) -> str:
-    _notebook(
+    write_notebook(
         root / name,
         [
             HEAD.format(steps=STEPS),
@@ -275,6 +259,7 @@ def path_restart_mid_run(page, server, root: Path, name: str) -> str:
             "w2.run()\nstatus = w2.wait(timeout=120)\n"
             + DONE.format(fields="'status': status, 'step': w2.step"),
         ],
+        "soak-",
     )
     logs: list[str] = []
     page.on("console", lambda msg: logs.append(msg.text))

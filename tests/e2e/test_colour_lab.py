@@ -10,14 +10,13 @@ search with the budget typed next to it, with no Python call.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from .jupyter_server import wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+from .notebook_ui import open_and_run_all, run_cell
+from .notebooks import write_notebook, write_photo
 
 BUDGET = 25
 GROW_BUDGET = 6
@@ -67,49 +66,22 @@ if g.rounds:
 ]
 
 
-def photo_like(width: int = 120, height: int = 90, seed: int = 7) -> np.ndarray:
-    """RGB in [0, 1]: a warm-to-cool gradient, a red disc, a dark blue wedge, texture."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width] / max(width, height)
-    image = np.stack([0.3 + 0.5 * x, 0.5 + 0.2 * np.sin(6 * y), 0.8 - 0.5 * x], axis=-1)
-    image[(x - 0.3) ** 2 + (y - 0.35) ** 2 < 0.02] = (0.9, 0.15, 0.1)
-    image[(x > 0.55) & (y > 0.4) & (x - y < 0.3)] = (0.1, 0.12, 0.45)
-    image += 0.04 * rng.standard_normal(image.shape)
-    return np.clip(image, 0.0, 1.0)
-
-
 def _files(tmp_path: Path) -> tuple[Path, Path]:
-    photo = tmp_path / "photo.png"
-    Image.fromarray((photo_like() * 255 + 0.5).astype(np.uint8), mode="RGB").save(photo)
-    cells = [
-        {
-            "cell_type": "code",
-            "id": f"colour-{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": source.strip(),
-        }
-        for i, source in enumerate(CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    notebook = tmp_path / "colour.ipynb"
-    notebook.write_text(json.dumps(nb))
+    # RGB: a warm-to-cool gradient, a red disc, a dark blue wedge, texture
+    photo = write_photo(
+        tmp_path / "photo.png",
+        lambda x, y: np.stack([0.3 + 0.5 * x, 0.5 + 0.2 * np.sin(6 * y), 0.8 - 0.5 * x], axis=-1),
+        disc=(0.9, 0.15, 0.1),
+        wedge=(0.1, 0.12, 0.45),
+        noise=0.04,
+    )
+    notebook = write_notebook(tmp_path / "colour.ipynb", [c.strip() for c in CELLS], "colour-")
     return notebook, photo
 
 
 def test_colour_refine_and_grow_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=_files(tmp_path))
-    page.goto(server.notebook_url("colour.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("colour.ipynb"))
     try:
         result = wait_for_marker(page, "PELICAN_COLOUR", timeout=300)
     finally:

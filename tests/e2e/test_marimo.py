@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from .jupyter_server import REPO, free_port
+from .jupyter_server import free_port, source_first, stop_group, wait_serving
 from .widget_look import LAYOUT_JS
 
 APP = Path(__file__).with_name("marimo_app.py")
@@ -36,8 +34,7 @@ class MarimoServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PELICAN_MARIMO_OUT": str(out)}
-        src = str(REPO / "src")
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        source_first(env)
         cmd = [sys.executable, "-m", "marimo", mode, str(app), "--headless", "--no-token"]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--no-sandbox"]
         if mode == "edit":
@@ -49,26 +46,14 @@ class MarimoServer:
         self.log_path = log
 
     def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"marimo exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"marimo did not start: {self.log_path.read_text()[-3000:]}")
+        wait_serving(self._proc, f"{self.url}/health", "marimo", self.log, timeout)
+
+    def log(self) -> str:
+        """The end of the server's log."""
+        return self.log_path.read_text()[-3000:]
 
     def stop(self) -> None:
-        if self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=5)
+        stop_group(self._proc)
         self._log.close()
 
 

@@ -7,11 +7,11 @@ the search, and the round list the widget shows.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .jupyter_server import wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all
+from .notebook_ui import open_and_run_all
+from .notebooks import write_notebook
 
 CELLS = [
     """
@@ -34,35 +34,12 @@ print("PELICAN_REFINE " + json.dumps({
 
 
 def _notebook(tmp_path: Path) -> Path:
-    cells = [
-        {
-            "cell_type": "code",
-            "id": f"refine-{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": source.strip(),
-        }
-        for i, source in enumerate(CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path = tmp_path / "refine.ipynb"
-    path.write_text(json.dumps(nb))
-    return path
+    return write_notebook(tmp_path / "refine.ipynb", [c.strip() for c in CELLS], "refine-")
 
 
 def test_refine_in_jupyterlab(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=(_notebook(tmp_path),))
-    page.goto(server.notebook_url("refine.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("refine.ipynb"))
     try:
         # mid-search: the round list is on screen and growing
         page.wait_for_selector(".pelican-widget .pelican-round", timeout=180_000)

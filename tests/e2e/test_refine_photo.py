@@ -8,14 +8,13 @@ below that of a flat canvas of the mean grey (the target's variance).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from .jupyter_server import wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all
+from .notebook_ui import open_and_run_all
+from .notebooks import write_notebook, write_photo
 
 BUDGET = 30
 
@@ -41,49 +40,22 @@ print("PELICAN_PHOTO " + json.dumps({
 ]
 
 
-def photo_like(width: int = 120, height: int = 90, seed: int = 7) -> np.ndarray:
-    """Grey values in [0, 1]: a lit gradient, a dark hard-edged shape, a bright disc, texture."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width] / max(width, height)
-    image = 0.2 + 0.6 * x + 0.15 * np.sin(6 * y)
-    image[(x - 0.3) ** 2 + (y - 0.35) ** 2 < 0.02] = 0.9
-    image[(x > 0.55) & (y > 0.4) & (x - y < 0.3)] = 0.12
-    image += 0.05 * rng.standard_normal(image.shape)
-    return np.clip(image, 0.0, 1.0)
-
-
 def _files(tmp_path: Path) -> tuple[Path, Path]:
-    photo = tmp_path / "photo.png"
-    Image.fromarray((photo_like() * 255 + 0.5).astype(np.uint8), mode="L").save(photo)
-    cells = [
-        {
-            "cell_type": "code",
-            "id": f"photo-{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": source.strip(),
-        }
-        for i, source in enumerate(CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    notebook = tmp_path / "photo.ipynb"
-    notebook.write_text(json.dumps(nb))
+    # grey: a lit gradient, a bright disc, a dark hard-edged wedge, texture
+    photo = write_photo(
+        tmp_path / "photo.png",
+        lambda x, y: 0.2 + 0.6 * x + 0.15 * np.sin(6 * y),
+        disc=0.9,
+        wedge=0.12,
+        noise=0.05,
+    )
+    notebook = write_notebook(tmp_path / "photo.ipynb", [c.strip() for c in CELLS], "photo-")
     return notebook, photo
 
 
 def test_refine_fills_budget_on_photo_like_target(jupyter_server, page, artifacts, tmp_path):
     server = jupyter_server("lab", files=_files(tmp_path))
-    page.goto(server.notebook_url("photo.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("photo.ipynb"))
     try:
         result = wait_for_marker(page, "PELICAN_PHOTO", timeout=300)
     finally:

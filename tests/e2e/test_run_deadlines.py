@@ -159,6 +159,30 @@ def _normal_run(page, request: int) -> None:
     assert state["beat"]["request"] == request, state
 
 
+def _start_run(page, backend: str) -> None:
+    """Show the widget on ``backend`` and ask it for run 1."""
+    page.evaluate("(s) => window.startWidget(s)", _initial(backend))
+    page.evaluate("() => window.request(1)")
+
+
+def _start_long_run(page) -> None:
+    """Show the widget on Wasm, ask it for a run of a million steps, and wait for its first step."""
+    page.evaluate("(s) => window.startWidget(s)", _initial("wasm"))
+    page.evaluate("() => window.request(1, {steps: 1000000})")
+    page.wait_for_function("() => __state.step > 0", timeout=60_000)
+
+
+def _hang_adapter_request(page) -> None:
+    """Give the page a WebGPU whose adapter request never resolves."""
+    page.evaluate(
+        """() => Object.defineProperty(navigator, "gpu", {
+            configurable: true,
+            value: { requestAdapter: () => new Promise(() => {}),
+                     getPreferredCanvasFormat: () => "rgba8unorm" },
+        })"""
+    )
+
+
 def test_a_run_needs_no_answer_from_the_kernel(runner_page):
     # The fake kernel grants no claim and echoes nothing: the run still starts
     # and ends, announcing itself in `_heartbeat` (what Python's wait() reads).
@@ -193,15 +217,8 @@ def test_a_worker_that_never_answers_ends_the_run_with_an_error(runner_page):
 
 def test_a_webgpu_adapter_request_that_never_resolves_ends_the_run_with_an_error(runner_page):
     page = runner_page
-    page.evaluate(
-        """() => Object.defineProperty(navigator, "gpu", {
-            configurable: true,
-            value: { requestAdapter: () => new Promise(() => {}),
-                     getPreferredCanvasFormat: () => "rgba8unorm" },
-        })"""
-    )
-    page.evaluate("(s) => window.startWidget(s)", _initial("webgpu"))
-    page.evaluate("() => window.request(1)")
+    _hang_adapter_request(page)
+    _start_run(page, "webgpu")
     state = _wait_status(page, ("error",), timeout=30)
     assert (
         "WebGPU engine (adapter and device request) did not answer within 3 s" in (state["error"])
@@ -214,15 +231,8 @@ def test_auto_runs_on_wasm_when_the_webgpu_adapter_request_never_resolves(runner
     # "auto" waits a third of the engine deadline for an adapter, then runs
     # on Wasm: the run ends normally and the badge says why
     page = runner_page
-    page.evaluate(
-        """() => Object.defineProperty(navigator, "gpu", {
-            configurable: true,
-            value: { requestAdapter: () => new Promise(() => {}),
-                     getPreferredCanvasFormat: () => "rgba8unorm" },
-        })"""
-    )
-    page.evaluate("(s) => window.startWidget(s)", _initial("auto"))
-    page.evaluate("() => window.request(1)")
+    _hang_adapter_request(page)
+    _start_run(page, "auto")
     state = _wait_status(page, ("done", "error"), timeout=60)
     assert state["status"] == "done" and state["error"] == "", state
     assert state["backend"] == "wasm", state
@@ -233,8 +243,7 @@ def test_auto_runs_on_wasm_when_the_webgpu_adapter_request_never_resolves(runner
 def test_a_target_decode_that_never_finishes_ends_the_run_with_an_error(runner_page):
     page = runner_page
     page.evaluate("() => { window.__fault.decode = 'hang'; }")
-    page.evaluate("(s) => window.startWidget(s)", _initial("wasm"))
-    page.evaluate("() => window.request(1)")
+    _start_run(page, "wasm")
     state = _wait_status(page, ("error",), timeout=30)
     assert "decoding the target image did not answer within 3 s" in state["error"], state
     page.evaluate("() => { window.__fault.decode = 'ok'; }")
@@ -243,9 +252,7 @@ def test_a_target_decode_that_never_finishes_ends_the_run_with_an_error(runner_p
 
 def test_a_run_that_stops_making_progress_is_reported(runner_page):
     page = runner_page
-    page.evaluate("(s) => window.startWidget(s)", _initial("wasm"))
-    page.evaluate("() => window.request(1, {steps: 1000000})")
-    page.wait_for_function("() => __state.step > 0", timeout=60_000)
+    _start_long_run(page)
     # the Workers stop answering mid-run: no step comes any more
     page.evaluate("() => { window.__fault.worker = 'silent'; }")
     state = _wait_status(page, ("error",), timeout=30)
@@ -256,9 +263,7 @@ def test_a_run_that_stops_making_progress_is_reported(runner_page):
 
 def test_a_view_whose_kernel_is_gone_stops_its_engine(runner_page):
     page = runner_page
-    page.evaluate("(s) => window.startWidget(s)", _initial("wasm"))
-    page.evaluate("() => window.request(1, {steps: 1000000})")
-    page.wait_for_function("() => __state.step > 0", timeout=60_000)
+    _start_long_run(page)
     assert page.evaluate("() => window.__liveWorkers") >= 1
     # what the widget manager signals when the kernel restarts or shuts down
     page.evaluate("() => window.__fire('comm_live_update')")
@@ -272,8 +277,7 @@ def test_a_view_whose_kernel_is_gone_stops_its_engine(runner_page):
 def test_the_auto_backend_deadline_names_both_candidates(runner_page):
     page = runner_page
     page.evaluate("() => { window.__fault.worker = 'silent'; }")
-    page.evaluate("(s) => window.startWidget(s)", _initial("auto"))
-    page.evaluate("() => window.request(1)")
+    _start_run(page, "auto")
     state = _wait_status(page, ("error",), timeout=30)
     assert (
         "(WebGPU adapter request, or Web Worker start and Wasm compile) did not answer"

@@ -224,6 +224,23 @@ def run(page, backend: str, steps: int, background: float = 1.0) -> dict:
     return page.evaluate("(p) => window.runEngine(p)", payload)
 
 
+def run_both(page, scene: dict, target, **extra) -> dict:
+    """Run ``scene`` GREY_STEPS steps at tau 1 / WIDTH on WebGPU and on Wasm; results by backend."""
+    payload = {
+        "scene": scene,
+        "target": target,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "steps": GREY_STEPS,
+        "tau": 1 / WIDTH,
+        **extra,
+    }
+    return {
+        backend: page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
+        for backend in ("webgpu", "wasm")
+    }
+
+
 @pytest.fixture(scope="module")
 def runs(gpu_page, adapter) -> dict:
     """The same 50-step run on the forced WebGPU backend and on the Wasm kernel."""
@@ -239,19 +256,7 @@ def colour_runs(gpu_page, adapter) -> dict:
     for k, shape in enumerate(scene["shapes"]):
         shape["fill"] = [shape["fill"][0], 0.2 + 0.07 * k, 0.8 - 0.05 * k]
     scene.update(width=WIDTH, height=HEIGHT, background=[0.95, 0.9, 0.8])
-    payload = {
-        "scene": scene,
-        "target": colour_target(WIDTH, HEIGHT),
-        "width": WIDTH,
-        "height": HEIGHT,
-        "steps": GREY_STEPS,
-        "tau": 1 / WIDTH,
-        "channels": 3,
-    }
-    return {
-        backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
-        for backend in ("webgpu", "wasm")
-    }
+    return run_both(gpu_page, scene, colour_target(WIDTH, HEIGHT), channels=3)
 
 
 @pytest.fixture(scope="module")
@@ -275,18 +280,7 @@ def kinds_runs(gpu_page, adapter) -> dict:
             "fill": 0.2,
         },
     ]
-    payload = {
-        "scene": scene,
-        "target": synthetic_target(WIDTH, HEIGHT),
-        "width": WIDTH,
-        "height": HEIGHT,
-        "steps": GREY_STEPS,
-        "tau": 1 / WIDTH,
-    }
-    return {
-        backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
-        for backend in ("webgpu", "wasm")
-    }
+    return run_both(gpu_page, scene, synthetic_target(WIDTH, HEIGHT))
 
 
 @pytest.fixture(scope="module")
@@ -430,19 +424,9 @@ def opacity_runs(request, gpu_page, adapter) -> dict:
         "background": [0.95, 0.9, 0.8] if colour else 0.95,
         "shapes": shapes,
     }
-    payload = {
-        "scene": scene,
-        "target": colour_target(WIDTH, HEIGHT) if colour else synthetic_target(WIDTH, HEIGHT),
-        "width": WIDTH,
-        "height": HEIGHT,
-        "steps": GREY_STEPS,
-        "tau": 1 / WIDTH,
-        **({"channels": 3} if colour else {}),
-    }
-    return {
-        backend: gpu_page.evaluate("(p) => window.runEngine(p)", {**payload, "backend": backend})
-        for backend in ("webgpu", "wasm")
-    }
+    if colour:
+        return run_both(gpu_page, scene, colour_target(WIDTH, HEIGHT), channels=3)
+    return run_both(gpu_page, scene, synthetic_target(WIDTH, HEIGHT))
 
 
 def test_webgpu_opacity_matches_wasm(opacity_runs):

@@ -10,11 +10,11 @@ The search cell runs only once the run's look has been checked: run by
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .jupyter_server import wait_for_marker
 from .notebook_ui import accept_kernel_dialog, run_cell, run_menu, select_cell
+from .notebooks import write_notebook
 from .widget_look import CONTRAST_JS, LAYOUT_JS
 
 CELLS = [
@@ -32,26 +32,7 @@ CELLS = [
 
 
 def _notebook(tmp_path: Path) -> Path:
-    cells = [
-        {
-            "cell_type": "code",
-            "id": f"c{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": src,
-        }
-        for i, src in enumerate(CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path = tmp_path / "look.ipynb"
-    path.write_text(json.dumps(nb))
-    return path
+    return write_notebook(tmp_path / "look.ipynb", CELLS, "c")
 
 
 def _dark_theme(page) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from .jupyter_server import REPO, wait_for_marker
-from .notebook_ui import accept_kernel_dialog, run_all, run_cell
+from .notebook_ui import open_and_run_all, run_cell
+from .notebooks import code_cells
 
 DEMO = REPO / "notebooks" / "pelican.ipynb"
 STEPS = 1000
@@ -106,17 +107,7 @@ print("PELICAN_ERROR " + json.dumps(result))
 
 def _prepare_notebook(tmp_path: Path) -> Path:
     nb = json.loads(DEMO.read_text())
-    for i, source in enumerate(CHECK_CELLS):
-        nb["cells"].append(
-            {
-                "cell_type": "code",
-                "id": f"check-{i}",
-                "metadata": {},
-                "execution_count": None,
-                "outputs": [],
-                "source": source.strip(),
-            }
-        )
+    nb["cells"] += code_cells([c.strip() for c in CHECK_CELLS], "check-")
     path = tmp_path / "pelican.ipynb"
     path.write_text(json.dumps(nb))
     return path
@@ -166,11 +157,7 @@ def _demo_notebook(app, jupyter_server, page, artifacts, tmp_path):
     )
     console_errors = []
     page.on("pageerror", lambda err: console_errors.append(f"{err}\n{err.stack}"))
-    page.goto(server.notebook_url("pelican.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    accept_kernel_dialog(page)
-    run_all(page)
-    page.wait_for_selector(".pelican-widget", timeout=90_000)
+    open_and_run_all(page, server.notebook_url("pelican.ipynb"))
 
     # the first run: sample the loss the widget shows (in the page, every
     # 20 ms), screenshot the widget mid-run
@@ -271,17 +258,7 @@ def test_widget_second_tab_shows_the_run_but_does_not_optimise(
     jupyter_server, browser, artifacts, tmp_path
 ):
     nb = json.loads(_prepare_notebook(tmp_path).read_text())
-    nb["cells"] = [
-        {
-            "cell_type": "code",
-            "id": f"two-{i}",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": src,
-        }
-        for i, src in enumerate(TWO_TAB_CELLS)
-    ]
+    nb["cells"] = code_cells(TWO_TAB_CELLS, "two-")
     path = tmp_path / "two.ipynb"
     path.write_text(json.dumps(nb))
     server = jupyter_server("lab", files=(path,))
