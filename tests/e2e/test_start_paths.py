@@ -9,11 +9,12 @@ mid-run, stop then run) are repeated by ``tests/e2e/soak.py``, which CI runs.
 from __future__ import annotations
 
 from . import soak
+from .notebooks import write_notebook
 
 
 def test_run_all_runs_cells_in_order_with_wait_in_them(jupyter_server, page):
     server = jupyter_server("lab")
-    soak._notebook(server.root_dir / "order.ipynb", soak.ORDER_CELLS)
+    write_notebook(server.root_dir / "order.ipynb", soak.ORDER_CELLS, "order-")
     soak._open(page, server, "order.ipynb")
     result = soak.run_all_in_order(page)
     assert result["seen"] == list(range(len(soak.ORDER_CELLS))), result
