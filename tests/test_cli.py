@@ -156,8 +156,20 @@ class _Stream:
         self._thread.join(timeout=WAIT_S)
 
 
+def _as_in_a_terminal() -> None:
+    # A shell's background job (a CI script) starts with SIGINT ignored, which
+    # the CLI inherits, and Python then raises no KeyboardInterrupt: a Ctrl-C
+    # comes from a terminal, where SIGINT is at its default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args):
-    process = subprocess.Popen(_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        _command(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_as_in_a_terminal,
+    )
     return process, _Stream(process.stdout), _Stream(process.stderr)
 
 
