@@ -133,6 +133,8 @@ def wait_for_marker(page, name: str, timeout: float) -> dict:
     js = """(name) => {
         for (const el of document.querySelectorAll('.jp-OutputArea-output')) {
             const text = el.textContent || '';
+            // a traceback quotes the cell's source, the marker's print included
+            if (text.includes('Traceback')) continue;
             const at = text.indexOf(name + ' ');
             if (at >= 0) return text.slice(at + name.length + 1).split('\\n')[0];
         }
